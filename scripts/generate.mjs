@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// One step from contracts to code: TypeScript (ts-proto, via buf.gen.yaml) into gen/ts,
+// and one FileDescriptorSet with every import into gen/descriptors/shopmesh.binpb, which
+// server reflection, Envoy's transcoder and the gateway all load. It holds our contracts,
+// google.rpc (error details) and grpc.health.v1, each file once.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fromBinary, toBinary, create } from '@bufbuild/protobuf';
+import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
+
+const buf = (...args) => execFileSync('node_modules/.bin/buf', args, { stdio: 'inherit' });
+const googleProtos = 'node_modules/google-proto-files';
+
+rmSync('gen', { recursive: true, force: true });
+buf('generate');
+
+const parts = join(tmpdir(), `shopmesh-descriptors-${process.pid}`);
+mkdirSync(parts, { recursive: true });
+const builds = {
+  contracts: ['proto'],
+  rpc: [googleProtos, '--path', `${googleProtos}/google/rpc/status.proto`, '--path', `${googleProtos}/google/rpc/error_details.proto`],
+  health: ['node_modules/grpc-health-check/proto'],
+};
+const files = new Map();
+for (const [name, input] of Object.entries(builds)) {
+  const out = join(parts, `${name}.binpb`);
+  buf('build', ...input, '-o', out);
+  for (const file of fromBinary(FileDescriptorSetSchema, readFileSync(out)).file) {
+    if (!files.has(file.name)) files.set(file.name, file);
+  }
+}
+rmSync(parts, { recursive: true, force: true });
+
+mkdirSync('gen/descriptors', { recursive: true });
+const set = create(FileDescriptorSetSchema, { file: [...files.values()] });
+writeFileSync('gen/descriptors/shopmesh.binpb', toBinary(FileDescriptorSetSchema, set));
+console.log(`generated gen/ts and gen/descriptors/shopmesh.binpb (${files.size} files)`);
