@@ -1,0 +1,134 @@
+import Redis from 'ioredis';
+import type { Logger } from './logger';
+import { cacheMetrics } from './metrics';
+
+/**
+ * A Redis connection that fails fast while Redis is down (no offline queue,
+ * short command timeout) and keeps reconnecting in the background, so callers
+ * fall back to their source of truth instead of waiting.
+ */
+export function openRedis(url: string, log: Logger): Redis {
+  const redis = new Redis(url, {
+    lazyConnect: false,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 300,
+    connectTimeout: 2_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+  let down = false;
+  redis.on('error', (error) => {
+    if (!down) log.warn({ err: error }, 'redis unavailable; serving without cache');
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) log.info('redis available again');
+    down = false;
+  });
+  return redis;
+}
+
+export interface Codec<T> {
+  encode(value: T): Uint8Array;
+  decode(bytes: Uint8Array): T;
+}
+
+export interface CacheOptions {
+  /** Label of the cache in metrics and the prefix of its keys. */
+  name: string;
+  ttlSeconds: number;
+  log: Logger;
+}
+
+/**
+ * Cache-aside over Redis: read the key, on a miss load from the source and
+ * store it with a jittered TTL. Concurrent misses for one key in this process
+ * share one load. When Redis fails the value comes from the source, the
+ * failure is counted, and the request succeeds.
+ */
+export function createCache(redis: Redis, { name, ttlSeconds, log }: CacheOptions) {
+  const inflight = new Map<string, Promise<unknown>>();
+  const fullKey = (key: string) => `${name}:${key}`;
+  const count = (result: 'hit' | 'miss' | 'error') => cacheMetrics.requests.inc({ cache: name, result });
+  const ttl = () => Math.round(ttlSeconds * (0.9 + Math.random() * 0.2));
+  const redisUp = () => redis.status === 'ready';
+
+  async function read(key: string): Promise<Buffer | null | undefined> {
+    if (!redisUp()) return undefined;
+    try {
+      return await redis.getBuffer(fullKey(key));
+    } catch (error) {
+      log.debug({ err: error, key }, 'cache read failed');
+      return undefined;
+    }
+  }
+
+  async function write(key: string, bytes: Uint8Array): Promise<void> {
+    if (!redisUp()) return;
+    try {
+      await redis.set(fullKey(key), Buffer.from(bytes), 'EX', ttl());
+    } catch (error) {
+      log.debug({ err: error, key }, 'cache write failed');
+    }
+  }
+
+  return {
+    async getOrLoad<T>(key: string, codec: Codec<T>, load: () => Promise<T>): Promise<T> {
+      const cached = await read(key);
+      if (cached) {
+        count('hit');
+        return codec.decode(cached);
+      }
+      count(cached === undefined ? 'error' : 'miss');
+      const pending = inflight.get(key) as Promise<T> | undefined;
+      if (pending) return pending;
+      const loading = (async () => {
+        try {
+          const value = await load();
+          if (value !== undefined) await write(key, codec.encode(value));
+          return value;
+        } finally {
+          inflight.delete(key);
+        }
+      })();
+      inflight.set(key, loading);
+      return loading;
+    },
+
+    /**
+     * Removes keys after a write. A failure is logged loudly: entries then live
+     * until their TTL, which bounds how stale a read can be.
+     */
+    async invalidate(...keys: string[]): Promise<void> {
+      if (keys.length === 0) return;
+      try {
+        await redis.del(...keys.map(fullKey));
+      } catch (error) {
+        log.warn({ err: error, keys }, `cache invalidation failed; entries expire within ${ttlSeconds}s`);
+      }
+    },
+
+    /**
+     * A counter that is part of derived keys (lists, searches): bumping it
+     * retires every key built from the old value at once.
+     */
+    async generation(scope: string): Promise<string | undefined> {
+      if (!redisUp()) return undefined;
+      try {
+        return (await redis.get(fullKey(`gen:${scope}`))) ?? '0';
+      } catch {
+        return undefined;
+      }
+    },
+
+    async bumpGeneration(scope: string): Promise<void> {
+      try {
+        await redis.incr(fullKey(`gen:${scope}`));
+      } catch (error) {
+        log.warn({ err: error, scope }, `cache generation bump failed; lists expire within ${ttlSeconds}s`);
+      }
+    },
+  };
+}
+
+export type Cache = ReturnType<typeof createCache>;

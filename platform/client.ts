@@ -1,0 +1,143 @@
+import * as grpc from '@grpc/grpc-js';
+import { Code, RpcError } from './errors';
+import { rpcMetrics } from './metrics';
+import type { ServiceDefinition } from './rpc/bind-service';
+import { currentCall } from './rpc/context';
+
+type RequestOf<M> = M extends { requestSerialize: (v: infer Req) => Buffer } ? Req : never;
+type ResponseOf<M> = M extends { responseDeserialize: (b: Buffer) => infer Res } ? Res : never;
+
+export interface CallOptions {
+  /** Overrides the client's default deadline for this call. */
+  deadlineMs?: number;
+  /** Extra metadata; `authorization` here wins over the propagated one. */
+  metadata?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/** Promise-returning methods typed by the generated definition; streams are async iterables. */
+export type TypedClient<D> = {
+  [K in keyof D]: D[K] extends { responseStream: true }
+    ? (request: RequestOf<D[K]>, options?: CallOptions) => AsyncIterable<ResponseOf<D[K]>>
+    : (request: RequestOf<D[K]>, options?: CallOptions) => Promise<ResponseOf<D[K]>>;
+} & { close(): void };
+
+export interface ClientOptions {
+  /** host:port of each instance; several are used round-robin. A DNS name resolving to several addresses is balanced too. */
+  addresses: string[];
+  /** Default deadline of every call. */
+  deadlineMs: number;
+  /**
+   * Methods (contract names, e.g. "GetUser") retried on UNAVAILABLE. Default:
+   * reads, i.e. names starting with Get, List, BatchGet, Check, Suggest, Similar
+   * or Frequently. Writes are never retried unless listed here.
+   */
+  idempotentMethods?: string[];
+}
+
+const READ_METHOD = /^(Get|List|BatchGet|Check|Suggest|Similar|Frequently)/;
+
+/** grpc service config: round-robin over resolved addresses, retries for idempotent methods only. */
+function serviceConfig(definition: ServiceDefinition, idempotent: (method: string) => boolean): string {
+  const names = Object.values(definition)
+    .map((m) => m.path.split('/'))
+    .filter(([, , method]) => idempotent(method))
+    .map(([, service, method]) => ({ service, method }));
+  return JSON.stringify({
+    loadBalancingConfig: [{ round_robin: {} }],
+    methodConfig: names.length
+      ? [{
+        name: names,
+        retryPolicy: {
+          maxAttempts: 3,
+          initialBackoff: '0.05s',
+          maxBackoff: '0.5s',
+          backoffMultiplier: 2,
+          retryableStatusCodes: ['UNAVAILABLE'],
+        },
+      }]
+      : [],
+  });
+}
+
+/**
+ * A typed client for service-to-service calls: every call has a deadline, the
+ * caller's authorization is forwarded, reads are retried on UNAVAILABLE, and
+ * failures arrive as RpcError with the callee's google.rpc details.
+ */
+export function createClient<D extends ServiceDefinition>(definition: D, options: ClientOptions): TypedClient<D> {
+  if (options.addresses.length === 0) throw new Error('createClient needs at least one address');
+  const idempotent = options.idempotentMethods
+    ? (method: string) => options.idempotentMethods!.includes(method)
+    : (method: string) => READ_METHOD.test(method);
+  const channelOptions = { 'grpc.service_config': serviceConfig(definition, idempotent), 'grpc.enable_retries': 1 };
+  const channels = options.addresses.map((address) => new grpc.Client(/^(dns|ipv4|ipv6|unix):/.test(address) ? address : `dns:${address}`, grpc.credentials.createInsecure(), channelOptions));
+  let turn = 0;
+  const nextChannel = () => channels[turn++ % channels.length];
+
+  const prepare = (callOptions: CallOptions = {}) => {
+    const metadata = new grpc.Metadata();
+    const inbound = currentCall.getStore()?.metadata.get('authorization')[0];
+    if (typeof inbound === 'string') metadata.set('authorization', inbound);
+    for (const [key, value] of Object.entries(callOptions.metadata ?? {})) metadata.set(key, value);
+    return { metadata, deadline: Date.now() + (callOptions.deadlineMs ?? options.deadlineMs) };
+  };
+
+  const client: Record<string, unknown> = {
+    close: () => channels.forEach((c) => c.close()),
+  };
+  for (const [key, method] of Object.entries(definition) as [string, D[keyof D] & Record<string, any>][]) {
+    const [, service, name] = method.path.split('/');
+    const labels = { grpc_service: service, grpc_method: name, grpc_type: method.responseStream ? 'server_stream' : 'unary' };
+    const done = (code: number, stop: () => void) => {
+      stop();
+      rpcMetrics.clientHandled.inc({ ...labels, grpc_code: Code[code] ?? 'UNKNOWN' });
+    };
+
+    if (method.responseStream) {
+      client[key] = async function* stream(request: unknown, callOptions?: CallOptions) {
+        const { metadata, deadline } = prepare(callOptions);
+        const stop = rpcMetrics.clientSeconds.startTimer(labels);
+        // Streams are long-lived: the deadline applies only when the caller asks for one.
+        const call = nextChannel().makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, request,
+          metadata, callOptions?.deadlineMs ? { deadline } : {});
+        callOptions?.signal?.addEventListener('abort', () => call.cancel(), { once: true });
+        try {
+          for await (const message of call) yield message;
+          done(Code.OK, stop);
+        } catch (error) {
+          const rpc = toRpcError(error);
+          done(rpc.code, stop);
+          throw rpc;
+        } finally {
+          call.cancel();
+        }
+      };
+    } else {
+      client[key] = (request: unknown, callOptions?: CallOptions) =>
+        new Promise((resolve, reject) => {
+          const { metadata, deadline } = prepare(callOptions);
+          const stop = rpcMetrics.clientSeconds.startTimer(labels);
+          const call = nextChannel().makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, request,
+            metadata, { deadline }, (error, response) => {
+              if (error) {
+                const rpc = toRpcError(error);
+                done(rpc.code, stop);
+                reject(rpc);
+              } else {
+                done(Code.OK, stop);
+                resolve(response);
+              }
+            });
+          callOptions?.signal?.addEventListener('abort', () => call.cancel(), { once: true });
+        });
+    }
+  }
+  return client as TypedClient<D>;
+}
+
+function toRpcError(error: unknown): RpcError {
+  const e = error as Partial<grpc.ServiceError>;
+  if (typeof e.code === 'number') return RpcError.fromStatus(e.code, e.details ?? e.message ?? '', e.metadata);
+  return new RpcError(Code.UNKNOWN, (error as Error).message);
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+/**
+ * Settings every service reads. A service extends this with its own fields
+ * (`baseConfig.extend({...})`) and calls `loadConfig` once in main.ts.
+ * Defaults work on a development machine with MariaDB, Redis and the project's
+ * Kafka script running on 127.0.0.1.
+ */
+export const baseConfig = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  GRPC_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Port of the gRPC server; 0 picks a free one (tests). */
+  GRPC_PORT: z.coerce.number().int().min(0).max(65535),
+  /** Port of the small HTTP server with /metrics and /healthz; 0 picks a free one. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535),
+  MYSQL_URL: z.url({ protocol: /^mysql$/ }).default('mysql://root@127.0.0.1:3306'),
+  MYSQL_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
+  /** HS256 secret shared by the issuer (users) and every verifier. At least 32 bytes. */
+  JWT_SECRET: z.string().min(32).default('dev-only-secret-change-me-0123456789abcdef'),
+  JWT_ISSUER: z.string().min(1).default('shopmesh'),
+  /** Bound on draining in-flight calls at shutdown before the rest are cancelled. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Default deadline of every outbound gRPC call. */
+  CLIENT_DEADLINE_MS: z.coerce.number().int().min(1).default(3_000),
+});
+
+export type BaseConfig = z.infer<typeof baseConfig>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment against a schema; the error names every bad variable. */
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+  throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+}
+
+/** Comma-separated lists in env vars. */
+export const csv = z.string().transform((value) =>
+  value.split(',').map((item) => item.trim()).filter(Boolean),
+);

@@ -1,0 +1,75 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import knex, { type Knex } from 'knex';
+
+export type Db = Knex;
+
+export interface DbOptions {
+  /** mysql://user:password@host:port — without a database: each service names its own. */
+  url: string;
+  /** The service's own schema (database). Nothing else reads or writes it. */
+  database: string;
+  poolMax: number;
+  /** Folder of the service's knex migrations (*.ts), run at start-up. */
+  migrationsDir: string;
+}
+
+function connectionFor(url: string, database?: string): Knex.MySql2ConnectionConfig {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port || 3306),
+    user: decodeURIComponent(parsed.username || 'root'),
+    password: decodeURIComponent(parsed.password),
+    database,
+    // DATETIME(3) in UTC both ways, whatever the server's time zone.
+    timezone: 'Z',
+    dateStrings: false,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    connectTimeout: 5_000,
+  };
+}
+
+/**
+ * Migrations are plain modules listed from the service's folder, loaded with
+ * the running TypeScript loader, so knex needs no compile step of its own.
+ */
+function folderMigrations(dir: string): Knex.MigrationSource<string> {
+  return {
+    getMigrations: async () => readdirSync(dir).filter((f) => /^\d+.*\.ts$/.test(f) && !f.endsWith('.d.ts')).sort(),
+    getMigrationName: (name) => name,
+    getMigration: async (name) => require(join(dir, name)) as Knex.Migration,
+  };
+}
+
+/**
+ * A knex pool on the service's own schema: creates the schema when it is
+ * missing (development; in production the schema and its user come from the
+ * database's init script) and runs the service's migrations.
+ */
+export async function openDatabase(options: DbOptions): Promise<Db> {
+  if (!/^[a-z][a-z0-9_]*$/.test(options.database)) throw new Error(`invalid database name ${options.database}`);
+  const admin = knex({ client: 'mysql2', connection: connectionFor(options.url), pool: { min: 0, max: 1 } });
+  try {
+    await admin.raw(`CREATE DATABASE IF NOT EXISTS \`${options.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  } catch (error) {
+    // Least-privilege users cannot create databases; the schema then must exist already.
+    if ((error as { code?: string }).code !== 'ER_DBACCESS_DENIED_ERROR') throw error;
+  } finally {
+    await admin.destroy();
+  }
+  const db = knex({
+    client: 'mysql2',
+    connection: connectionFor(options.url, options.database),
+    pool: { min: 0, max: options.poolMax },
+    acquireConnectionTimeout: 5_000,
+  });
+  await db.migrate.latest({ migrationSource: folderMigrations(options.migrationsDir), tableName: 'knex_migrations' });
+  return db;
+}
+
+/** True for MySQL/MariaDB duplicate-key errors (unique constraints doing their job). */
+export function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: string })?.code === 'ER_DUP_ENTRY';
+}

@@ -1,0 +1,116 @@
+import type {
+  handleServerStreamingCall,
+  handleUnaryCall,
+  sendUnaryData,
+  ServerUnaryCall,
+  ServerWritableStream,
+  UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { Code, RpcError } from '../errors';
+import type { Logger } from '../logger';
+import type { Access, CallContext, StreamContext } from './context';
+import { currentCall } from './context';
+import { chain, type Interceptor } from './interceptor';
+
+/** A method of a ts-proto grpc-js service definition. */
+interface MethodDefinition {
+  path: string;
+  requestStream: boolean;
+  responseStream: boolean;
+}
+export type ServiceDefinition = Record<string, MethodDefinition>;
+
+type RequestOf<M> = M extends { requestDeserialize: (b: Buffer) => infer Req } ? Req : never;
+type ResponseOf<M> = M extends { responseSerialize: (v: infer Res) => Buffer } ? Res : never;
+
+/**
+ * Plain handler functions typed by the generated service definition: a unary
+ * method is `(req, ctx) => Promise<res>`, a server-streaming one
+ * `(req, ctx) => Promise<void>` that calls `ctx.send`.
+ */
+export type Handlers<D> = {
+  [K in keyof D]: D[K] extends { responseStream: true }
+    ? (request: RequestOf<D[K]>, ctx: StreamContext<ResponseOf<D[K]>>) => Promise<void>
+    : (request: RequestOf<D[K]>, ctx: CallContext) => Promise<ResponseOf<D[K]>>;
+};
+
+/** Everything the server needs to serve one contract. */
+export interface ServiceBinding<D extends ServiceDefinition = ServiceDefinition> {
+  definition: D;
+  handlers: Handlers<D>;
+  access: { [K in keyof D]: Access };
+}
+
+export function defineService<D extends ServiceDefinition>(binding: ServiceBinding<D>): ServiceBinding<D> {
+  return binding;
+}
+
+export function serviceName(definition: ServiceDefinition): string {
+  const first = Object.values(definition)[0];
+  return first.path.split('/')[1];
+}
+
+interface BindOptions {
+  interceptors: Interceptor[];
+  log: Logger;
+  /** Aborted when the server starts draining: long-lived streams end then. */
+  drain: AbortSignal;
+}
+
+/** Turns a binding into the callback-style implementation grpc-js serves. */
+export function bindService(binding: ServiceBinding, { interceptors, log, drain }: BindOptions): UntypedServiceImplementation {
+  const implementation: UntypedServiceImplementation = {};
+  for (const [key, method] of Object.entries(binding.definition)) {
+    const [, service, name] = method.path.split('/');
+    const handler = (binding.handlers as unknown as Record<string, (req: unknown, ctx: never) => Promise<unknown>>)[key];
+    const run = chain(interceptors, (request, ctx) => handler(request, ctx as never));
+    const base = { service, method: name, access: binding.access[key] as Access };
+
+    const contextFor = (call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>, kind: CallContext['kind']) => {
+      const cancelled = new AbortController();
+      call.on('cancelled', () => cancelled.abort());
+      return {
+        ...base,
+        kind,
+        metadata: call.metadata,
+        signal: AbortSignal.any([cancelled.signal, drain]),
+        log: log.child({ rpc: method.path }),
+      };
+    };
+
+    if (method.responseStream) {
+      const serve: handleServerStreamingCall<unknown, unknown> = (call) => {
+        const ctx: StreamContext<unknown> = {
+          ...contextFor(call, 'server_stream'),
+          send: (message) =>
+            new Promise((resolve) => (call.write(message) ? resolve() : call.once('drain', () => resolve()))),
+        };
+        currentCall
+          .run(ctx, () => run(call.request, ctx))
+          .then(
+            () => call.end(),
+            (error: unknown) => call.emit('error', toServiceError(error)),
+          );
+      };
+      implementation[key] = serve;
+    } else {
+      const serve: handleUnaryCall<unknown, unknown> = (call, callback: sendUnaryData<unknown>) => {
+        const ctx = contextFor(call, 'unary');
+        currentCall
+          .run(ctx, () => run(call.request, ctx))
+          .then(
+            (response) => callback(null, response),
+            (error: unknown) => callback(toServiceError(error)),
+          );
+      };
+      implementation[key] = serve;
+    }
+  }
+  return implementation;
+}
+
+/** Interceptors have already turned every error into an RpcError; this is the last guard. */
+function toServiceError(error: unknown) {
+  const rpc = RpcError.from(error) ?? new RpcError(Code.INTERNAL, 'internal error');
+  return { code: rpc.code, details: rpc.message, metadata: rpc.toMetadata() };
+}

@@ -1,0 +1,44 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Metadata } from '@grpc/grpc-js';
+import type { Identity } from '../auth';
+import { unauthenticated } from '../errors';
+import type { Logger } from '../logger';
+
+/** Who may call a method. Every method of a service declares one. */
+export type Access = 'public' | 'authenticated' | 'admin';
+
+export interface CallContext {
+  /** Full service name, e.g. "shop.users.v1.UsersService". */
+  readonly service: string;
+  /** Method name as in the contract, e.g. "Register". */
+  readonly method: string;
+  readonly kind: 'unary' | 'server_stream';
+  readonly access: Access;
+  readonly metadata: Metadata;
+  /** Aborted when the caller cancels, the deadline passes or the server drains. */
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  /** Set by the auth interceptor from a verified bearer token. */
+  identity?: Identity;
+}
+
+export interface StreamContext<Res> extends CallContext {
+  /** Writes one message; resolves when the transport can take more (backpressure). */
+  send(message: Res): Promise<void>;
+}
+
+/** The caller's identity; the auth interceptor guarantees it for non-public methods. */
+export function caller(ctx: CallContext): Identity {
+  if (!ctx.identity) throw unauthenticated();
+  return ctx.identity;
+}
+
+export function isAdmin(ctx: CallContext): boolean {
+  return ctx.identity?.roles.includes('admin') ?? false;
+}
+
+/**
+ * The call being served, visible to outbound clients so they forward the
+ * caller's authorization without handlers passing it around.
+ */
+export const currentCall = new AsyncLocalStorage<CallContext>();

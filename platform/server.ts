@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Tokens } from './auth';
+import type { Logger } from './logger';
+import { initProcessMetrics } from './metrics';
+import { bindService, serviceName, type ServiceBinding } from './rpc/bind-service';
+import type { Interceptor } from './rpc/interceptor';
+import { authInterceptor, errorInterceptor, metricsInterceptor } from './rpc/server-interceptors';
+import { createStatusServer, type HealthCheck } from './status-server';
+
+/** Built by `npm run generate` from proto/ plus google.rpc and grpc.health.v1. */
+export const DESCRIPTOR_SET_PATH = join(__dirname, '..', 'gen', 'descriptors', 'shopmesh.binpb');
+
+export interface ServerOptions {
+  name: string;
+  log: Logger;
+  tokens: Tokens;
+  host: string;
+  grpcPort: number;
+  metricsPort: number;
+  /** Bound on draining in-flight calls at shutdown. */
+  shutdownGraceMs: number;
+  /** Extra interceptors, run inside metrics, errors and auth. */
+  interceptors?: Interceptor[];
+}
+
+export interface StartedServer {
+  grpcPort: number;
+  metricsPort: number;
+  /** host:port that clients dial. */
+  address: string;
+}
+
+/**
+ * The gRPC server every service runs: its contracts, grpc.health.v1, server
+ * reflection from the buf-built descriptor set, the status HTTP port, and an
+ * orderly shutdown that closes what the service opened, last opened first.
+ */
+export function createServer(options: ServerOptions) {
+  const { name, log } = options;
+  initProcessMetrics(name);
+  const grpcServer = new grpc.Server({
+    'grpc.max_receive_message_length': 4 * 1024 * 1024,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
+  const health = new HealthImplementation({ '': 'NOT_SERVING' });
+  const drain = new AbortController();
+  const served: string[] = [];
+  const checks: HealthCheck[] = [];
+  const closers: { name: string; close: () => Promise<unknown> }[] = [];
+  const interceptors = [metricsInterceptor, errorInterceptor, authInterceptor(options.tokens), ...(options.interceptors ?? [])];
+  const status = createStatusServer(() => serving, checks);
+  let serving = false;
+  let stopping: Promise<void> | undefined;
+
+  health.addToServer(grpcServer);
+
+  return {
+    /** Serves one contract; every method must have a handler and an access rule. */
+    add(binding: ServiceBinding<any>) {
+      const service = serviceName(binding.definition);
+      grpcServer.addService(binding.definition as unknown as grpc.ServiceDefinition, bindService(binding, { interceptors, log, drain: drain.signal }));
+      health.setStatus(service, 'NOT_SERVING');
+      served.push(service);
+    },
+
+    addHealthCheck(check: HealthCheck) {
+      checks.push(check);
+    },
+
+    /** Registers a resource to close at shutdown (database, cache, Kafka...). */
+    onClose(resource: string, close: () => Promise<unknown>) {
+      closers.push({ name: resource, close });
+    },
+
+    async start(): Promise<StartedServer> {
+      const descriptors = protoLoader.loadFileDescriptorSetFromBuffer(readFileSync(DESCRIPTOR_SET_PATH));
+      new ReflectionService(descriptors, { services: [...served, 'grpc.health.v1.Health'] }).addToServer(grpcServer);
+      const grpcPort = await new Promise<number>((resolve, reject) =>
+        grpcServer.bindAsync(`${options.host}:${options.grpcPort}`, grpc.ServerCredentials.createInsecure(), (error, port) =>
+          error ? reject(error) : resolve(port),
+        ),
+      );
+      const metricsPort = await status.listen(options.host, options.metricsPort);
+      serving = true;
+      for (const service of ['', ...served]) health.setStatus(service, 'SERVING');
+      log.info({ grpcPort, metricsPort, services: served }, 'serving');
+      return { grpcPort, metricsPort, address: `${options.host}:${grpcPort}` };
+    },
+
+    /**
+     * NOT_SERVING first (load balancers stop sending), then no new calls, then
+     * in-flight calls get `shutdownGraceMs` to finish before they are cancelled,
+     * then every registered resource closes.
+     */
+    shutdown(reason = 'shutdown'): Promise<void> {
+      stopping ??= (async () => {
+        log.info({ reason }, 'draining');
+        serving = false;
+        for (const service of ['', ...served]) health.setStatus(service, 'NOT_SERVING');
+        drain.abort();
+        await new Promise<void>((resolve) => {
+          const force = setTimeout(() => {
+            log.warn({ graceMs: options.shutdownGraceMs }, 'grace period over, cancelling remaining calls');
+            grpcServer.forceShutdown();
+            resolve();
+          }, options.shutdownGraceMs);
+          grpcServer.tryShutdown(() => {
+            clearTimeout(force);
+            resolve();
+          });
+        });
+        await status.close();
+        for (const { name: resource, close } of closers.reverse()) {
+          try {
+            await close();
+          } catch (error) {
+            log.warn({ err: error, resource }, 'close failed');
+          }
+        }
+        log.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+export type PlatformServer = ReturnType<typeof createServer>;
