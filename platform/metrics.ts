@@ -60,3 +60,9 @@ export const eventMetrics = {
     name: 'events_consumed_total', help: 'Events handled by consumers, by event type and result (ok, failed, skipped).', labelNames: ['event_type', 'group', 'result'],
   })),
 };
+
+export const outboxMetrics = {
+  backlog: once('outbox_backlog', () => new client.Gauge({
+    name: 'outbox_backlog', help: 'Outbox rows not yet published to Kafka.', labelNames: ['outbox'],
+  })),
+};

@@ -1,0 +1,110 @@
+import type Redis from 'ioredis';
+import type { Kafka } from 'kafkajs';
+import { createTokens, type Tokens } from './auth';
+import { openRedis } from './cache';
+import type { BaseConfig } from './config';
+import { openDatabase, type Db } from './db';
+import { createEventConsumer, type Subscriptions } from './events/consumer';
+import { createKafka } from './events/kafka';
+import { createOutboxRelay, type OutboxRelay } from './events/outbox-relay';
+import { createLogger, type Logger } from './logger';
+import type { ServiceBinding } from './rpc/bind-service';
+import { createServer, type PlatformServer, type StartedServer } from './server';
+
+export interface ServiceSpec<C extends BaseConfig> {
+  name: string;
+  config: C;
+  /** The service's own schema and its migrations folder; omit for a service without a database. */
+  database?: { name: string; migrationsDir: string };
+  redis?: boolean;
+  /** Starts an outbox relay publishing this service's outbox table. */
+  outbox?: boolean;
+  /** Consumer group and the one list of events this service reacts to. */
+  consumes?: (deps: ServiceDeps<C>) => { groupId: string; subscriptions: Subscriptions };
+  /** Builds the service's contracts from its dependencies. */
+  build(deps: ServiceDeps<C>): ServiceBinding<any>[] | Promise<ServiceBinding<any>[]>;
+  logger?: Logger;
+}
+
+export interface ServiceDeps<C extends BaseConfig> {
+  config: C;
+  log: Logger;
+  tokens: Tokens;
+  db: Db;
+  redis: Redis;
+  kafka: Kafka;
+  /** Wakes the outbox relay after a commit that wrote events. */
+  outbox: Pick<OutboxRelay, 'notify'>;
+  /** Registers a resource to close at shutdown, in reverse order of registration. */
+  onClose(resource: string, close: () => Promise<unknown>): void;
+}
+
+export interface RunningService extends StartedServer {
+  server: PlatformServer;
+  shutdown(reason?: string): Promise<void>;
+}
+
+const unavailableDependency = (what: string) =>
+  new Proxy({}, { get: () => { throw new Error(`${what} was not requested in this service's spec`); } });
+
+/**
+ * The one bootstrap of every service, used by main.ts and by tests alike:
+ * opens what the spec asks for (schema + migrations, Redis, Kafka, outbox
+ * relay, consumers), serves the contracts, and closes everything in reverse
+ * order at shutdown.
+ */
+export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): Promise<RunningService> {
+  const { config, name } = spec;
+  const log = spec.logger ?? createLogger(name, config.LOG_LEVEL);
+  const tokens = createTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER });
+  const server = createServer({
+    name, log, tokens,
+    host: config.GRPC_HOST,
+    grpcPort: config.GRPC_PORT,
+    metricsPort: config.METRICS_PORT,
+    shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+  });
+  const deps: ServiceDeps<C> = {
+    config, log, tokens,
+    db: unavailableDependency('database') as Db,
+    redis: unavailableDependency('redis') as Redis,
+    kafka: unavailableDependency('kafka') as Kafka,
+    outbox: { notify: () => undefined },
+    onClose: (resource, close) => server.onClose(resource, close),
+  };
+
+  try {
+    if (spec.database) {
+      const db = await openDatabase({ url: config.MYSQL_URL, database: spec.database.name, poolMax: config.MYSQL_POOL_MAX, migrationsDir: spec.database.migrationsDir });
+      deps.db = db;
+      server.onClose('database', () => db.destroy());
+      server.addHealthCheck({ name: 'database', critical: true, check: async () => { await db.raw('select 1'); } });
+    }
+    if (spec.redis) {
+      const redis = openRedis(config.REDIS_URL, log);
+      deps.redis = redis;
+      server.onClose('redis', () => redis.quit().catch(() => redis.disconnect()));
+      // Redis is a cache: without it the service is slower, not down.
+      server.addHealthCheck({ name: 'redis', critical: false, check: async () => { await redis.ping(); } });
+    }
+    if (spec.outbox || spec.consumes) deps.kafka = createKafka(config.KAFKA_BROKERS, name, log);
+    if (spec.outbox) {
+      const relay = createOutboxRelay({ db: deps.db, kafka: deps.kafka, log: log.child({ component: 'outbox' }), service: name });
+      deps.outbox = relay;
+      relay.start();
+      server.onClose('outbox relay', () => relay.close());
+    }
+    for (const binding of await spec.build(deps)) server.add(binding);
+    const started = await server.start();
+    if (spec.consumes) {
+      const consumer = createEventConsumer(deps.kafka, { ...spec.consumes(deps), log: log.child({ component: 'consumer' }) });
+      server.onClose('consumer', () => consumer.close());
+      // Consuming starts in the background: a broker that is late must not keep the RPCs down.
+      consumer.start().catch((error) => log.error({ err: error }, 'consumer failed to start'));
+    }
+    return { ...started, server, shutdown: (reason) => server.shutdown(reason) };
+  } catch (error) {
+    await server.shutdown('failed to start');
+    throw error;
+  }
+}
