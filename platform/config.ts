@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+const port = z.coerce.number().int().min(0).max(65535);
+
 /**
  * Settings every service reads. A service extends this with its own fields
  * (`baseConfig.extend({...})`) and calls `loadConfig` once in main.ts.
@@ -11,9 +13,9 @@ export const baseConfig = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   GRPC_HOST: z.string().min(1).default('127.0.0.1'),
   /** Port of the gRPC server; 0 picks a free one (tests). */
-  GRPC_PORT: z.coerce.number().int().min(0).max(65535),
+  GRPC_PORT: port,
   /** Port of the small HTTP server with /metrics and /healthz; 0 picks a free one. */
-  METRICS_PORT: z.coerce.number().int().min(0).max(65535),
+  METRICS_PORT: port,
   MYSQL_URL: z.url({ protocol: /^mysql$/ }).default('mysql://root@127.0.0.1:3306'),
   MYSQL_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
@@ -43,3 +45,11 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
 export const csv = z.string().transform((value) =>
   value.split(',').map((item) => item.trim()).filter(Boolean),
 );
+
+/** The base settings with this service's default ports. */
+export function serviceConfig(defaults: { grpcPort: number; metricsPort: number }) {
+  return baseConfig.extend({
+    GRPC_PORT: port.default(defaults.grpcPort),
+    METRICS_PORT: port.default(defaults.metricsPort),
+  });
+}

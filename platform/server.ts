@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Tokens } from './auth';
 import type { Logger } from './logger';
 import { initProcessMetrics } from './metrics';
+import { addReflection } from './reflection';
 import { bindService, serviceName, type ServiceBinding } from './rpc/bind-service';
 import type { Interceptor } from './rpc/interceptor';
 import { authInterceptor, errorInterceptor, metricsInterceptor } from './rpc/server-interceptors';
@@ -78,8 +76,7 @@ export function createServer(options: ServerOptions) {
     },
 
     async start(): Promise<StartedServer> {
-      const descriptors = protoLoader.loadFileDescriptorSetFromBuffer(readFileSync(DESCRIPTOR_SET_PATH));
-      new ReflectionService(descriptors, { services: [...served, 'grpc.health.v1.Health'] }).addToServer(grpcServer);
+      addReflection(grpcServer, DESCRIPTOR_SET_PATH, [...served, 'grpc.health.v1.Health']);
       const grpcPort = await new Promise<number>((resolve, reject) =>
         grpcServer.bindAsync(`${options.host}:${options.grpcPort}`, grpc.ServerCredentials.createInsecure(), (error, port) =>
           error ? reject(error) : resolve(port),

@@ -20,7 +20,10 @@ export function createKafka(brokers: string, clientId: string, log: Logger): Kaf
     logLevel: logLevel.WARN,
     logCreator: () => ({ level, log: entry }: LogEntry) => {
       const { message, ...extra } = entry;
-      kafkaLog[levels[level] ?? 'info']({ namespace: entry.namespace, ...extra }, message);
+      // Our producers cap retries on purpose (a relay must give up and back off
+      // while Kafka is down); deduplication is the consumers' job, by event id.
+      const quiet = message.startsWith('Limiting retries for the idempotent producer');
+      kafkaLog[quiet ? 'debug' : (levels[level] ?? 'info')]({ namespace: entry.namespace, ...extra }, message);
     },
   });
 }

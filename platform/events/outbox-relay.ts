@@ -1,4 +1,4 @@
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Db } from '../db';
 import type { Logger } from '../logger';
 import { eventMetrics, outboxMetrics } from '../metrics';
@@ -31,7 +31,12 @@ interface OutboxRow {
  * the relay backs off; nothing is lost.
  */
 export function createOutboxRelay({ db, kafka, log, service, batchSize = 200, idleMs = 250 }: RelayOptions) {
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: true,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   let connected = false;
   let running = false;
   let wake: (() => void) | undefined;

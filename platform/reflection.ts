@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
+
+interface FileProto {
+  name?: string;
+  dependency?: string[];
+}
+
+interface ReflectionIndex {
+  files: Record<string, FileProto>;
+  fileDependencies: Map<FileProto, FileProto[]>;
+}
+
+/**
+ * Server reflection from the buf-built descriptor set, file by file as buf
+ * wrote it. Not through proto-loader: its loadSync output carries relative
+ * type names Go clients reject, and its loadFileDescriptorSetFromBuffer
+ * re-encodes files without their import lists.
+ *
+ * @grpc/reflection 1.0.x links a file only to the files whose *types* it uses,
+ * so imports used only for options (google/api/annotations.proto,
+ * field_behavior.proto) are left out of its answers, and Go clients (grpcurl,
+ * buf curl) then fail with `failed to find service ... in schema`
+ * (jhump/protoreflect#604 explains the client side). We add every declared
+ * import to its index; a test with `buf curl` guards this.
+ */
+export function addReflection(server: Pick<Server, 'addService'>, descriptorSetPath: string, services: string[]): void {
+  const set = fromBinary(FileDescriptorSetSchema, readFileSync(descriptorSetPath));
+  // ReflectionService reads `fileDescriptorProtos` from every entry of a package definition.
+  const definitions = { descriptors: { fileDescriptorProtos: set.file.map((file) => toBinary(FileDescriptorProtoSchema, file)) } };
+  const reflection = new ReflectionService(definitions as never, { services });
+  const implementations = reflection as unknown as Record<'v1' | 'v1Alpha', ReflectionIndex>;
+  for (const index of [implementations.v1, implementations.v1Alpha]) {
+    if (!index?.files || !index.fileDependencies) {
+      throw new Error('@grpc/reflection internals changed: review platform/reflection.ts');
+    }
+    for (const file of Object.values(index.files)) {
+      const declared = (file.dependency ?? []).map((name) => index.files[name]).filter(Boolean);
+      const linked = index.fileDependencies.get(file) ?? [];
+      index.fileDependencies.set(file, [...new Set([...linked, ...declared])]);
+    }
+  }
+  reflection.addToServer(server);
+}

@@ -1,0 +1,52 @@
+import type { Db } from '../../../../platform/db';
+import { isDuplicateKey } from '../../../../platform/db';
+import { alreadyExists } from '../../../../platform/errors';
+import { addToOutbox } from '../../../../platform/events/outbox';
+
+export interface UserRow {
+  id: string;
+  email: string;
+  password_hash: string;
+  display_name: string;
+  phone_enc: string | null;
+  address_enc: string | null;
+  role: 'customer' | 'admin';
+  created_at: Date;
+  updated_at: Date;
+}
+
+export function createUsersStore(db: Db, source: string, outbox: { notify(): void }) {
+  return {
+    /** Inserts the user and its UserRegistered event in one transaction. */
+    async insert(row: UserRow): Promise<void> {
+      try {
+        await db.transaction(async (trx) => {
+          await trx('users').insert(row);
+          await addToOutbox(trx, source, 'UserRegistered', row.id, {
+            userId: row.id,
+            displayName: row.display_name,
+            registeredAt: row.created_at,
+          });
+        });
+        outbox.notify();
+      } catch (error) {
+        if (isDuplicateKey(error)) throw alreadyExists('user', row.email, 'EMAIL_TAKEN');
+        throw error;
+      }
+    },
+
+    async byId(id: string): Promise<UserRow | undefined> {
+      return db<UserRow>('users').where({ id }).first();
+    },
+
+    async byEmail(email: string): Promise<UserRow | undefined> {
+      return db<UserRow>('users').where({ email }).first();
+    },
+
+    async update(id: string, changes: Partial<Pick<UserRow, 'display_name' | 'phone_enc' | 'address_enc'>>): Promise<void> {
+      await db('users').where({ id }).update({ ...changes, updated_at: new Date() });
+    },
+  };
+}
+
+export type UsersStore = ReturnType<typeof createUsersStore>;
