@@ -1,6 +1,14 @@
 import { z } from 'zod';
 
-const port = z.coerce.number().int().min(0).max(65535);
+/**
+ * A whole number from an environment variable. Unlike `z.coerce.number()` an
+ * empty value is refused rather than read as 0 (`GRPC_PORT=` in a compose file
+ * must not bind a random port, nor `SHUTDOWN_GRACE_MS=` turn draining off).
+ */
+const integer = (schema: z.ZodNumber) =>
+  z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), schema.int());
+
+const port = integer(z.number().min(0).max(65535));
 
 /**
  * Settings every service reads. A service extends this with its own fields
@@ -17,21 +25,23 @@ export const baseConfig = z.object({
   /** Port of the small HTTP server with /metrics and /healthz; 0 picks a free one. */
   METRICS_PORT: port,
   MYSQL_URL: z.url({ protocol: /^mysql$/ }).default('mysql://root@127.0.0.1:3306'),
-  MYSQL_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  MYSQL_POOL_MAX: integer(z.number().min(1).max(100)).default(10),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
   /** HS256 secret shared by the issuer (users) and every verifier. At least 32 bytes. */
   JWT_SECRET: z.string().min(32).default('dev-only-secret-change-me-0123456789abcdef'),
   JWT_ISSUER: z.string().min(1).default('shopmesh'),
   /** Bound on draining in-flight calls at shutdown before the rest are cancelled. */
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  SHUTDOWN_GRACE_MS: integer(z.number().min(0)).default(10_000),
   /** Default deadline of every outbound gRPC call. */
-  CLIENT_DEADLINE_MS: z.coerce.number().int().min(1).default(3_000),
+  CLIENT_DEADLINE_MS: integer(z.number().min(1)).default(3_000),
 });
 
 export type BaseConfig = z.infer<typeof baseConfig>;
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
 
 /** Parses the environment against a schema; the error names every bad variable. */
 export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
