@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { stopPlatform } from '../support/platform';
 
 const kafkaScript = join(__dirname, '..', '..', 'scripts', 'kafka.sh');
 let startedKafka = false;
@@ -31,3 +32,11 @@ export function mochaGlobalSetup(): void {
 export function mochaGlobalTeardown(): void {
   if (startedKafka) execFileSync('bash', [kafkaScript, 'stop'], { stdio: 'inherit' });
 }
+
+export const mochaHooks = {
+  /** The shared end-to-end platform, if a suite booted it, stops once at the end. */
+  async afterAll(this: Mocha.Context) {
+    this.timeout(60_000);
+    await stopPlatform();
+  },
+};
