@@ -18,9 +18,11 @@ export interface BufCurlResult {
 export function bufCurl(url: string, options: { data?: unknown; token?: string; args?: string[] } = {}): BufCurlResult {
   const args = ['curl', '--protocol', 'grpc', '--http2-prior-knowledge', ...(options.args ?? [])];
   if (options.token) args.push('-H', `authorization: Bearer ${options.token}`);
-  if (options.data !== undefined) args.push('-d', JSON.stringify(options.data));
+  // The body goes through stdin: large bodies exceed what one argument may hold.
+  if (options.data !== undefined) args.push('-d', '@-');
   args.push(url);
-  const result = spawnSync(buf, args, { encoding: 'utf8', timeout: 20_000 });
+  const input = options.data === undefined ? undefined : JSON.stringify(options.data);
+  const result = spawnSync(buf, args, { encoding: 'utf8', timeout: 20_000, input });
   const parse = (text: string) => {
     try {
       return JSON.parse(text);
