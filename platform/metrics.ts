@@ -57,7 +57,21 @@ export const eventMetrics = {
     name: 'events_produced_total', help: 'Events published to Kafka, by event type.', labelNames: ['event_type'],
   })),
   consumed: once('events_consumed_total', () => new client.Counter({
-    name: 'events_consumed_total', help: 'Events handled by consumers, by event type and result (ok, failed, skipped).', labelNames: ['event_type', 'group', 'result'],
+    name: 'events_consumed_total',
+    help: 'Events taken by consumers, by result: ok, duplicate (already processed), skipped (not subscribed), dead_lettered.',
+    labelNames: ['event_type', 'group', 'result'],
+  })),
+  retried: once('events_retried_total', () => new client.Counter({
+    name: 'events_retried_total', help: 'Handler attempts that failed and were retried.', labelNames: ['event_type', 'group'],
+  })),
+  deadLettered: once('events_dead_lettered_total', () => new client.Counter({
+    name: 'events_dead_lettered_total', help: 'Events sent to a dead-letter topic.', labelNames: ['event_type', 'group'],
+  })),
+  handlingSeconds: once('events_handling_seconds', () => new client.Histogram({
+    name: 'events_handling_seconds', help: 'Time to handle one event, retries included.', labelNames: ['event_type', 'group'], buckets: LATENCY_BUCKETS,
+  })),
+  lag: once('kafka_consumer_lag', () => new client.Gauge({
+    name: 'kafka_consumer_lag', help: 'Messages not yet committed by a consumer group, per partition.', labelNames: ['group', 'topic', 'partition'],
   })),
 };
 

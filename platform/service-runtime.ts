@@ -97,7 +97,7 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
     for (const binding of await spec.build(deps)) server.add(binding);
     const started = await server.start();
     if (spec.consumes) {
-      const consumer = createEventConsumer(deps.kafka, { ...spec.consumes(deps), log: log.child({ component: 'consumer' }) });
+      const consumer = createEventConsumer(deps.kafka, { ...spec.consumes(deps), db: deps.db, log: log.child({ component: 'consumer' }) });
       server.onClose('consumer', () => consumer.close());
       // Consuming starts in the background: a broker that is late must not keep the RPCs down.
       consumer.start().catch((error) => log.error({ err: error }, 'consumer failed to start'));

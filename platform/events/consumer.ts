@@ -1,55 +1,160 @@
-import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
+import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
+import type { Knex } from 'knex';
+import type { Db } from '../db';
+import { Code, RpcError } from '../errors';
 import type { Logger } from '../logger';
 import { eventMetrics } from '../metrics';
 import { Events, type EventName, type EventPayload } from './catalog';
+import { deadLetterMessage, deadLetterTopic } from './dead-letter';
 import { fromHeaders, type Envelope } from './envelope';
+import { claimEvent } from './processed-events';
 
-export type EventHandler<T> = (payload: T, envelope: Envelope) => Promise<void>;
+/** Handlers run inside the transaction that records the event as processed. */
+export type EventHandler<T> = (payload: T, envelope: Envelope, trx: Knex.Transaction) => Promise<void>;
 export type Subscriptions = { [N in EventName]?: EventHandler<EventPayload<N>> };
 
 export interface ConsumerOptions {
   groupId: string;
   /** The one list of what this service reacts to: event name -> handler. */
   subscriptions: Subscriptions;
+  db: Db;
   log: Logger;
+  /** Attempts per message before it is dead-lettered (first try included). */
+  maxAttempts?: number;
+  /** First retry delay; doubles each attempt, capped at 5 s. */
+  retryBaseMs?: number;
   fromBeginning?: boolean;
+  lagIntervalMs?: number;
 }
 
+/** An error no retry can fix: the message goes to the dead-letter topic at once. */
+export class PermanentEventError extends Error {}
+
+// Codes that mean the request itself is wrong, so retrying cannot help.
+const PERMANENT_CODES = new Set([Code.INVALID_ARGUMENT, Code.NOT_FOUND, Code.FAILED_PRECONDITION, Code.ALREADY_EXISTS, Code.PERMISSION_DENIED, Code.UNAUTHENTICATED, Code.OUT_OF_RANGE]);
+const isPermanent = (error: unknown) =>
+  error instanceof PermanentEventError || (error instanceof RpcError && PERMANENT_CODES.has(error.code));
+
 /**
- * Consumes typed events. The offset of a message is committed only after its
- * handler resolved (kafkajs commits resolved offsets), so delivery is
- * at-least-once; messages of other types on the same topic are skipped.
+ * Consumes typed events at least once and handles each exactly once per group:
+ * the handler runs in a transaction that also claims the event id, and the
+ * offset is committed only after that transaction commits. Transient failures
+ * are retried with bounded exponential backoff; a message that keeps failing,
+ * or cannot be decoded, goes to `dlq.<group>` with the error, the attempt
+ * count and its origin in headers, and the consumer moves on.
  */
-export function createEventConsumer(kafka: Kafka, { groupId, subscriptions, log, fromBeginning = true }: ConsumerOptions) {
+export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
+  const { groupId, subscriptions, db, log, maxAttempts = 5, retryBaseMs = 100, fromBeginning = true, lagIntervalMs = 10_000 } = options;
   const consumer: Consumer = kafka.consumer({ groupId, allowAutoTopicCreation: true });
+  const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
+  const admin = kafka.admin();
   const handlers = new Map<string, { name: EventName; handle: EventHandler<unknown> }>();
   for (const [name, handle] of Object.entries(subscriptions) as [EventName, EventHandler<unknown>][]) {
     handlers.set(Events[name].type, { name, handle });
   }
-  const topics = [...new Set([...handlers.keys()].map((type) => Events[handlers.get(type)!.name].topic))];
+  const topics = [...new Set([...handlers.values()].map(({ name }) => Events[name].topic))];
+  let stopping = false;
+  let lagTimer: NodeJS.Timeout | undefined;
 
-  async function eachMessage({ topic, partition, message }: EachMessagePayload) {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  async function deadLetter(payload: EachMessagePayload, type: string, error: unknown, attempts: number) {
+    const { topic, partition, message } = payload;
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    await producer.send({
+      topic: deadLetterTopic(groupId),
+      acks: -1,
+      messages: [deadLetterMessage(message, { error: reason, attempts, topic, partition, offset: message.offset, group: groupId })],
+    });
+    eventMetrics.deadLettered.inc({ event_type: type, group: groupId });
+    eventMetrics.consumed.inc({ event_type: type, group: groupId, result: 'dead_lettered' });
+    log.error({ err: error, topic, partition, offset: message.offset, type, attempts }, 'event dead-lettered');
+  }
+
+  /** Runs the handler until it succeeds, fails for good, or attempts run out. */
+  async function handle(payload: EachMessagePayload, envelope: Envelope, entry: { name: EventName; handle: EventHandler<unknown> }) {
+    let decoded: unknown;
+    try {
+      decoded = Events[entry.name].codec.decode(payload.message.value ?? Buffer.alloc(0));
+    } catch (error) {
+      return deadLetter(payload, envelope.type, new PermanentEventError(`cannot decode ${envelope.type}: ${(error as Error).message}`), 1);
+    }
+    const labels = { event_type: envelope.type, group: groupId };
+    const stop = eventMetrics.handlingSeconds.startTimer(labels);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const fresh = await db.transaction(async (trx) => {
+          if (!(await claimEvent(trx, envelope.id, groupId, envelope.type))) return false;
+          await entry.handle(decoded, envelope, trx);
+          return true;
+        });
+        eventMetrics.consumed.inc({ ...labels, result: fresh ? 'ok' : 'duplicate' });
+        stop();
+        return;
+      } catch (error) {
+        if (stopping) throw error;
+        if (isPermanent(error) || attempt >= maxAttempts) {
+          stop();
+          return deadLetter(payload, envelope.type, error, attempt);
+        }
+        eventMetrics.retried.inc(labels);
+        log.warn({ err: error, eventId: envelope.id, type: envelope.type, attempt }, 'event handler failed; retrying');
+        await sleep(Math.min(retryBaseMs * 2 ** (attempt - 1), 5_000));
+        await payload.heartbeat();
+      }
+    }
+  }
+
+  async function eachMessage(payload: EachMessagePayload) {
+    const { topic, partition, message } = payload;
     const envelope = fromHeaders(message.headers);
     const entry = envelope && handlers.get(envelope.type);
-    if (!envelope || !entry) {
-      eventMetrics.consumed.inc({ event_type: envelope?.type ?? 'unknown', group: groupId, result: 'skipped' });
-      return;
+    if (!envelope) {
+      await deadLetter(payload, 'unknown', new PermanentEventError('message without CloudEvents headers (ce_id, ce_type, ce_source, ce_time)'), 1);
+    } else if (!entry) {
+      eventMetrics.consumed.inc({ event_type: envelope.type, group: groupId, result: 'skipped' });
+    } else {
+      await handle(payload, envelope, entry);
     }
-    const payload = Events[entry.name].codec.decode(message.value ?? Buffer.alloc(0));
-    await entry.handle(payload, envelope);
-    eventMetrics.consumed.inc({ event_type: envelope.type, group: groupId, result: 'ok' });
-    log.debug({ topic, partition, offset: message.offset, eventId: envelope.id, type: envelope.type }, 'event handled');
+    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+  }
+
+  async function updateLag() {
+    try {
+      const committed = await admin.fetchOffsets({ groupId, topics });
+      for (const { topic, partitions } of committed) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        for (const end of ends) {
+          const done = partitions.find((p) => p.partition === end.partition);
+          const position = done && Number(done.offset) >= 0 ? Number(done.offset) : Number(end.low);
+          eventMetrics.lag.set({ group: groupId, topic, partition: String(end.partition) }, Math.max(Number(end.high) - position, 0));
+        }
+      }
+    } catch (error) {
+      log.debug({ err: error }, 'consumer lag not available');
+    }
   }
 
   return {
     topics,
+    groupId,
     async start(): Promise<void> {
-      await consumer.connect();
+      await Promise.all([consumer.connect(), producer.connect(), admin.connect()]);
       await consumer.subscribe({ topics, fromBeginning });
-      await consumer.run({ eachMessage });
+      await consumer.run({ autoCommit: false, eachMessage });
+      lagTimer = setInterval(() => void updateLag(), lagIntervalMs);
+      lagTimer.unref();
     },
+    /** Lag as of now, for tests and dashboards that cannot wait for the next interval. */
+    updateLag,
     async close(): Promise<void> {
+      stopping = true;
+      clearInterval(lagTimer);
       await consumer.disconnect();
+      await Promise.all([producer.disconnect(), admin.disconnect()]);
     },
   };
 }
+
+export type EventConsumer = ReturnType<typeof createEventConsumer>;
