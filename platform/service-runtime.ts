@@ -19,11 +19,15 @@ export interface ServiceSpec<C extends BaseConfig> {
   redis?: boolean;
   /** Starts an outbox relay publishing this service's outbox table. */
   outbox?: boolean;
-  /** Consumer group and the one list of events this service reacts to. */
-  consumes?: (deps: ServiceDeps<C>) => { groupId: string; subscriptions: Subscriptions };
-  /** Builds the service's contracts from its dependencies. */
-  build(deps: ServiceDeps<C>): ServiceBinding<any>[] | Promise<ServiceBinding<any>[]>;
+  /** Builds the service's contracts, and what it consumes, from its dependencies. */
+  build(deps: ServiceDeps<C>): BuiltService | Promise<BuiltService>;
   logger?: Logger;
+}
+
+export interface BuiltService {
+  services: ServiceBinding<any>[];
+  /** Consumer group and the one list of events this service reacts to. */
+  consumes?: { groupId: string; subscriptions: Subscriptions };
 }
 
 export interface ServiceDeps<C extends BaseConfig> {
@@ -32,6 +36,7 @@ export interface ServiceDeps<C extends BaseConfig> {
   tokens: Tokens;
   db: Db;
   redis: Redis;
+  /** Not connected until a producer or consumer is. */
   kafka: Kafka;
   /** Wakes the outbox relay after a commit that wrote events. */
   outbox: Pick<OutboxRelay, 'notify'>;
@@ -68,7 +73,7 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
     config, log, tokens,
     db: unavailableDependency('database') as Db,
     redis: unavailableDependency('redis') as Redis,
-    kafka: unavailableDependency('kafka') as Kafka,
+    kafka: undefined as unknown as Kafka,
     outbox: { notify: () => undefined },
     onClose: (resource, close) => server.onClose(resource, close),
   };
@@ -87,17 +92,19 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
       // Redis is a cache: without it the service is slower, not down.
       server.addHealthCheck({ name: 'redis', critical: false, check: async () => { await redis.ping(); } });
     }
-    if (spec.outbox || spec.consumes) deps.kafka = createKafka(config.KAFKA_BROKERS, name, log);
+    // A kafkajs client connects only when a producer or consumer does.
+    deps.kafka = createKafka(config.KAFKA_BROKERS, name, log);
     if (spec.outbox) {
       const relay = createOutboxRelay({ db: deps.db, kafka: deps.kafka, log: log.child({ component: 'outbox' }), service: name });
       deps.outbox = relay;
       relay.start();
       server.onClose('outbox relay', () => relay.close());
     }
-    for (const binding of await spec.build(deps)) server.add(binding);
+    const built = await spec.build(deps);
+    for (const binding of built.services) server.add(binding);
     const started = await server.start();
-    if (spec.consumes) {
-      const consumer = createEventConsumer(deps.kafka, { ...spec.consumes(deps), db: deps.db, log: log.child({ component: 'consumer' }) });
+    if (built.consumes) {
+      const consumer = createEventConsumer(deps.kafka, { ...built.consumes, db: deps.db, log: log.child({ component: 'consumer' }) });
       server.onClose('consumer', () => consumer.close());
       // Consuming starts in the background: a broker that is late must not keep the RPCs down.
       consumer.start().catch((error) => log.error({ err: error }, 'consumer failed to start'));

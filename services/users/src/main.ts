@@ -11,7 +11,7 @@ export function startUsers(config = loadConfig(usersConfig)) {
     config,
     database: { name: config.USERS_DB_NAME, migrationsDir: join(__dirname, '..', 'migrations') },
     outbox: true,
-    build: (deps) => [createUsersService(deps)],
+    build: (deps) => ({ services: [createUsersService(deps)] }),
   });
 }
 

@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import type { TypedClient } from '../../../../platform/client';
+import { addToOutbox } from '../../../../platform/events/outbox';
+import { caller, type CallContext } from '../../../../platform/rpc/context';
+import type { CatalogServiceService } from '../../../../gen/ts/shop/catalog/v1/catalog';
+import type { CreateOrderRequest, CreateOrderResponse } from '../../../../gen/ts/shop/orders/v1/orders';
+import type { UsersServiceService } from '../../../../gen/ts/shop/users/v1/users';
+import { parseOrderRequest } from '../domain/order-request';
+import { priceOrder, type CatalogPrice } from '../domain/pricing';
+import type { OrdersStore } from '../store/orders-store';
+import { dependencyFailure } from './dependencies';
+import { toOrder } from './mapping';
+
+export interface CreateOrderDeps {
+  store: OrdersStore;
+  users: TypedClient<typeof UsersServiceService>;
+  catalog: TypedClient<typeof CatalogServiceService>;
+  source: string;
+  onCommitted: () => void;
+}
+
+/**
+ * Validates the caller with users, prices the items with catalog, then writes
+ * the order and its OrderCreated event in one transaction. The same
+ * idempotency key always answers with the order it first created.
+ */
+export function createOrderHandler({ store, users, catalog, source, onCommitted }: CreateOrderDeps) {
+  return async function createOrder(req: CreateOrderRequest, ctx: CallContext): Promise<CreateOrderResponse> {
+    const lines = parseOrderRequest(req);
+    const { userId } = caller(ctx);
+    const key = req.idempotencyKey.trim();
+    const existing = await store.byIdempotencyKey(userId, key);
+    if (existing) return { order: toOrder(existing) };
+
+    const [{ user }, { products }] = await Promise.all([
+      users.getUser({ userId }).catch((error) => { throw dependencyFailure('users', error); }),
+      catalog.batchGetProducts({ ids: lines.map((l) => l.productId) }).catch((error) => { throw dependencyFailure('catalog', error); }),
+    ]);
+    const prices = new Map<string, CatalogPrice>(products.map((p) => [p.id, {
+      id: p.id, name: p.name, stock: p.stock, currency: p.price?.currencyCode ?? '', amountMinor: BigInt(p.price?.amountMinor ?? 0),
+    }]));
+    const priced = priceOrder(lines, prices);
+
+    const now = new Date();
+    const order = {
+      id: randomUUID(), user_id: userId, idempotency_key: key, status: 'PENDING' as const, status_reason: '',
+      currency: priced.currency, total_minor: priced.totalMinor.toString(), payment_token: req.paymentToken, created_at: now, updated_at: now,
+    };
+    const money = (minor: bigint) => ({ currencyCode: priced.currency, amountMinor: minor.toString() });
+    const inserted = await store.insert(order, priced, (trx) => addToOutbox(trx, source, 'OrderCreated', order.id, {
+      orderId: order.id,
+      userId,
+      userDisplayName: user?.displayName ?? '',
+      items: priced.lines.map((l) => ({ productId: l.productId, productName: l.productName, quantity: l.quantity, unitPrice: money(l.unitMinor), lineTotal: money(l.lineMinor) })),
+      total: money(priced.totalMinor),
+      paymentToken: req.paymentToken,
+      createdAt: now,
+    }));
+    if (inserted) onCommitted();
+    // Lost a race with a concurrent request carrying the same key: answer with the winner.
+    const stored = inserted ? await store.byId(order.id) : await store.byIdempotencyKey(userId, key);
+    return { order: toOrder(stored!) };
+  };
+}

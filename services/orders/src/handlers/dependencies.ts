@@ -1,0 +1,25 @@
+import { Code, failedPrecondition, RpcError, unavailable } from '../../../../platform/errors';
+
+const DOWN = new Set([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED, Code.CANCELLED, Code.RESOURCE_EXHAUSTED]);
+
+/**
+ * What a failed call to users or catalog means for the caller of CreateOrder:
+ * a dependency that is down or too slow is UNAVAILABLE (retry later, nothing
+ * was written); the caller's own credentials problems pass through as they are.
+ */
+export function dependencyFailure(service: string, error: unknown): Error {
+  if (!(error instanceof RpcError)) return error as Error;
+  if (DOWN.has(error.code)) return unavailable(`${service} service is unavailable; nothing was written, retry later`);
+  if (error.code === Code.NOT_FOUND && service === 'users') {
+    return failedPrecondition('the calling user no longer exists', 'USER_NOT_FOUND');
+  }
+  if (error.code === Code.NOT_FOUND && service === 'catalog') {
+    const missing = error.details.metadata?.missing_ids ?? error.details.resource?.name ?? '';
+    return new RpcError(Code.FAILED_PRECONDITION, `unknown product(s): ${missing}`, {
+      reason: 'PRODUCT_NOT_FOUND',
+      metadata: { missing_ids: missing },
+      preconditionViolations: missing.split(',').filter(Boolean).map((id) => ({ type: 'PRODUCT_EXISTS', subject: `products/${id}`, description: `product ${id} does not exist` })),
+    });
+  }
+  return error;
+}

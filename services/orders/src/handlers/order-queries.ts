@@ -1,0 +1,40 @@
+import { notFound, permissionDenied, Violations } from '../../../../platform/errors';
+import { createPageTokens, pageSize } from '../../../../platform/page-token';
+import { caller, isAdmin, type CallContext } from '../../../../platform/rpc/context';
+import type { GetOrderRequest, GetOrderResponse, ListOrdersRequest, ListOrdersResponse } from '../../../../gen/ts/shop/orders/v1/orders';
+import type { OrdersStore, StoredOrder } from '../store/orders-store';
+import { toOrder } from './mapping';
+
+const tokens = createPageTokens('ListOrders');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The order if the caller may see it: its owner, or an admin. */
+export async function ownOrder(store: OrdersStore, orderId: string, ctx: CallContext): Promise<StoredOrder> {
+  new Violations().check(UUID.test(orderId), 'order_id', 'must be an order id (UUID)').throwIfAny();
+  const stored = await store.byId(orderId.toLowerCase());
+  if (!stored) throw notFound('order', orderId);
+  if (stored.order.user_id !== caller(ctx).userId && !isAdmin(ctx)) throw permissionDenied('this order belongs to another user');
+  return stored;
+}
+
+export function orderQueryHandlers(store: OrdersStore) {
+  return {
+    async getOrder(req: GetOrderRequest, ctx: CallContext): Promise<GetOrderResponse> {
+      return { order: toOrder(await ownOrder(store, req.orderId, ctx)) };
+    },
+
+    async listOrders(req: ListOrdersRequest, ctx: CallContext): Promise<ListOrdersResponse> {
+      const size = pageSize(req.pageSize);
+      const { userId } = caller(ctx);
+      const after = tokens.decode(req.pageToken, { userId });
+      const page = await store.listByUser(userId, size + 1, after && { createdAt: new Date(after[0]), id: after[1] });
+      const more = page.length > size;
+      const orders = page.slice(0, size);
+      const last = orders[orders.length - 1]?.order;
+      return {
+        orders: orders.map(toOrder),
+        nextPageToken: more && last ? tokens.encode([last.created_at.toISOString(), last.id], { userId }) : '',
+      };
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { createClient } from '../../../platform/client';
+import { defineService } from '../../../platform/rpc/bind-service';
+import type { ServiceDeps } from '../../../platform/service-runtime';
+import { CatalogServiceService } from '../../../gen/ts/shop/catalog/v1/catalog';
+import { OrdersServiceService } from '../../../gen/ts/shop/orders/v1/orders';
+import { UsersServiceService } from '../../../gen/ts/shop/users/v1/users';
+import type { OrdersConfig } from './config';
+import { cancelOrderHandler } from './handlers/cancel-order';
+import { createOrderHandler } from './handlers/create-order';
+import { orderQueryHandlers } from './handlers/order-queries';
+import { paymentEventHandlers } from './handlers/payment-events';
+import { createOrdersStore } from './store/orders-store';
+
+export const SERVICE_NAME = 'orders';
+
+/** The orders contract and the payment events it reacts to; used by main.ts and tests alike. */
+export function createOrdersService({ config, db, outbox, log, onClose }: ServiceDeps<OrdersConfig>) {
+  const store = createOrdersStore(db);
+  const users = createClient(UsersServiceService, { addresses: config.USERS_ADDRESSES, deadlineMs: config.CLIENT_DEADLINE_MS });
+  const catalog = createClient(CatalogServiceService, { addresses: config.CATALOG_ADDRESSES, deadlineMs: config.CLIENT_DEADLINE_MS });
+  onClose('users client', async () => users.close());
+  onClose('catalog client', async () => catalog.close());
+  const committed = () => outbox.notify();
+
+  return {
+    binding: defineService({
+      definition: OrdersServiceService,
+      handlers: {
+        createOrder: createOrderHandler({ store, users, catalog, source: SERVICE_NAME, onCommitted: committed }),
+        cancelOrder: cancelOrderHandler(store, SERVICE_NAME, committed),
+        ...orderQueryHandlers(store),
+      },
+      access: { createOrder: 'authenticated', getOrder: 'authenticated', listOrders: 'authenticated', cancelOrder: 'authenticated' },
+    }),
+    subscriptions: paymentEventHandlers(store, SERVICE_NAME, log, committed),
+  };
+}

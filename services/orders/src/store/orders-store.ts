@@ -1,0 +1,107 @@
+import type { Knex } from 'knex';
+import type { Db } from '../../../../platform/db';
+import { isDuplicateKey } from '../../../../platform/db';
+import type { OrderStatus } from '../domain/order-status';
+import type { PricedOrder } from '../domain/pricing';
+
+export interface OrderRow {
+  id: string;
+  user_id: string;
+  idempotency_key: string;
+  status: OrderStatus;
+  status_reason: string;
+  currency: string;
+  total_minor: string;
+  payment_token: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface OrderItemRow {
+  order_id: string;
+  line_no: number;
+  product_id: string;
+  product_name: string;
+  quantity: number;
+  unit_price_minor: string;
+  line_total_minor: string;
+}
+
+export interface StoredOrder {
+  order: OrderRow;
+  items: OrderItemRow[];
+}
+
+export type Transaction = Knex.Transaction;
+
+export function createOrdersStore(db: Db) {
+  async function withItems(order: OrderRow | undefined, conn: Knex = db): Promise<StoredOrder | undefined> {
+    if (!order) return undefined;
+    const items = await conn<OrderItemRow>('order_items').where({ order_id: order.id }).orderBy('line_no');
+    return { order, items };
+  }
+
+  return {
+    /**
+     * Inserts the order, its items and whatever `alsoInTransaction` writes (its
+     * OrderCreated event) atomically. Returns undefined when the idempotency
+     * key was taken meanwhile: the caller then reads the order that won.
+     */
+    async insert(order: OrderRow, priced: PricedOrder, alsoInTransaction: (trx: Transaction) => Promise<unknown>): Promise<boolean> {
+      try {
+        await db.transaction(async (trx) => {
+          await trx('orders').insert(order);
+          await trx('order_items').insert(priced.lines.map((line, i) => ({
+            order_id: order.id,
+            line_no: i + 1,
+            product_id: line.productId,
+            product_name: line.productName,
+            quantity: line.quantity,
+            unit_price_minor: line.unitMinor.toString(),
+            line_total_minor: line.lineMinor.toString(),
+          })));
+          await alsoInTransaction(trx);
+        });
+        return true;
+      } catch (error) {
+        if (isDuplicateKey(error)) return false;
+        throw error;
+      }
+    },
+
+    async byId(id: string, conn: Knex = db): Promise<StoredOrder | undefined> {
+      return withItems(await conn<OrderRow>('orders').where({ id }).first(), conn);
+    },
+
+    /** The order row locked for update inside a transaction. */
+    async lock(trx: Transaction, id: string): Promise<OrderRow | undefined> {
+      return trx<OrderRow>('orders').where({ id }).forUpdate().first();
+    },
+
+    async byIdempotencyKey(userId: string, key: string): Promise<StoredOrder | undefined> {
+      return withItems(await db<OrderRow>('orders').where({ user_id: userId, idempotency_key: key }).first());
+    },
+
+    /** Newest first; `after` is the (created_at, id) of the last order of the previous page. */
+    async listByUser(userId: string, limit: number, after?: { createdAt: Date; id: string }): Promise<StoredOrder[]> {
+      const query = db<OrderRow>('orders').where({ user_id: userId }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
+      if (after) {
+        query.andWhere((q) => q.where('created_at', '<', after.createdAt).orWhere((q2) => q2.where('created_at', '=', after.createdAt).andWhere('id', '<', after.id)));
+      }
+      const orders = await query;
+      if (orders.length === 0) return [];
+      const items = await db<OrderItemRow>('order_items').whereIn('order_id', orders.map((o) => o.id)).orderBy(['order_id', 'line_no']);
+      return orders.map((order) => ({ order, items: items.filter((i) => i.order_id === order.id) }));
+    },
+
+    async setStatus(trx: Transaction, id: string, status: OrderStatus, reason: string): Promise<void> {
+      await trx('orders').where({ id }).update({ status, status_reason: reason.slice(0, 255), updated_at: new Date() });
+    },
+
+    transaction<T>(work: (trx: Transaction) => Promise<T>): Promise<T> {
+      return db.transaction(work);
+    },
+  };
+}
+
+export type OrdersStore = ReturnType<typeof createOrdersStore>;
