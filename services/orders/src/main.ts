@@ -13,7 +13,7 @@ export function startOrders(config = loadConfig(ordersConfig)) {
     outbox: true,
     build: (deps) => {
       const { binding, subscriptions } = createOrdersService(deps);
-      return { services: [binding], consumes: { groupId: SERVICE_NAME, subscriptions } };
+      return { services: [binding], consumes: { groupId: config.ORDERS_CONSUMER_GROUP, subscriptions } };
     },
   });
 }

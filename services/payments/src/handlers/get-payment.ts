@@ -1,0 +1,35 @@
+import { notFound, permissionDenied, Violations } from '../../../../platform/errors';
+import { caller, isAdmin, type CallContext } from '../../../../platform/rpc/context';
+import { PaymentStatus, type GetPaymentRequest, type GetPaymentResponse } from '../../../../gen/ts/shop/payments/v1/payments';
+import type { PaymentRow, PaymentsStore } from '../store/payments-store';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const STATUS: Record<PaymentRow['status'], PaymentStatus> = {
+  PENDING: PaymentStatus.PAYMENT_STATUS_PENDING,
+  SUCCEEDED: PaymentStatus.PAYMENT_STATUS_SUCCEEDED,
+  FAILED: PaymentStatus.PAYMENT_STATUS_FAILED,
+  REFUNDED: PaymentStatus.PAYMENT_STATUS_REFUNDED,
+};
+
+/** The payment of one of the caller's orders (admins may read any). */
+export function getPaymentHandler(store: PaymentsStore) {
+  return async function getPayment(req: GetPaymentRequest, ctx: CallContext): Promise<GetPaymentResponse> {
+    new Violations().check(UUID.test(req.orderId), 'order_id', 'must be an order id (UUID)').throwIfAny();
+    const row = await store.byOrder(req.orderId.toLowerCase());
+    if (!row) throw notFound('payment', `for order ${req.orderId}`);
+    if (row.user_id !== caller(ctx).userId && !isAdmin(ctx)) throw permissionDenied('this payment belongs to another user');
+    return {
+      payment: {
+        id: row.id,
+        orderId: row.order_id,
+        userId: row.user_id,
+        amount: { currencyCode: row.currency, amountMinor: String(row.amount_minor) },
+        status: STATUS[row.status],
+        failureReason: row.failure_reason,
+        attempts: row.attempts,
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+      },
+    };
+  };
+}

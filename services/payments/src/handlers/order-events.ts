@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import type { EventHandler } from '../../../../platform/events/consumer';
+import { addToOutbox } from '../../../../platform/events/outbox';
+import type { Logger } from '../../../../platform/logger';
+import { prom, registry } from '../../../../platform/metrics';
+import type { OrderCancelled, OrderCreated } from '../../../../gen/ts/shop/orders/v1/events';
+import { chargeWithRetry } from '../domain/charge';
+import type { PaymentProcessor } from '../domain/processor';
+import type { PaymentsStore } from '../store/payments-store';
+
+const payments = (registry.getSingleMetric('payments_processed_total') as prom.Counter<'result'> | undefined)
+  ?? new prom.Counter({ name: 'payments_processed_total', help: 'Payments by outcome: succeeded, failed, refunded.', labelNames: ['result'] });
+
+export interface OrderEventDeps {
+  store: PaymentsStore;
+  processor: PaymentProcessor;
+  source: string;
+  log: Logger;
+  retry: { maxAttempts: number; baseMs: number };
+  onCommitted: () => void;
+}
+
+/**
+ * The payment side of the order saga. OrderCreated takes exactly one payment
+ * per order (the unique order_id decides, even if the event arrives twice)
+ * and answers PaymentSucceeded or PaymentFailed; OrderCancelled refunds a
+ * succeeded payment (the compensation) and answers PaymentRefunded.
+ */
+export function orderEventHandlers({ store, processor, source, log, retry, onCommitted }: OrderEventDeps) {
+  const orderCreated: EventHandler<OrderCreated> = async (event, _envelope, trx) => {
+    const now = new Date();
+    const amount = event.total ?? { currencyCode: 'EUR', amountMinor: '0' };
+    const payment = {
+      id: randomUUID(), order_id: event.orderId, user_id: event.userId, currency: amount.currencyCode, amount_minor: amount.amountMinor,
+      status: 'PENDING' as const, failure_reason: '', attempts: 0, created_at: now, updated_at: now,
+    };
+    if (!(await store.insert(trx, payment))) {
+      log.info({ orderId: event.orderId }, 'order already has its payment');
+      return;
+    }
+    const { result, attempts } = await chargeWithRetry(processor, {
+      paymentId: payment.id, token: event.paymentToken, amountMinor: BigInt(amount.amountMinor), currency: amount.currencyCode,
+    }, retry);
+    const base = { paymentId: payment.id, orderId: event.orderId, userId: event.userId, amount };
+    if (result.approved) {
+      await store.update(trx, payment.id, { status: 'SUCCEEDED', attempts });
+      await addToOutbox(trx, source, 'PaymentSucceeded', event.orderId, { ...base, processedAt: new Date() });
+      payments.inc({ result: 'succeeded' });
+    } else {
+      await store.update(trx, payment.id, { status: 'FAILED', attempts, failure_reason: result.reason.slice(0, 255) });
+      await addToOutbox(trx, source, 'PaymentFailed', event.orderId, { ...base, reason: result.reason, failedAt: new Date() });
+      payments.inc({ result: 'failed' });
+    }
+    trx.executionPromise.then(onCommitted, () => undefined);
+  };
+
+  const orderCancelled: EventHandler<OrderCancelled> = async (event, _envelope, trx) => {
+    const payment = await store.lockByOrder(trx, event.orderId);
+    // Only money taken is given back; a failed or absent payment needs nothing.
+    if (!payment || payment.status !== 'SUCCEEDED') return;
+    await store.update(trx, payment.id, { status: 'REFUNDED' });
+    await addToOutbox(trx, source, 'PaymentRefunded', event.orderId, {
+      paymentId: payment.id, orderId: event.orderId, userId: payment.user_id,
+      amount: { currencyCode: payment.currency, amountMinor: String(payment.amount_minor) }, refundedAt: new Date(),
+    });
+    payments.inc({ result: 'refunded' });
+    trx.executionPromise.then(onCommitted, () => undefined);
+  };
+
+  return { OrderCreated: orderCreated, OrderCancelled: orderCancelled };
+}

@@ -1,0 +1,47 @@
+import type { Knex } from 'knex';
+import type { Db } from '../../../../platform/db';
+import { isDuplicateKey } from '../../../../platform/db';
+
+export type PaymentStatus = 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'REFUNDED';
+
+export interface PaymentRow {
+  id: string;
+  order_id: string;
+  user_id: string;
+  currency: string;
+  amount_minor: string;
+  status: PaymentStatus;
+  failure_reason: string;
+  attempts: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export function createPaymentsStore(db: Db) {
+  return {
+    /** False when the order already has its payment (the unique order_id said so). */
+    async insert(trx: Knex.Transaction, row: PaymentRow): Promise<boolean> {
+      try {
+        await trx('payments').insert(row);
+        return true;
+      } catch (error) {
+        if (isDuplicateKey(error)) return false;
+        throw error;
+      }
+    },
+
+    async byOrder(orderId: string, conn: Knex = db): Promise<PaymentRow | undefined> {
+      return conn<PaymentRow>('payments').where({ order_id: orderId }).first();
+    },
+
+    async lockByOrder(trx: Knex.Transaction, orderId: string): Promise<PaymentRow | undefined> {
+      return trx<PaymentRow>('payments').where({ order_id: orderId }).forUpdate().first();
+    },
+
+    async update(trx: Knex.Transaction, id: string, changes: Partial<Pick<PaymentRow, 'status' | 'failure_reason' | 'attempts'>>): Promise<void> {
+      await trx('payments').where({ id }).update({ ...changes, updated_at: new Date() });
+    },
+  };
+}
+
+export type PaymentsStore = ReturnType<typeof createPaymentsStore>;
