@@ -83,15 +83,17 @@ export function createCache(redis: Redis, { name, ttlSeconds, log }: CacheOption
       const pending = inflight.get(key) as Promise<T> | undefined;
       if (pending) return pending;
       const loading = (async () => {
-        try {
-          const value = await load();
-          if (value !== undefined) await write(key, codec.encode(value));
-          return value;
-        } finally {
-          inflight.delete(key);
-        }
+        const value = await load();
+        if (value !== undefined) await write(key, codec.encode(value));
+        return value;
       })();
       inflight.set(key, loading);
+      // Cleared once settled, never before it was registered: a loader that
+      // throws synchronously would otherwise leave its rejection cached here.
+      const settled = () => {
+        if (inflight.get(key) === loading) inflight.delete(key);
+      };
+      loading.then(settled, settled);
       return loading;
     },
 

@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { Code, RpcError } from './errors';
 import { rpcMetrics } from './metrics';
@@ -61,6 +62,23 @@ function serviceConfig(definition: ServiceDefinition, idempotent: (method: strin
 }
 
 /**
+ * One channel for a list of IP addresses (`ipv4:a,b`), so grpc's round_robin
+ * skips an instance that is down and a retry lands on a live one. A channel
+ * per address would send every other call to a dead instance, retries
+ * included, since a retry never leaves its channel. Host names keep a channel
+ * each (`dns:` resolves one name; a name with several records is balanced
+ * inside its channel).
+ */
+function channelTargets(addresses: string[]): string[] {
+  if (addresses.some((address) => /^(dns|ipv4|ipv6|unix):/.test(address))) return addresses;
+  for (const [scheme, isIp] of [['ipv4', isIPv4], ['ipv6', isIPv6]] as const) {
+    const hosts = addresses.map((address) => /^\[?(.*?)\]?:\d+$/.exec(address)?.[1]);
+    if (hosts.every((host) => host !== undefined && isIp(host))) return [`${scheme}:${addresses.join(',')}`];
+  }
+  return addresses.map((address) => `dns:${address}`);
+}
+
+/**
  * A typed client for service-to-service calls: every call has a deadline, the
  * caller's authorization is forwarded, reads are retried on UNAVAILABLE, and
  * failures arrive as RpcError with the callee's google.rpc details.
@@ -71,7 +89,7 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
     ? (method: string) => options.idempotentMethods!.includes(method)
     : (method: string) => READ_METHOD.test(method);
   const channelOptions = { 'grpc.service_config': serviceConfig(definition, idempotent), 'grpc.enable_retries': 1 };
-  const channels = options.addresses.map((address) => new grpc.Client(/^(dns|ipv4|ipv6|unix):/.test(address) ? address : `dns:${address}`, grpc.credentials.createInsecure(), channelOptions));
+  const channels = channelTargets(options.addresses).map((target) => new grpc.Client(target, grpc.credentials.createInsecure(), channelOptions));
   let turn = 0;
   const nextChannel = () => channels[turn++ % channels.length];
 

@@ -28,6 +28,12 @@ export const baseConfig = z.object({
   MYSQL_POOL_MAX: integer(z.number().min(1).max(100)).default(10),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
+  /**
+   * Prepended to every topic this service produces to or consumes from, so
+   * several environments (or test runs) can share one cluster. Empty in
+   * production.
+   */
+  KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
   /** HS256 secret shared by the issuer (users) and every verifier. At least 32 bytes. */
   JWT_SECRET: z.string().min(32).default('dev-only-secret-change-me-0123456789abcdef'),
   JWT_ISSUER: z.string().min(1).default('shopmesh'),

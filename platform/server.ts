@@ -55,7 +55,21 @@ export function createServer(options: ServerOptions) {
   let serving = false;
   let stopping: Promise<void> | undefined;
 
-  health.addToServer(grpcServer);
+  // A Watch stream never ends by itself and would hold shutdown for the whole
+  // grace period: watchers get NOT_SERVING, then their stream ends with the drain.
+  health.addToServer({
+    addService: (service, implementation) =>
+      grpcServer.addService(service as grpc.ServiceDefinition, {
+        ...implementation,
+        watch: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+          (implementation.watch as grpc.handleServerStreamingCall<unknown, unknown>)(call);
+          const end = () => call.end();
+          if (drain.signal.aborted) return end();
+          drain.signal.addEventListener('abort', end, { once: true });
+          call.on('cancelled', () => drain.signal.removeEventListener('abort', end));
+        },
+      } as grpc.UntypedServiceImplementation),
+  });
 
   return {
     /** Serves one contract; every method must have a handler and an access rule. */

@@ -95,7 +95,7 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
     // A kafkajs client connects only when a producer or consumer does.
     deps.kafka = createKafka(config.KAFKA_BROKERS, name, log);
     if (spec.outbox) {
-      const relay = createOutboxRelay({ db: deps.db, kafka: deps.kafka, log: log.child({ component: 'outbox' }), service: name });
+      const relay = createOutboxRelay({ db: deps.db, kafka: deps.kafka, log: log.child({ component: 'outbox' }), service: name, topicPrefix: config.KAFKA_TOPIC_PREFIX });
       deps.outbox = relay;
       relay.start();
       server.onClose('outbox relay', () => relay.close());
@@ -104,7 +104,7 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
     for (const binding of built.services) server.add(binding);
     const started = await server.start();
     if (built.consumes) {
-      const consumer = createEventConsumer(deps.kafka, { ...built.consumes, db: deps.db, log: log.child({ component: 'consumer' }) });
+      const consumer = createEventConsumer(deps.kafka, { ...built.consumes, db: deps.db, topicPrefix: config.KAFKA_TOPIC_PREFIX, log: log.child({ component: 'consumer' }) });
       server.onClose('consumer', () => consumer.close());
       // Consuming starts in the background: a broker that is late must not keep the RPCs down.
       consumer.start().catch((error) => log.error({ err: error }, 'consumer failed to start'));

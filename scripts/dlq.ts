@@ -24,6 +24,7 @@ const { positionals, values } = parseArgs({
     group: { type: 'string', short: 'g' },
     'event-id': { type: 'string' },
     brokers: { type: 'string', default: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092' },
+    'topic-prefix': { type: 'string', default: process.env.KAFKA_TOPIC_PREFIX ?? '' },
   },
 });
 const command = positionals[0];
@@ -33,7 +34,7 @@ if (!['list', 'replay'].includes(command) || !values.group) {
 }
 
 const kafka = new Kafka({ clientId: 'shopmesh-dlq', brokers: values.brokers!.split(','), logLevel: logLevel.ERROR });
-const topic = deadLetterTopic(values.group);
+const topic = values['topic-prefix'] + deadLetterTopic(values.group);
 
 /** Every message of the DLQ topic from the group's position to the current end. */
 async function drain(groupId: string, commit: boolean, visit: (message: KafkaMessage) => Promise<void>) {

@@ -26,6 +26,8 @@ export interface ConsumerOptions {
   retryBaseMs?: number;
   fromBeginning?: boolean;
   lagIntervalMs?: number;
+  /** KAFKA_TOPIC_PREFIX of the environment; also prefixes the dead-letter topic. */
+  topicPrefix?: string;
 }
 
 /** An error no retry can fix: the message goes to the dead-letter topic at once. */
@@ -45,7 +47,7 @@ const isPermanent = (error: unknown) =>
  * count and its origin in headers, and the consumer moves on.
  */
 export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
-  const { groupId, subscriptions, db, log, maxAttempts = 5, retryBaseMs = 100, fromBeginning = true, lagIntervalMs = 10_000 } = options;
+  const { groupId, subscriptions, db, log, maxAttempts = 5, retryBaseMs = 100, fromBeginning = true, lagIntervalMs = 10_000, topicPrefix = '' } = options;
   const consumer: Consumer = kafka.consumer({ groupId, allowAutoTopicCreation: true });
   const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
   const admin = kafka.admin();
@@ -53,7 +55,7 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
   for (const [name, handle] of Object.entries(subscriptions) as [EventName, EventHandler<unknown>][]) {
     handlers.set(Events[name].type, { name, handle });
   }
-  const topics = [...new Set([...handlers.values()].map(({ name }) => Events[name].topic))];
+  const topics = [...new Set([...handlers.values()].map(({ name }) => topicPrefix + Events[name].topic))];
   let stopping = false;
   let lagTimer: NodeJS.Timeout | undefined;
 
@@ -63,7 +65,7 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
     const { topic, partition, message } = payload;
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     await producer.send({
-      topic: deadLetterTopic(groupId),
+      topic: topicPrefix + deadLetterTopic(groupId),
       acks: -1,
       messages: [deadLetterMessage(message, { error: reason, attempts, topic, partition, offset: message.offset, group: groupId })],
     });
@@ -139,12 +141,28 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
   return {
     topics,
     groupId,
+    /**
+     * Connects, makes sure the topics exist (a consumer may start before any
+     * producer has written), subscribes and runs; retried with backoff until it
+     * works or the consumer is closed, so a broker that is late or down at
+     * start-up only delays consumption.
+     */
     async start(): Promise<void> {
-      await Promise.all([consumer.connect(), producer.connect(), admin.connect()]);
-      await consumer.subscribe({ topics, fromBeginning });
-      await consumer.run({ autoCommit: false, eachMessage });
-      lagTimer = setInterval(() => void updateLag(), lagIntervalMs);
-      lagTimer.unref();
+      for (let attempt = 1; !stopping; attempt++) {
+        try {
+          await Promise.all([consumer.connect(), producer.connect(), admin.connect()]);
+          await admin.createTopics({ topics: topics.map((topic) => ({ topic })), waitForLeaders: true });
+          await consumer.subscribe({ topics, fromBeginning });
+          await consumer.run({ autoCommit: false, eachMessage });
+          lagTimer = setInterval(() => void updateLag(), lagIntervalMs);
+          lagTimer.unref();
+          return;
+        } catch (error) {
+          if (stopping) return;
+          log.warn({ err: error, attempt }, 'consumer cannot start yet; retrying');
+          await sleep(Math.min(500 * 2 ** Math.min(attempt - 1, 4), 8_000));
+        }
+      }
     },
     /** Lag as of now, for tests and dashboards that cannot wait for the next interval. */
     updateLag,

@@ -9,6 +9,8 @@ export interface RelayOptions {
   kafka: Kafka;
   log: Logger;
   service: string;
+  /** KAFKA_TOPIC_PREFIX: outbox rows keep the logical topic, the prefix is added on the way out. */
+  topicPrefix?: string;
   batchSize?: number;
   /** Poll interval when idle; `notify()` wakes the relay sooner. */
   idleMs?: number;
@@ -30,12 +32,18 @@ interface OutboxRow {
  * one aggregate's events keep their order. When Kafka is down rows wait and
  * the relay backs off; nothing is lost.
  */
-export function createOutboxRelay({ db, kafka, log, service, batchSize = 200, idleMs = 250 }: RelayOptions) {
+export function createOutboxRelay({ db, kafka, log, service, topicPrefix = '', batchSize = 200, idleMs = 250 }: RelayOptions) {
   const producer: Producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: true,
     createPartitioner: Partitioners.DefaultPartitioner,
+    // kafkajs retries an idempotent producer's sends without limit by default
+    // (retries = MAX_SAFE_INTEGER), so a lasting retriable error (e.g.
+    // NOT_ENOUGH_REPLICAS with acks=-1) would hold the batch, its row locks and
+    // close() forever. The relay gives up, backs off and re-sends the batch from
+    // the outbox; consumers drop the duplicates by event id.
+    retry: { retries: 3 },
   });
   let connected = false;
   let running = false;
@@ -56,6 +64,12 @@ export function createOutboxRelay({ db, kafka, log, service, batchSize = 200, id
 
   /** One batch; returns how many rows were published. */
   async function publishBatch(): Promise<number> {
+    // Connecting can take the client's whole retry budget: not while holding row locks.
+    if (!connected) {
+      if (!(await db(OUTBOX_TABLE).whereNull('published_at').first('id'))) return 0;
+      await producer.connect();
+      connected = true;
+    }
     return db.transaction(async (trx) => {
       const rows: OutboxRow[] = await trx(OUTBOX_TABLE)
         .select('id', 'event_type', 'topic', 'message_key', 'payload', 'headers')
@@ -64,16 +78,12 @@ export function createOutboxRelay({ db, kafka, log, service, batchSize = 200, id
         .limit(batchSize)
         .forUpdate();
       if (rows.length === 0) return 0;
-      if (!connected) {
-        await producer.connect();
-        connected = true;
-      }
       const byTopic = new Map<string, OutboxRow[]>();
       for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
       await producer.sendBatch({
         acks: -1,
         topicMessages: [...byTopic].map(([topic, list]) => ({
-          topic,
+          topic: topicPrefix + topic,
           messages: list.map((row) => ({ key: row.message_key, value: row.payload, headers: JSON.parse(row.headers) })),
         })),
       });

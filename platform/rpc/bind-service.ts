@@ -53,7 +53,7 @@ export function serviceName(definition: ServiceDefinition): string {
 interface BindOptions {
   interceptors: Interceptor[];
   log: Logger;
-  /** Aborted when the server starts draining: long-lived streams end then. */
+  /** Aborted when the server starts draining: long-lived streams end then (unary calls run on). */
   drain: AbortSignal;
 }
 
@@ -73,7 +73,9 @@ export function bindService(binding: ServiceBinding, { interceptors, log, drain 
         ...base,
         kind,
         metadata: call.metadata,
-        signal: AbortSignal.any([cancelled.signal, drain]),
+        // Draining ends streams, which would otherwise never finish; a unary
+        // call keeps running so the grace period can let it complete.
+        signal: kind === 'server_stream' ? AbortSignal.any([cancelled.signal, drain]) : cancelled.signal,
         log: log.child({ rpc: method.path }),
       };
     };
@@ -82,8 +84,22 @@ export function bindService(binding: ServiceBinding, { interceptors, log, drain 
       const serve: handleServerStreamingCall<unknown, unknown> = (call) => {
         const ctx: StreamContext<unknown> = {
           ...contextFor(call, 'server_stream'),
+          // A cancelled call never drains: a send waiting for it would hang the handler forever.
           send: (message) =>
-            new Promise((resolve) => (call.write(message) ? resolve() : call.once('drain', () => resolve()))),
+            new Promise((resolve, reject) => {
+              const cancelled = () => reject(new RpcError(Code.CANCELLED, 'call cancelled'));
+              if (call.cancelled) return cancelled();
+              if (call.write(message)) return resolve();
+              const settle = (outcome: () => void) => () => {
+                call.off('drain', drained);
+                call.off('cancelled', gone);
+                outcome();
+              };
+              const drained = settle(resolve);
+              const gone = settle(cancelled);
+              call.once('drain', drained);
+              call.once('cancelled', gone);
+            }),
         };
         currentCall
           .run(ctx, () => run(call.request, ctx))

@@ -15,7 +15,11 @@ export interface CallContext {
   readonly kind: 'unary' | 'server_stream';
   readonly access: Access;
   readonly metadata: Metadata;
-  /** Aborted when the caller cancels, the deadline passes or the server drains. */
+  /**
+   * Aborted when the caller cancels or the deadline passes; for streams also
+   * when the server starts draining. Unary calls get the shutdown grace period
+   * to finish, and are cancelled (aborting this) only when it is over.
+   */
   readonly signal: AbortSignal;
   readonly log: Logger;
   /** Set by the auth interceptor from a verified bearer token. */

@@ -12,6 +12,8 @@ const kafkaScript = join(__dirname, '..', '..', 'scripts', 'kafka.sh');
 let startedKafka = false;
 
 process.env.LOG_LEVEL ??= 'silent';
+// Topics of this run only: no history of earlier runs for fresh consumer groups to replay.
+process.env.KAFKA_TOPIC_PREFIX ??= `test-${Date.now().toString(36)}.`;
 process.env.NODE_ENV ??= 'test';
 
 export function mochaGlobalSetup(): void {
