@@ -27,10 +27,16 @@ describe('catalog events', function () {
     assert.equal(Events.ProductChanged.topic, TOPIC);
     catalog = await startTestCatalog();
     const kafka = new Kafka({ clientId: 'catalog-events-test', brokers: catalog.config.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+    // The run's topics carry its KAFKA_TOPIC_PREFIX; this one may not exist before the first write.
+    const topic = catalog.config.KAFKA_TOPIC_PREFIX + TOPIC;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
+    await admin.disconnect();
     consumer = kafka.consumer({ groupId: `catalog-events-test-${randomUUID()}` });
     await consumer.connect();
     // From the beginning: the group's first offsets then cannot miss an event published while it joins.
-    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+    await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => void received.push(message) });
   });
 
