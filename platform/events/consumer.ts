@@ -48,7 +48,9 @@ const isPermanent = (error: unknown) =>
  */
 export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
   const { groupId, subscriptions, db, log, maxAttempts = 5, retryBaseMs = 100, fromBeginning = true, lagIntervalMs = 10_000, topicPrefix = '' } = options;
-  const consumer: Consumer = kafka.consumer({ groupId, allowAutoTopicCreation: true });
+  // A 10 s session (kafkajs defaults to 30 s) bounds how long a group waits for
+  // members that vanished, e.g. after a broker restart, before it rebalances.
+  const consumer: Consumer = kafka.consumer({ groupId, allowAutoTopicCreation: true, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
   const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
   const admin = kafka.admin();
   const handlers = new Map<string, { name: EventName; handle: EventHandler<unknown> }>();

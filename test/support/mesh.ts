@@ -46,8 +46,9 @@ export async function startMesh(overrides: { orders?: Record<string, string> } =
     ...overrides.orders,
   });
   const orders = await startOrders(ordersSettings);
+  const paymentsGroup = `payments-${run}`;
   const payments = await startPayments(testConfig(paymentsConfig, {
-    PAYMENTS_DB_NAME: db('payments'), PAYMENTS_CONSUMER_GROUP: `payments-${run}`, PAYMENT_RETRY_BASE_MS: '10',
+    PAYMENTS_DB_NAME: db('payments'), PAYMENTS_CONSUMER_GROUP: paymentsGroup, PAYMENT_RETRY_BASE_MS: '10',
   }));
   const services: RunningService[] = [payments, orders, catalog, users];
   const clients = {
@@ -61,6 +62,7 @@ export async function startMesh(overrides: { orders?: Record<string, string> } =
     ...clients,
     services: { users, catalog, orders, payments },
     ordersConfig: ordersSettings,
+    paymentsGroup,
     databases: dbs,
 
     async shopper(): Promise<Shopper> {
