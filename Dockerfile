@@ -1,0 +1,81 @@
+# syntax=docker/dockerfile:1
+#
+# One image recipe for every shopmesh service; the build argument picks which one runs:
+#
+#   docker build --build-arg SERVICE=users -t shopmesh/users .
+#   docker build --target descriptors -t shopmesh/descriptors .   # the descriptor set for Envoy
+#
+# Stages: deps (every npm dependency, keyed on the lockfile only) -> build (code generated
+# from the contracts, then type-checked) -> prod-deps (production dependencies only, also
+# keyed on the lockfile only) -> runtime (one service, non-root). SERVICE is declared in
+# the runtime stage alone, so every service shares the cached deps/build/prod-deps layers.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: our postinstall (code generation) needs the contracts, which come in a
+# later layer, so this layer only changes with the lockfile. No dependency needs its own
+# install script: buf and esbuild ship their binaries as optional platform packages.
+RUN --mount=type=cache,target=/root/.npm,sharing=locked \
+    npm ci --ignore-scripts --no-audit --no-fund
+
+FROM deps AS build
+COPY buf.yaml buf.gen.yaml ./
+COPY scripts/generate.mjs scripts/
+COPY proto/ proto/
+# gen/ts (ts-proto) and gen/descriptors/shopmesh.binpb (reflection, gateway, Envoy).
+RUN npm run generate
+COPY . .
+# Services run TypeScript through tsx, which strips types without checking them: the
+# type check is the compile step, and a type error fails the image build.
+RUN npm run typecheck
+
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# A fresh production-only install rather than pruning the build stage: it is cached on the
+# lockfile alone and builds in parallel with the build stage. tsx must be among the
+# production dependencies, since it runs the services; the build fails here if it is not.
+RUN --mount=type=cache,target=/root/.npm,sharing=locked \
+    npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+    && node -e "require.resolve('tsx/cjs')"
+
+# A one-shot image for docker-compose: copies the descriptor set into the volume that Envoy
+# mounts (/etc/envoy/descriptors/shopmesh.binpb there), then exits.
+FROM ${NODE_IMAGE} AS descriptors
+COPY --from=build /app/gen/descriptors/shopmesh.binpb /descriptors/shopmesh.binpb
+RUN mkdir /out && chown 1000:1000 /out
+USER 1000:1000
+CMD ["cp", "/descriptors/shopmesh.binpb", "/out/shopmesh.binpb"]
+
+FROM ${NODE_IMAGE} AS runtime
+ARG SERVICE
+RUN test -n "${SERVICE}" || { echo 'build with --build-arg SERVICE=<name> (a folder of services/)' >&2; exit 1; }
+# In a container a service must listen on every interface, not the development default
+# 127.0.0.1: GRPC_HOST for the gRPC services, HTTP_HOST for the gateway (compose and
+# Kubernetes set them too).
+ENV NODE_ENV=production \
+    GRPC_HOST=0.0.0.0 \
+    HTTP_HOST=0.0.0.0 \
+    SERVICE=${SERVICE}
+WORKDIR /app
+# Least to most often changed. Files stay owned by root: the service cannot rewrite its code.
+COPY --from=prod-deps /app/node_modules node_modules
+COPY --from=build /app/gen gen
+COPY package.json tsconfig.json ./
+COPY platform/ platform/
+# Every service folder (a few hundred KB): a service may import the manifest or another
+# service's config, and the layer is shared by every image.
+COPY services/ services/
+RUN test -f "services/${SERVICE}/src/main.ts" || { echo "no services/${SERVICE}/src/main.ts" >&2; exit 1; }
+# The node user, by number so that Kubernetes' runAsNonRoot can verify it.
+USER 1000:1000
+# /healthz on the metrics port (set by compose and Kubernetes): 200 when serving and the
+# critical dependencies answer. No curl in slim images; Node 20 has fetch.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+    CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.METRICS_PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+STOPSIGNAL SIGTERM
+# exec: node becomes PID 1 and receives SIGTERM itself (the service drains on it).
+CMD ["sh", "-c", "exec node --require tsx/cjs --require ./platform/telemetry.ts services/${SERVICE}/src/main.ts"]

@@ -1,0 +1,114 @@
+/**
+ * The Dockerfile read the way a reviewer reads it (no Docker engine here to build it):
+ * the lockfile before the sources, production dependencies only in the image, a non-root
+ * user, a healthcheck, and the entry point every manifest service has.
+ */
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SERVICES } from '../../services/manifest';
+import { root } from './deployment-rules';
+
+interface Instruction {
+  keyword: string;
+  args: string;
+}
+
+interface Stage {
+  name: string;
+  from: string;
+  instructions: Instruction[];
+}
+
+function stages(text: string): Stage[] {
+  const logical = text.replace(/\\\n/g, ' ').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+  const result: Stage[] = [];
+  for (const line of logical) {
+    const [, keyword, args] = /^(\S+)\s*(.*)$/.exec(line)!;
+    if (keyword.toUpperCase() === 'FROM') {
+      const [, from, name] = /^(\S+)(?:\s+AS\s+(\S+))?/i.exec(args)!;
+      result.push({ name: name ?? String(result.length), from, instructions: [] });
+    } else if (result.length) {
+      result.at(-1)!.instructions.push({ keyword: keyword.toUpperCase(), args });
+    }
+  }
+  return result;
+}
+
+describe('Dockerfile', () => {
+  const text = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  const all = stages(text);
+  const stage = (name: string) => {
+    const found = all.find((s) => s.name === name);
+    assert.ok(found, `the Dockerfile has no stage ${name}`);
+    return found;
+  };
+  const runtime = all.at(-1)!;
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+  it('ends with the runtime stage, the default target', () => {
+    assert.equal(runtime.name, 'runtime');
+  });
+
+  it('installs from the lockfile before copying any source, so code changes reuse the dependency layer', () => {
+    for (const name of ['deps', 'prod-deps']) {
+      const steps = stage(name).instructions;
+      const firstCopy = steps.findIndex((i) => i.keyword === 'COPY');
+      assert.match(steps[firstCopy].args, /^package\.json package-lock\.json \.\/$/, `${name}: copy package*.json first`);
+      const install = steps.findIndex((i) => i.keyword === 'RUN' && /npm ci\b/.test(i.args));
+      assert.ok(install > firstCopy, `${name}: npm ci right after the lockfile`);
+      assert.ok(steps.slice(firstCopy + 1, install).every((i) => i.keyword !== 'COPY'), `${name}: nothing else copied before npm ci`);
+    }
+  });
+
+  it('generates the code from the contracts and type-checks in the build stage', () => {
+    const runs = stage('build').instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+    assert.ok(runs.some((r) => r.includes('npm run generate')));
+    assert.ok(runs.some((r) => r.includes('npm run typecheck')));
+  });
+
+  it('ships production dependencies only, tsx among them', () => {
+    const install = stage('prod-deps').instructions.find((i) => i.keyword === 'RUN' && /npm ci\b/.test(i.args));
+    assert.ok(install && /--omit=dev/.test(install.args), 'prod-deps must install with --omit=dev');
+    assert.ok(pkg.dependencies.tsx, 'tsx runs the services: it must be a production dependency');
+    const modules = runtime.instructions.find((i) => i.keyword === 'COPY' && /\bnode_modules\b/.test(i.args));
+    assert.ok(modules && /--from=prod-deps\b/.test(modules.args), 'runtime must take node_modules from prod-deps');
+  });
+
+  it('picks the service with a build argument declared in the runtime stage only (shared layers)', () => {
+    assert.ok(runtime.instructions.some((i) => i.keyword === 'ARG' && i.args === 'SERVICE'));
+    for (const other of all.slice(0, -1)) {
+      assert.ok(!other.instructions.some((i) => i.keyword === 'ARG' && i.args.startsWith('SERVICE')), `${other.name} must not depend on SERVICE`);
+    }
+  });
+
+  it('runs as a non-root user, by number', () => {
+    const users = runtime.instructions.filter((i) => i.keyword === 'USER');
+    assert.ok(users.length > 0, 'runtime has no USER');
+    assert.match(users.at(-1)!.args, /^[1-9]\d*(:\d+)?$/);
+  });
+
+  it('has a HEALTHCHECK on /healthz of the metrics port', () => {
+    const healthcheck = runtime.instructions.find((i) => i.keyword === 'HEALTHCHECK');
+    assert.ok(healthcheck, 'runtime has no HEALTHCHECK');
+    assert.match(healthcheck.args, /METRICS_PORT.*\/healthz/);
+  });
+
+  it('starts each manifest service the way npm start does, with telemetry preloaded', () => {
+    const cmd = runtime.instructions.find((i) => i.keyword === 'CMD');
+    assert.ok(cmd);
+    assert.match(cmd.args, /exec node --require tsx\/cjs --require \.\/platform\/telemetry\.ts services\/\$\{SERVICE\}\/src\/main\.ts/);
+    for (const service of SERVICES) assert.equal(service.main, `services/${service.name}/src/main.ts`, `the image runs services/<name>/src/main.ts`);
+  });
+
+  it('keeps the build context small: no node_modules, generated code, git or .env', () => {
+    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    for (const entry of ['**/node_modules', 'gen/', '.git/', '.env']) assert.ok(ignored.includes(entry), `.dockerignore must list ${entry}`);
+  });
+
+  it('uses Node 20, as package.json engines ask', () => {
+    const base = /ARG NODE_IMAGE=(\S+)/.exec(text)?.[1];
+    assert.match(base ?? '', /^node:20[.\w-]*$/);
+    assert.match(pkg.engines.node, /^>=20\./);
+  });
+});

@@ -1,0 +1,209 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import {
+  addresses,
+  addressesVariable,
+  environmentProblems,
+  MANIFEST_SERVICES,
+  requirementsFor,
+  root,
+  type ServiceRequirements,
+} from './deployment-rules';
+import { kustomize } from './tools';
+
+interface Resource {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: any;
+  data?: Record<string, string>;
+}
+
+interface Probe {
+  grpc?: { port: number; service?: string };
+  httpGet?: { path: string; port: number | string };
+  tcpSocket?: { port: number | string };
+}
+
+/** Where a container's variable comes from: a literal or ConfigMap value, or a Secret key. */
+type Source = { value: string } | { secret: { name: string; key: string } };
+
+const SECRET_VALUE = '(from a Secret)';
+
+describe('deploy/k8s (kustomize base)', function () {
+  this.timeout(60_000);
+  let resources: Resource[];
+
+  const find = (kind: string, name: string) => resources.find((r) => r.kind === kind && r.metadata.name === name);
+  const get = (kind: string, name: string): Resource => {
+    const found = find(kind, name);
+    assert.ok(found, `deploy/k8s renders no ${kind} ${name}`);
+    return found;
+  };
+  const containerOf = (deployment: Resource) => {
+    const container = deployment.spec.template.spec.containers.find((c: { name: string }) => c.name === deployment.metadata.name);
+    assert.ok(container, `${deployment.metadata.name} has no container named after it`);
+    return container;
+  };
+  const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+    Object.entries(selector).every(([key, value]) => labels[key] === value);
+
+  /** Every variable of a container: env entries and the keys of the ConfigMaps in envFrom. */
+  function environment(container: any): Map<string, Source> {
+    const env = new Map<string, Source>();
+    for (const from of container.envFrom ?? []) {
+      assert.ok(from.configMapRef, `${container.name}: envFrom a Secret hides its keys; name each with secretKeyRef`);
+      const map = get('ConfigMap', from.configMapRef.name);
+      for (const [key, value] of Object.entries(map.data ?? {})) env.set(key, { value: String(value) });
+    }
+    for (const entry of container.env ?? []) {
+      if (entry.valueFrom?.secretKeyRef) env.set(entry.name, { secret: entry.valueFrom.secretKeyRef });
+      else if (entry.valueFrom?.configMapKeyRef) {
+        const { name, key } = entry.valueFrom.configMapKeyRef;
+        env.set(entry.name, { value: String(get('ConfigMap', name).data?.[key]) });
+      } else env.set(entry.name, { value: String(entry.value ?? '') });
+    }
+    return env;
+  }
+  const values = (env: Map<string, Source>) =>
+    Object.fromEntries([...env].map(([key, source]) => [key, 'value' in source ? source.value : SECRET_VALUE]));
+
+  before(function () {
+    const result = kustomize('deploy/k8s');
+    assert.equal(result.status, 0, `kubectl kustomize deploy/k8s failed:\n${result.stderr}`);
+    resources = parseAllDocuments(result.stdout).map((doc) => doc.toJS()).filter(Boolean);
+  });
+
+  it('renders with kubectl kustomize', () => {
+    assert.ok(resources.length > 0);
+  });
+
+  const checksOf = (expected: ServiceRequirements) => {
+    it('runs as a Deployment with its schema\'s ports and its own image', () => {
+      const container = containerOf(get('Deployment', expected.name));
+      assert.match(container.image, new RegExp(`^(.+/)?shopmesh/${expected.name}:[\\w.-]+$`));
+      const declared = (container.ports ?? []).map((p: { containerPort: number }) => p.containerPort);
+      for (const [variable, port] of Object.entries(expected.ports)) {
+        assert.ok(declared.includes(port), `${expected.name} declares no containerPort ${port} (${variable})`);
+      }
+    });
+
+    it('gets the environment its config schema asks for, secrets from Secrets', () => {
+      const env = environment(containerOf(get('Deployment', expected.name)));
+      assert.deepEqual(environmentProblems(expected, values(env), 'deploy/k8s'), []);
+      for (const variable of expected.secrets) {
+        const source = env.get(variable);
+        if (source) assert.ok('secret' in source, `${expected.name} ${variable} must come from a Secret (secretKeyRef)`);
+      }
+    });
+
+    if (expected.grpcPort !== undefined) {
+      it('is probed with grpc.health.v1 on its gRPC port (startup, readiness, liveness)', () => {
+        const container = containerOf(get('Deployment', expected.name));
+        for (const kind of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+          const probe: Probe | undefined = container[kind];
+          if (kind === 'startupProbe' && !probe) continue;
+          assert.ok(probe?.grpc, `${expected.name} ${kind} must be a native gRPC probe`);
+          assert.equal(probe.grpc.port, expected.grpcPort, `${expected.name} ${kind} probes ${probe.grpc.port}`);
+          assert.ok(!probe.grpc.service, 'probe the overall status (service name "")');
+        }
+      });
+
+      it('has a headless Service, so that gRPC clients balance over its pods', () => {
+        const service = get('Service', expected.name);
+        assert.equal(service.spec.clusterIP, 'None');
+        const grpc = service.spec.ports.find((p: { name: string }) => p.name === 'grpc');
+        assert.ok(grpc && grpc.port === expected.grpcPort, `Service ${expected.name} must serve grpc on ${expected.grpcPort}`);
+      });
+    }
+
+    it('has a Service selecting its pods, on its ports', () => {
+      const deployment = get('Deployment', expected.name);
+      const service = get('Service', expected.name);
+      assert.ok(matches(service.spec.selector, deployment.spec.template.metadata.labels), `Service ${expected.name} selects none of its pods`);
+      const named = new Map<string, number>(containerOf(deployment).ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]));
+      for (const port of service.spec.ports) {
+        const target = typeof port.targetPort === 'string' ? named.get(port.targetPort) : port.targetPort ?? port.port;
+        assert.ok(target !== undefined && [...named.values()].includes(target), `Service ${expected.name} port ${port.name} targets nothing`);
+      }
+      assert.ok(service.spec.ports.some((p: { port: number }) => p.port === expected.metricsPort), `Service ${expected.name} must expose metrics on ${expected.metricsPort}`);
+    });
+
+    it('scales with an HPA (at least 2 pods) and keeps pods through disruptions', () => {
+      const deployment = get('Deployment', expected.name);
+      const hpa = resources.find((r) => r.kind === 'HorizontalPodAutoscaler' && r.spec.scaleTargetRef.kind === 'Deployment' && r.spec.scaleTargetRef.name === expected.name);
+      assert.ok(hpa, `no HorizontalPodAutoscaler scales ${expected.name}`);
+      assert.ok(hpa.spec.minReplicas >= 2, `${expected.name}: minReplicas ${hpa.spec.minReplicas}`);
+      assert.equal(deployment.spec.replicas, undefined, `${expected.name}: the HPA owns replicas; an apply must not reset them`);
+      const pdb = resources.find((r) => r.kind === 'PodDisruptionBudget' && matches(r.spec.selector.matchLabels, deployment.spec.template.metadata.labels));
+      assert.ok(pdb, `no PodDisruptionBudget covers ${expected.name}`);
+      assert.ok(pdb.spec.maxUnavailable !== undefined || pdb.spec.minAvailable !== undefined);
+    });
+
+    for (const callee of expected.calls) {
+      it(`reaches ${callee} at its headless Service's gRPC port`, () => {
+        const env = values(environment(containerOf(get('Deployment', expected.name))));
+        const target = MANIFEST_SERVICES.find((s) => s.name === callee);
+        assert.ok(target);
+        for (const address of addresses(env[addressesVariable(callee)])) {
+          assert.equal(address.host.split('.')[0], callee);
+          assert.equal(address.port, target.grpcPort);
+          assert.equal(get('Service', callee).spec.clusterIP, 'None');
+        }
+      });
+    }
+  };
+
+  for (const expected of MANIFEST_SERVICES) describe(`${expected.name} (services/manifest.ts)`, () => checksOf(expected));
+  // The edge, should it leave the manifest: its folder's schema still rules it.
+  const gateway = MANIFEST_SERVICES.some((s) => s.name === 'gateway') ? undefined : requirementsFor('gateway');
+  if (gateway) describe('gateway (services/gateway/src/config.ts)', () => checksOf(gateway));
+
+  it('runs no Deployment whose config schema it cannot check', () => {
+    for (const deployment of resources.filter((r) => r.kind === 'Deployment')) {
+      assert.ok(requirementsFor(deployment.metadata.name), `Deployment ${deployment.metadata.name} is neither in the manifest nor has services/<name>/src/config.ts`);
+    }
+  });
+
+  it('gives every Deployment readiness and liveness probes, resources and a non-root, read-only container', () => {
+    for (const deployment of resources.filter((r) => r.kind === 'Deployment')) {
+      const name = deployment.metadata.name;
+      const pod = deployment.spec.template.spec;
+      for (const container of pod.containers) {
+        assert.ok(container.readinessProbe && container.livenessProbe, `${name}/${container.name} needs readiness and liveness probes`);
+        for (const kind of ['requests', 'limits']) {
+          assert.ok(container.resources?.[kind]?.cpu && container.resources?.[kind]?.memory, `${name}/${container.name} needs cpu and memory ${kind}`);
+        }
+        assert.ok(pod.securityContext?.runAsNonRoot || container.securityContext?.runAsNonRoot, `${name} must run as non-root`);
+        assert.equal(container.securityContext?.allowPrivilegeEscalation, false, `${name}: allowPrivilegeEscalation: false`);
+        assert.equal(container.securityContext?.readOnlyRootFilesystem, true, `${name}: readOnlyRootFilesystem: true`);
+      }
+      assert.equal(pod.enableServiceLinks, false, `${name}: service links would add <SERVICE>_PORT=tcp://... variables`);
+    }
+  });
+
+  it('documents how to create every Secret it references (docs/deployment.md)', () => {
+    const docs = readFileSync(join(root, 'docs', 'deployment.md'), 'utf8');
+    const refs = new Set<string>();
+    for (const deployment of resources.filter((r) => r.kind === 'Deployment')) {
+      for (const container of deployment.spec.template.spec.containers) {
+        for (const source of environment(container).values()) {
+          if ('secret' in source) refs.add(`${source.secret.name} ${source.secret.key}`);
+        }
+      }
+    }
+    assert.ok(refs.size > 0);
+    for (const ref of refs) {
+      const [name, key] = ref.split(' ');
+      const command = new RegExp(`create secret generic ${name}\\b[^\\n]*(\\\\\\n[^\\n]*)*--from-literal=${key}=`);
+      assert.match(docs, command, `docs/deployment.md must show how to create Secret ${name} with ${key}`);
+    }
+  });
+
+  it('puts everything in one namespace', () => {
+    const namespaces = new Set(resources.filter((r) => r.kind !== 'Namespace').map((r) => r.metadata.namespace));
+    assert.deepEqual([...namespaces], ['shopmesh']);
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * The command-line tools the deployment checks run. None is installed by a test: a missing
+ * one fails with the package that brings it.
+ */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { root } from './deployment-rules';
+
+const onPath = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+
+function need(command: string, install: string): string {
+  if (!onPath(command)) throw new Error(`${command} not found on PATH: ${install}`);
+  return command;
+}
+
+export interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Run {
+  const result: SpawnSyncReturns<string> = spawnSync(command[0], command.slice(1), {
+    cwd: root,
+    encoding: 'utf8',
+    env: options.env ?? process.env,
+    input: options.input,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.error) throw result.error;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * `docker-compose` (Debian's package, v1) or else the `docker compose` plugin (v2, as on
+ * GitHub's runners). Their `config` output differs in form; compose.spec.ts reads both.
+ */
+export function composeCommand(): string[] {
+  if (onPath('docker-compose')) return ['docker-compose'];
+  if (onPath('docker') && spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0) return ['docker', 'compose'];
+  throw new Error('docker-compose not found on PATH: install docker-compose (Debian package), or the Docker Compose plugin');
+}
+
+/**
+ * `docker-compose config` with exactly the variables of an env file and nothing from this
+ * process (the test runner sets LOG_LEVEL, NODE_ENV, ... which compose would interpolate).
+ */
+export function composeConfig(envFile: string): Run {
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+  return run([...composeCommand(), '--env-file', envFile, '-f', 'docker-compose.yml', 'config'], { env });
+}
+
+export function kustomize(dir: string): Run {
+  return run([need('kubectl', 'install kubernetes-client (Debian package) or kubectl'), 'kustomize', dir]);
+}
+
+export function yamllint(files: string[]): Run {
+  return run([need('yamllint', 'install yamllint (Debian package)'), '--strict', '-c', '.yamllint', ...files]);
+}
+
+export function bash(script: string, env: NodeJS.ProcessEnv): Run {
+  return run(['bash', '-c', script], { env });
+}
