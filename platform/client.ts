@@ -119,7 +119,7 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
         // Streams are long-lived: the deadline applies only when the caller asks for one.
         const call = nextChannel().makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, request,
           metadata, callOptions?.deadlineMs ? { deadline } : {});
-        callOptions?.signal?.addEventListener('abort', () => call.cancel(), { once: true });
+        const release = cancelOnAbort(call, callOptions?.signal);
         try {
           for await (const message of call) yield message;
           done(Code.OK, stop);
@@ -128,6 +128,7 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
           done(rpc.code, stop);
           throw rpc;
         } finally {
+          release();
           call.cancel();
         }
       };
@@ -138,6 +139,7 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
           const stop = rpcMetrics.clientSeconds.startTimer(labels);
           const call = nextChannel().makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, request,
             metadata, { deadline }, (error, response) => {
+              release();
               if (error) {
                 const rpc = toRpcError(error);
                 done(rpc.code, stop);
@@ -147,11 +149,27 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
                 resolve(response);
               }
             });
-          callOptions?.signal?.addEventListener('abort', () => call.cancel(), { once: true });
+          const release = cancelOnAbort(call, callOptions?.signal);
         });
     }
   }
   return client as TypedClient<D>;
+}
+
+/**
+ * Cancels `call` when `signal` aborts, including a signal aborted before the
+ * call started; the returned function unsubscribes, so a long-lived signal
+ * (a handler's ctx.signal shared by many calls) does not collect listeners.
+ */
+function cancelOnAbort(call: { cancel(): void }, signal: AbortSignal | undefined): () => void {
+  if (!signal) return () => undefined;
+  const cancel = () => call.cancel();
+  if (signal.aborted) {
+    cancel();
+    return () => undefined;
+  }
+  signal.addEventListener('abort', cancel, { once: true });
+  return () => signal.removeEventListener('abort', cancel);
 }
 
 function toRpcError(error: unknown): RpcError {

@@ -31,7 +31,12 @@ export interface ConsumerOptions {
 }
 
 /** An error no retry can fix: the message goes to the dead-letter topic at once. */
-export class PermanentEventError extends Error {}
+export class PermanentEventError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentEventError';
+  }
+}
 
 // Codes that mean the request itself is wrong, so retrying cannot help.
 const PERMANENT_CODES = new Set([Code.INVALID_ARGUMENT, Code.NOT_FOUND, Code.FAILED_PRECONDITION, Code.ALREADY_EXISTS, Code.PERMISSION_DENIED, Code.UNAUTHENTICATED, Code.OUT_OF_RANGE]);
