@@ -98,7 +98,10 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
     const inbound = currentCall.getStore()?.metadata.get('authorization')[0];
     if (typeof inbound === 'string') metadata.set('authorization', inbound);
     for (const [key, value] of Object.entries(callOptions.metadata ?? {})) metadata.set(key, value);
-    return { metadata, deadline: Date.now() + (callOptions.deadlineMs ?? options.deadlineMs) };
+    // A call made while serving another never outlives the caller's deadline.
+    const own = Date.now() + (callOptions.deadlineMs ?? options.deadlineMs);
+    const inherited = currentCall.getStore()?.deadline;
+    return { metadata, deadline: inherited === undefined ? own : Math.min(own, inherited) };
   };
 
   const client: Record<string, unknown> = {

@@ -13,6 +13,9 @@ import { createStatusServer, type HealthCheck } from './status-server';
 /** Built by `npm run generate` from proto/ plus google.rpc and grpc.health.v1. */
 export const DESCRIPTOR_SET_PATH = join(__dirname, '..', 'gen', 'descriptors', 'shopmesh.binpb');
 
+/** How long one resource (database, Redis, Kafka client...) may take to close at shutdown. */
+const CLOSE_TIMEOUT_MS = 5_000;
+
 export interface ServerOptions {
   name: string;
   log: Logger;
@@ -127,10 +130,15 @@ export function createServer(options: ServerOptions) {
         });
         await status.close();
         for (const { name: resource, close } of closers.reverse()) {
+          // Each resource gets a bounded time: a broker that is down must not hold the process.
+          let timer: NodeJS.Timeout | undefined;
+          const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS); });
           try {
-            await close();
+            if ((await Promise.race([close(), timeout])) === 'timeout') log.warn({ resource, timeoutMs: CLOSE_TIMEOUT_MS }, 'close timed out; moving on');
           } catch (error) {
             log.warn({ err: error, resource }, 'close failed');
+          } finally {
+            clearTimeout(timer);
           }
         }
         log.info('stopped');

@@ -73,6 +73,7 @@ export function bindService(binding: ServiceBinding, { interceptors, log, drain 
         ...base,
         kind,
         metadata: call.metadata,
+        deadline: deadlineOf(call),
         // Draining ends streams, which would otherwise never finish; a unary
         // call keeps running so the grace period can let it complete.
         signal: kind === 'server_stream' ? AbortSignal.any([cancelled.signal, drain]) : cancelled.signal,
@@ -129,4 +130,11 @@ export function bindService(binding: ServiceBinding, { interceptors, log, drain 
 function toServiceError(error: unknown) {
   const rpc = RpcError.from(error) ?? new RpcError(Code.INTERNAL, 'internal error');
   return { code: rpc.code, details: rpc.message, metadata: rpc.toMetadata() };
+}
+
+/** The caller's deadline as epoch ms, or undefined when it set none. */
+function deadlineOf(call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>): number | undefined {
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+  return Number.isFinite(ms) ? ms : undefined;
 }

@@ -15,6 +15,8 @@ export interface CallContext {
   readonly kind: 'unary' | 'server_stream';
   readonly access: Access;
   readonly metadata: Metadata;
+  /** The caller's deadline (epoch ms), when it set one; outbound calls never outlive it. */
+  readonly deadline?: number;
   /**
    * Aborted when the caller cancels or the deadline passes; for streams also
    * when the server starts draining. Unary calls get the shutdown grace period
