@@ -206,6 +206,7 @@ describe('platform client: forwarding the caller\'s authorization', function () 
   this.timeout(10_000);
 
   const seenDownstream: (CallContext['identity'] | 'none')[] = [];
+  const downstreamDeadlines: (number | undefined)[] = [];
   let downstream: TestServer;
   let front: TestServer;
   let downstreamClient: RegistryClient;
@@ -217,6 +218,10 @@ describe('platform client: forwarding the caller\'s authorization', function () 
         seenDownstream.push(ctx.identity ?? 'none');
         return {};
       },
+      async listServices(_req, ctx) {
+        downstreamDeadlines.push(ctx.deadline);
+        return { services: [] };
+      },
     })], { name: 'downstream' });
     downstreamClient = createClient(RegistryServiceService, { addresses: [downstream.address], deadlineMs: 2_000 });
     // A public method whose handler calls an authenticated one downstream,
@@ -225,6 +230,10 @@ describe('platform client: forwarding the caller\'s authorization', function () 
       async getService({ name }) {
         await downstreamClient.heartbeat({ instanceId: name });
         return { service: { name, instances: [] } };
+      },
+      async checkAll() {
+        await downstreamClient.listServices({});
+        return { services: [] };
       },
     })], { name: 'front' });
     client = createClient(RegistryServiceService, { addresses: [front.address], deadlineMs: 2_000 });
@@ -247,6 +256,15 @@ describe('platform client: forwarding the caller\'s authorization', function () 
     const error = await rpcErrorOf(client.getService({ name: 'orders' }));
     assert.equal(error.code, Code.UNAUTHENTICATED);
     assert.equal(seenDownstream.length, before);
+  });
+
+  it("gives a downstream call no more time than the caller's deadline leaves", async () => {
+    const started = Date.now();
+    await client.checkAll({}, { deadlineMs: 500 });
+    const deadline = downstreamDeadlines.at(-1);
+    assert.ok(deadline !== undefined, 'downstream saw no deadline');
+    // The downstream client's own default is 2 s; the caller allowed 500 ms.
+    assert.ok(deadline! <= started + 600, `downstream deadline ${deadline! - started} ms after the call started`);
   });
 
   it('sends no authorization from outside a call', async () => {
