@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
+import { createTokens } from '../../../platform/auth';
+import { createClient, type CallOptions, type TypedClient } from '../../../platform/client';
+import { Events, type EventName, type EventPayload } from '../../../platform/events/catalog';
+import { newEnvelope, toHeaders, type Envelope } from '../../../platform/events/envelope';
+import type { RunningService } from '../../../platform/service-runtime';
+import type { Money } from '../../../gen/ts/shop/common/v1/money';
+import { NotificationsServiceService, type Notification } from '../../../gen/ts/shop/notifications/v1/notifications';
+import { dropDatabases } from '../../../test/support/databases';
+import { until } from '../../../test/support/poll';
+import { testConfig, testDatabase } from '../../../test/support/service-config';
+import { notificationsConfig, type NotificationsConfig } from '../src/config';
+import { startNotifications } from '../src/main';
+import { feedChannel } from '../src/store/live-feed';
+
+export type NotificationsClient = TypedClient<typeof NotificationsServiceService>;
+
+export interface RunningNotifications {
+  config: NotificationsConfig;
+  service: RunningService;
+  client: NotificationsClient;
+  /** Call options carrying a bearer token of this user. */
+  as(userId: string): Promise<CallOptions>;
+  /** Shuts the instance down; drops its database unless the test shares one between instances. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The notifications service in-process on a fresh database and a consumer
+ * group of its own (the group reads every topic from its beginning, so no
+ * event produced while it joins is missed). A second instance of the same
+ * deployment passes the first one's NOTIFICATIONS_DB_NAME and group.
+ */
+export async function startTestNotifications(overrides: Record<string, string> = {}): Promise<RunningNotifications> {
+  const ownDatabase = !overrides.NOTIFICATIONS_DB_NAME;
+  const config = testConfig(notificationsConfig, {
+    NOTIFICATIONS_DB_NAME: testDatabase('notifications'),
+    NOTIFICATIONS_CONSUMER_GROUP: `notifications-test-${randomUUID().slice(0, 8)}`,
+    ...overrides,
+  });
+  const service = await startNotifications(config);
+  const client = createClient(NotificationsServiceService, { addresses: [service.address], deadlineMs: 5_000 });
+  const tokens = createTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER });
+  let stopped = false;
+  return {
+    config,
+    service,
+    client,
+    async as(userId) {
+      return { metadata: { authorization: `Bearer ${(await tokens.issue({ userId, roles: ['customer'] })).token}` } };
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      client.close();
+      await service.shutdown('test done');
+      if (ownDatabase) await dropDatabases(config.MYSQL_URL, [config.NOTIFICATIONS_DB_NAME]);
+    },
+  };
+}
+
+/** The whole feed of a user, following page tokens. */
+export async function listAll(client: NotificationsClient, auth: CallOptions, pageSize = 100): Promise<Notification[]> {
+  const all: Notification[] = [];
+  let pageToken = '';
+  do {
+    const page = await client.listNotifications({ pageSize, pageToken }, auth);
+    all.push(...page.notifications);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return all;
+}
+
+/** Waits until the user's feed holds `count` notifications (bounded), and returns it. */
+export function untilFeedHas(client: NotificationsClient, auth: CallOptions, count: number, timeoutMs = 20_000): Promise<Notification[]> {
+  return until(`${count} notification(s) in the feed`, async () => {
+    const feed = await listAll(client, auth);
+    return feed.length >= count && feed;
+  }, { timeoutMs, intervalMs: 50 });
+}
+
+/**
+ * Publishes typed events the way the services' outbox relays do: the
+ * protobuf payload as value, the CloudEvents envelope in headers, keyed by
+ * aggregate id, on the event's topic (under this run's KAFKA_TOPIC_PREFIX).
+ */
+export function createEventBus({ KAFKA_BROKERS, KAFKA_TOPIC_PREFIX }: Pick<NotificationsConfig, 'KAFKA_BROKERS' | 'KAFKA_TOPIC_PREFIX'>) {
+  const kafka = new Kafka({ clientId: 'notifications-test', brokers: KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
+  let connecting: Promise<void> | undefined;
+
+  /** `topic` is the logical name, as in the event catalog. */
+  async function send(topic: string, message: Message): Promise<void> {
+    await (connecting ??= producer.connect());
+    await producer.send({ topic: KAFKA_TOPIC_PREFIX + topic, acks: -1, messages: [message] });
+  }
+
+  return {
+    kafka,
+    /** The topic as it is named on the broker. */
+    topic: (logical: string) => KAFKA_TOPIC_PREFIX + logical,
+    async publish<N extends EventName>(name: N, key: string, payload: EventPayload<N>, envelope?: Envelope): Promise<Envelope> {
+      const { type, topic, codec } = Events[name];
+      const sent = envelope ?? newEnvelope(type, 'notifications-test');
+      await send(topic, { key, value: Buffer.from(codec.encode(payload as never).finish()), headers: toHeaders(sent) });
+      return sent;
+    },
+    /** Any bytes under any headers: for messages no service would produce. */
+    send,
+    async close(): Promise<void> {
+      if (connecting) await producer.disconnect();
+    },
+  };
+}
+
+export type EventBus = ReturnType<typeof createEventBus>;
+
+/** Payloads of the events notifications reacts to, for one user; override what a test is about. */
+export const eur = (amountMinor: string): Money => ({ currencyCode: 'EUR', amountMinor });
+export const aUserRegistered = (userId: string, displayName = 'Ada Lovelace'): EventPayload<'UserRegistered'> =>
+  ({ userId, displayName, registeredAt: new Date() });
+export const anOrderCreated = (userId: string, fields: Partial<EventPayload<'OrderCreated'>> = {}): EventPayload<'OrderCreated'> => ({
+  orderId: randomUUID(), userId, userDisplayName: 'Ada Lovelace', items: [], total: eur('1250'), paymentToken: 'tok_visa_ok', createdAt: new Date(), ...fields,
+});
+export const anOrderPaid = (userId: string, fields: Partial<EventPayload<'OrderPaid'>> = {}): EventPayload<'OrderPaid'> => ({
+  orderId: randomUUID(), userId, paymentId: randomUUID(), total: eur('1250'), paidAt: new Date(), ...fields,
+});
+export const aPaymentFailed = (userId: string, fields: Partial<EventPayload<'PaymentFailed'>> = {}): EventPayload<'PaymentFailed'> => ({
+  paymentId: randomUUID(), orderId: randomUUID(), userId, amount: eur('1250'), reason: 'card declined', failedAt: new Date(), ...fields,
+});
+export const anOrderCancelled = (userId: string, fields: Partial<EventPayload<'OrderCancelled'>> = {}): EventPayload<'OrderCancelled'> => ({
+  orderId: randomUUID(), userId, reason: 'changed my mind', wasPaid: false, cancelledAt: new Date(), ...fields,
+});
+export const aPaymentRefunded = (userId: string, fields: Partial<EventPayload<'PaymentRefunded'>> = {}): EventPayload<'PaymentRefunded'> => ({
+  paymentId: randomUUID(), orderId: randomUUID(), userId, amount: eur('1250'), refundedAt: new Date(), ...fields,
+});
+
+/**
+ * Subscriptions in Redis to a user's live channel, counted by Redis itself:
+ * the proof that a watch is live (before producing what it should see) and
+ * that nothing is left subscribed after it ended.
+ */
+export function redisProbe(url: string) {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  return {
+    async subscribers(userId: string): Promise<number> {
+      const [, count] = (await redis.pubsub('NUMSUB', feedChannel(userId))) as [string, number];
+      return Number(count);
+    },
+    async untilSubscribers(userId: string, expected: number, timeoutMs = 5_000): Promise<void> {
+      await until(`${expected} Redis subscriber(s) of ${feedChannel(userId)}`, async () => (await this.subscribers(userId)) === expected, { timeoutMs });
+    },
+    /** Publishes raw bytes on a user's channel, as a broken or foreign publisher might. */
+    publish: (userId: string, message: Buffer | string) => redis.publish(feedChannel(userId), message),
+    close: () => redis.quit().then(() => undefined, () => redis.disconnect()),
+  };
+}
+
+/** Reads a server stream into an array in the background, until it ends, fails or is cancelled. */
+export function watchInBackground(client: NotificationsClient, auth: CallOptions) {
+  const controller = new AbortController();
+  const received: Notification[] = [];
+  const ended = (async () => {
+    for await (const { notification } of client.watchNotifications({}, { ...auth, signal: controller.signal })) {
+      if (notification) received.push(notification);
+    }
+  })().then(() => ({ error: undefined as unknown }), (error: unknown) => ({ error }));
+  return {
+    received,
+    /** Settles with how the stream ended: `error` is undefined for a clean end. */
+    ended,
+    cancel: () => controller.abort(),
+    untilReceived: (count: number, timeoutMs = 20_000) =>
+      until(`${count} live notification(s)`, () => received.length >= count && received, { timeoutMs }),
+  };
+}
