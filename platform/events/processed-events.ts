@@ -2,11 +2,14 @@ import type { Knex } from 'knex';
 import { isDuplicateKey } from '../db';
 
 export const PROCESSED_EVENTS_TABLE = 'processed_events';
+/** Longer ids cannot be claimed; consumers dead-letter such events at once. */
+export const MAX_EVENT_ID_LENGTH = 128;
 
 /** Created by a migration of every service that consumes events. */
 export function createProcessedEventsTable(knex: Knex): Knex.SchemaBuilder {
   return knex.schema.createTable(PROCESSED_EVENTS_TABLE, (t) => {
-    t.string('event_id', 36).notNullable();
+    // CloudEvents ids are any string; ours are UUIDs, other producers' may be longer.
+    t.string('event_id', MAX_EVENT_ID_LENGTH).notNullable();
     t.string('consumer_group', 128).notNullable();
     t.string('event_type', 128).notNullable();
     t.datetime('processed_at', { precision: 3 }).notNullable();

@@ -1,4 +1,4 @@
-import { notFound, permissionDenied, Violations } from '../../../../platform/errors';
+import { invalidArgument, notFound, permissionDenied, Violations } from '../../../../platform/errors';
 import { createPageTokens, pageSize } from '../../../../platform/page-token';
 import { caller, isAdmin, type CallContext } from '../../../../platform/rpc/context';
 import type { GetOrderRequest, GetOrderResponse, ListOrdersRequest, ListOrdersResponse } from '../../../../gen/ts/shop/orders/v1/orders';
@@ -27,7 +27,11 @@ export function orderQueryHandlers(store: OrdersStore) {
       const size = pageSize(req.pageSize);
       const { userId } = caller(ctx);
       const after = tokens.decode(req.pageToken, { userId });
-      const page = await store.listByUser(userId, size + 1, after && { createdAt: new Date(after[0]), id: after[1] });
+      const position = after && { createdAt: new Date(after[0]), id: after[1] ?? '' };
+      if (position && (Number.isNaN(position.createdAt.getTime()) || !UUID.test(position.id))) {
+        throw invalidArgument([{ field: 'page_token', description: 'is not a page token from a previous ListOrders response' }]);
+      }
+      const page = await store.listByUser(userId, size + 1, position);
       const more = page.length > size;
       const orders = page.slice(0, size);
       const last = orders[orders.length - 1]?.order;
