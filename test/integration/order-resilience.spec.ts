@@ -53,7 +53,7 @@ describe('the order flow under failure: duplicates, a broker outage, poison mess
     until(`order ${orderId} to be paid`, async () =>
       (await mesh.orders.getOrder({ orderId }, shopper.auth)).order!.status === OrderStatus.ORDER_STATUS_PAID, { timeoutMs: 60_000 });
 
-  it('takes one payment when OrderCreated is delivered twice', async () => {
+  it('takes one payment and sends one notification when OrderCreated is delivered twice', async () => {
     const order = await placeOrder();
     await paid(order.id);
     // Deliver the very same message again, as Kafka may after a rebalance.
@@ -67,6 +67,9 @@ describe('the order flow under failure: duplicates, a broker outage, poison mess
       (await counter('events_consumed_total', { event_type: Events.OrderCreated.type, result: 'duplicate' })) > duplicatesBefore, { timeoutMs: 20_000 });
     const payments = await paymentsDb('payments').where({ order_id: order.id });
     assert.equal(payments.length, 1);
+    const { notifications } = await mesh.notifications.listNotifications({ pageSize: 100, pageToken: '' }, shopper.auth);
+    const confirmations = notifications.filter((n) => n.eventType === Events.OrderCreated.type && n.body.includes(order.id));
+    assert.equal(confirmations.length, 1, 'one notification for the order');
   });
 
   it('loses and doubles nothing when the broker stops during a burst of orders', async function () {

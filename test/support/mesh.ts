@@ -5,8 +5,11 @@ import { CatalogServiceService } from '../../gen/ts/shop/catalog/v1/catalog';
 import { OrdersServiceService } from '../../gen/ts/shop/orders/v1/orders';
 import { PaymentsServiceService } from '../../gen/ts/shop/payments/v1/payments';
 import { UsersServiceService } from '../../gen/ts/shop/users/v1/users';
+import { NotificationsServiceService } from '../../gen/ts/shop/notifications/v1/notifications';
 import { catalogConfig } from '../../services/catalog/src/config';
 import { startCatalog } from '../../services/catalog/src/main';
+import { notificationsConfig } from '../../services/notifications/src/config';
+import { startNotifications } from '../../services/notifications/src/main';
 import { ordersConfig } from '../../services/orders/src/config';
 import { startOrders } from '../../services/orders/src/main';
 import { paymentsConfig } from '../../services/payments/src/config';
@@ -24,7 +27,7 @@ export interface Shopper {
 }
 
 /**
- * users, catalog, orders and payments in this process, each on a fresh
+ * users, catalog, orders, payments and notifications in this process, each on a fresh
  * database and with consumer groups of their own, talking over real gRPC and
  * the real Kafka broker.
  */
@@ -50,17 +53,21 @@ export async function startMesh(overrides: { orders?: Record<string, string> } =
   const payments = await startPayments(testConfig(paymentsConfig, {
     PAYMENTS_DB_NAME: db('payments'), PAYMENTS_CONSUMER_GROUP: paymentsGroup, PAYMENT_RETRY_BASE_MS: '10',
   }));
-  const services: RunningService[] = [payments, orders, catalog, users];
+  const notifications = await startNotifications(testConfig(notificationsConfig, {
+    NOTIFICATIONS_DB_NAME: db('notifications'), NOTIFICATIONS_CONSUMER_GROUP: `notifications-${run}`,
+  }));
+  const services: RunningService[] = [notifications, payments, orders, catalog, users];
   const clients = {
     users: createClient(UsersServiceService, { addresses: [users.address], deadlineMs: 5000 }),
     catalog: createClient(CatalogServiceService, { addresses: [catalog.address], deadlineMs: 5000 }),
     orders: createClient(OrdersServiceService, { addresses: [orders.address], deadlineMs: 5000 }),
     payments: createClient(PaymentsServiceService, { addresses: [payments.address], deadlineMs: 5000 }),
+    notifications: createClient(NotificationsServiceService, { addresses: [notifications.address], deadlineMs: 5000 }),
   };
 
   return {
     ...clients,
-    services: { users, catalog, orders, payments },
+    services: { users, catalog, orders, payments, notifications },
     ordersConfig: ordersSettings,
     paymentsGroup,
     databases: dbs,
