@@ -2,7 +2,8 @@ import { isIPv4, isIPv6 } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { Code, RpcError } from './errors';
 import { rpcMetrics } from './metrics';
-import type { ServiceDefinition } from './rpc/bind-service';
+import type { AddressResolver } from './resolver';
+import { serviceName, type ServiceDefinition } from './rpc/bind-service';
 import { currentCall } from './rpc/context';
 
 type RequestOf<M> = M extends { requestSerialize: (v: infer Req) => Buffer } ? Req : never;
@@ -34,6 +35,12 @@ export interface ClientOptions {
    * or Frequently. Writes are never retried unless listed here.
    */
   idempotentMethods?: string[];
+  /**
+   * Finds the instances through the service registry (platform/resolver.ts):
+   * `addresses` are then the fallback, used until the registry answers and
+   * whenever it is unreachable or knows no serving instance.
+   */
+  resolver?: AddressResolver;
 }
 
 const READ_METHOD = /^(Get|List|BatchGet|Check|Suggest|Similar|Frequently)/;
@@ -89,7 +96,16 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
     ? (method: string) => options.idempotentMethods!.includes(method)
     : (method: string) => READ_METHOD.test(method);
   const channelOptions = { 'grpc.service_config': serviceConfig(definition, idempotent), 'grpc.enable_retries': 1 };
-  const channels = channelTargets(options.addresses).map((target) => new grpc.Client(target, grpc.credentials.createInsecure(), channelOptions));
+  const connect = (addresses: string[]) => channelTargets(addresses).map((target) => new grpc.Client(target, grpc.credentials.createInsecure(), channelOptions));
+  let channels = connect(options.addresses);
+  // Registry-resolved addresses: a new set gets new channels (one `ipv4:a,b`
+  // channel as above); the old ones close once calls already on them (and
+  // their retries, which never leave their channel) have had their deadline.
+  const unwatch = options.resolver?.watch(serviceName(definition), options.addresses, (addresses) => {
+    const retired = channels;
+    channels = connect(addresses);
+    setTimeout(() => retired.forEach((c) => c.close()), options.deadlineMs + 1_000).unref();
+  });
   let turn = 0;
   const nextChannel = () => channels[turn++ % channels.length];
 
@@ -105,7 +121,10 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
   };
 
   const client: Record<string, unknown> = {
-    close: () => channels.forEach((c) => c.close()),
+    close: () => {
+      unwatch?.();
+      channels.forEach((c) => c.close());
+    },
   };
   for (const [key, method] of Object.entries(definition) as [string, D[keyof D] & Record<string, any>][]) {
     const [, service, name] = method.path.split('/');

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -9,6 +11,20 @@ const integer = (schema: z.ZodNumber) =>
   z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), schema.int());
 
 const port = integer(z.number().min(0).max(65535));
+
+/** Comma-separated lists in env vars. */
+export const csv = z.string().transform((value) =>
+  value.split(',').map((item) => item.trim()).filter(Boolean),
+);
+
+/** The platform's version (package.json), the default of SERVICE_VERSION. */
+function packageVersion(): string {
+  try {
+    return JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version ?? '0.1.0';
+  } catch {
+    return '0.1.0';
+  }
+}
 
 /**
  * Settings every service reads. A service extends this with its own fields
@@ -41,6 +57,18 @@ export const baseConfig = z.object({
   SHUTDOWN_GRACE_MS: integer(z.number().min(0)).default(10_000),
   /** Default deadline of every outbound gRPC call. */
   CLIENT_DEADLINE_MS: integer(z.number().min(1)).default(3_000),
+  // Service registry (services/registry, docs/registry.md).
+  /** host:port of the registry; empty turns registration and registry-resolved clients off. */
+  REGISTRY_ADDRESSES: csv.default([]),
+  /** The version this instance registers with. */
+  SERVICE_VERSION: z.string().min(1).max(64).default(packageVersion()),
+  /**
+   * Host name or IP that other services dial to reach this instance, as
+   * registered. Empty: GRPC_HOST, or when that is a wildcard (0.0.0.0 in a
+   * container) this machine's first non-loopback IPv4 address. Not named
+   * `*_HOST`: those are listen addresses (test/deploy/deployment-rules.ts).
+   */
+  ADVERTISED_HOSTNAME: z.string().regex(/^[a-zA-Z0-9.:_-]*$/).default(''),
 });
 
 export type BaseConfig = z.infer<typeof baseConfig>;
@@ -56,11 +84,6 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
   const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
   throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
 }
-
-/** Comma-separated lists in env vars. */
-export const csv = z.string().transform((value) =>
-  value.split(',').map((item) => item.trim()).filter(Boolean),
-);
 
 /** The base settings with this service's default ports. */
 export function serviceConfig(defaults: { grpcPort: number; metricsPort: number }) {

@@ -8,6 +8,8 @@ import { createEventConsumer, type Subscriptions } from './events/consumer';
 import { createKafka } from './events/kafka';
 import { createOutboxRelay, type OutboxRelay } from './events/outbox-relay';
 import { createLogger, type Logger } from './logger';
+import { advertisedHost, startRegistration, type Registration } from './registration';
+import { createRegistryResolver, type AddressResolver } from './resolver';
 import type { ServiceBinding } from './rpc/bind-service';
 import { createServer, type PlatformServer, type StartedServer } from './server';
 
@@ -42,10 +44,17 @@ export interface ServiceDeps<C extends BaseConfig> {
   outbox: Pick<OutboxRelay, 'notify'>;
   /** Registers a resource to close at shutdown, in reverse order of registration. */
   onClose(resource: string, close: () => Promise<unknown>): void;
+  /**
+   * Registry-backed address resolution for `createClient({ resolver })`;
+   * undefined when REGISTRY_ADDRESSES is empty (clients use static addresses).
+   */
+  resolver?: AddressResolver;
 }
 
 export interface RunningService extends StartedServer {
   server: PlatformServer;
+  /** This instance's registration with the service registry, when REGISTRY_ADDRESSES is set. */
+  registration?: Registration;
   shutdown(reason?: string): Promise<void>;
 }
 
@@ -100,16 +109,46 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
       relay.start();
       server.onClose('outbox relay', () => relay.close());
     }
+    // Service registry (services/registry): clients may resolve through it.
+    if (config.REGISTRY_ADDRESSES.length) {
+      const resolver = createRegistryResolver({ registryAddresses: config.REGISTRY_ADDRESSES, deadlineMs: config.CLIENT_DEADLINE_MS, log: log.child({ component: 'resolver' }) });
+      deps.resolver = resolver;
+      server.onClose('registry resolver', async () => resolver.close());
+    }
     const built = await spec.build(deps);
     for (const binding of built.services) server.add(binding);
     const started = await server.start();
+    // Service registry: registered once serving, in the background (a registry that is down never blocks a start).
+    const registration = config.REGISTRY_ADDRESSES.length
+      ? startRegistration({
+        registryAddresses: config.REGISTRY_ADDRESSES,
+        serviceName: name,
+        version: config.SERVICE_VERSION,
+        host: advertisedHost(config),
+        grpcPort: started.grpcPort,
+        metricsPort: started.metricsPort,
+        startedAt: new Date(),
+        tokens,
+        log: log.child({ component: 'registration' }),
+        deadlineMs: config.CLIENT_DEADLINE_MS,
+      })
+      : undefined;
     if (built.consumes) {
       const consumer = createEventConsumer(deps.kafka, { ...built.consumes, db: deps.db, topicPrefix: config.KAFKA_TOPIC_PREFIX, log: log.child({ component: 'consumer' }) });
       server.onClose('consumer', () => consumer.close());
       // Consuming starts in the background: a broker that is late must not keep the RPCs down.
       consumer.start().catch((error) => log.error({ err: error }, 'consumer failed to start'));
     }
-    return { ...started, server, shutdown: (reason) => server.shutdown(reason) };
+    return {
+      ...started,
+      server,
+      registration,
+      // Deregistering comes first, so resolvers stop sending here before the drain starts.
+      shutdown: async (reason) => {
+        await registration?.stop();
+        return server.shutdown(reason);
+      },
+    };
   } catch (error) {
     await server.shutdown('failed to start');
     throw error;

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import { hostname, networkInterfaces } from 'node:os';
+import type { Tokens } from './auth';
+import { createClient } from './client';
+import { Code, RpcError } from './errors';
+import type { Logger } from './logger';
+import { RegistryServiceService } from '../gen/ts/shop/registry/v1/registry';
+
+/** The role of the tokens services mint for themselves to call the registry's write methods. */
+export const SERVICE_ROLE = 'service';
+
+export interface RegistrationOptions {
+  /** host:port of the registry instances. */
+  registryAddresses: string[];
+  serviceName: string;
+  version: string;
+  /** Host name or IP other services dial (see `advertisedHost`). */
+  host: string;
+  grpcPort: number;
+  metricsPort: number;
+  startedAt: Date;
+  /** Mints the service token that Register / Heartbeat / Deregister require. */
+  tokens: Tokens;
+  log: Logger;
+  /** Deadline of each call to the registry. */
+  deadlineMs: number;
+}
+
+export interface Registration {
+  /** Chosen by the instance, so registering again (after the registry forgot it) keeps its identity. */
+  readonly instanceId: string;
+  /** Resolves once the registry has accepted this instance (tests; nothing waits for it in production). */
+  registered(): Promise<void>;
+  /** Stops heart-beating and deregisters, best effort and bounded by the deadline. */
+  stop(): Promise<void>;
+}
+
+const WILDCARDS = new Set(['', '0.0.0.0', '::', '[::]']);
+
+/**
+ * The host this instance is reached at. GRPC_HOST is where the server listens;
+ * in a container that is 0.0.0.0, which nobody can dial, so then the first
+ * non-internal IPv4 address (the pod's or container's own) stands in, unless
+ * ADVERTISED_HOSTNAME names one (a compose service name, a pod IP from the
+ * downward API).
+ */
+export function advertisedHost(
+  config: { ADVERTISED_HOSTNAME: string; GRPC_HOST: string },
+  interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces(),
+  machineName: string = hostname(),
+): string {
+  if (config.ADVERTISED_HOSTNAME) return config.ADVERTISED_HOSTNAME;
+  if (!WILDCARDS.has(config.GRPC_HOST)) return config.GRPC_HOST;
+  const external = Object.values(interfaces).flat().find((address) => address && address.family === 'IPv4' && !address.internal);
+  return external?.address ?? machineName;
+}
+
+/** `host:port`, bracketing an IPv6 literal. */
+export function joinHostPort(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * Registers this instance with the registry, then heart-beats at the interval
+ * the registry asks for. All of it runs in the background: a registry that is
+ * down or late never keeps a service from starting or serving; registration
+ * is retried with backoff, and an instance the registry has forgotten (it
+ * expired during a pause, or the registry's store was flushed) registers again
+ * under the same id.
+ */
+export function startRegistration(options: RegistrationOptions): Registration {
+  const { log } = options;
+  const instanceId = randomUUID();
+  // Register is idempotent by the instance id, so every call here may be retried.
+  const client = createClient(RegistryServiceService, {
+    addresses: options.registryAddresses,
+    deadlineMs: options.deadlineMs,
+    idempotentMethods: ['Register', 'Heartbeat', 'Deregister'],
+  });
+  const instance = {
+    id: instanceId,
+    serviceName: options.serviceName,
+    version: options.version,
+    address: joinHostPort(options.host, options.grpcPort),
+    grpcPort: options.grpcPort,
+    metricsPort: options.metricsPort,
+    startedAt: options.startedAt,
+    lastHeartbeatAt: undefined,
+    health: 0,
+    methods: [],
+    uptimeSeconds: '0',
+  };
+  const auth = async () => {
+    const { token } = await options.tokens.issue({ userId: `service:${options.serviceName}`, roles: [SERVICE_ROLE] });
+    return { metadata: { authorization: `Bearer ${token}` } };
+  };
+
+  let registered = false;
+  let stopped = false;
+  let failures = 0;
+  let intervalMs = 5_000;
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> = Promise.resolve();
+  let markRegistered!: () => void;
+  const firstRegistration = new Promise<void>((resolve) => {
+    markRegistered = resolve;
+  });
+
+  async function beat(): Promise<void> {
+    try {
+      if (!registered) {
+        const response = await client.register({ instance }, await auth());
+        intervalMs = Math.max(1, response.heartbeatIntervalSeconds) * 1000;
+        registered = true;
+        markRegistered();
+        log.info({ instanceId, address: instance.address, heartbeatSeconds: intervalMs / 1000 }, 'registered with the service registry');
+      } else {
+        await client.heartbeat({ instanceId }, await auth());
+      }
+      if (failures > 0) log.info('service registry reachable again');
+      failures = 0;
+    } catch (error) {
+      if (error instanceof RpcError && error.code === Code.NOT_FOUND && registered) {
+        log.warn({ instanceId }, 'the service registry forgot this instance; registering again');
+        registered = false;
+        return;
+      }
+      // Logged once per outage, not at every beat.
+      if (failures++ === 0) log.warn({ err: error, registry: options.registryAddresses }, 'service registry unreachable; retrying');
+    }
+  }
+
+  function schedule(delayMs: number): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      inFlight = beat().then(() => {
+        // Not yet registered: back off from 250 ms up to one heartbeat interval.
+        schedule(registered ? intervalMs : Math.min(250 * 2 ** Math.min(failures, 8), intervalMs));
+      });
+    }, delayMs);
+    // The service's own server keeps the process alive; this timer must not.
+    timer.unref();
+  }
+  schedule(0);
+
+  return {
+    instanceId,
+    registered: () => firstRegistration,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(timer);
+      // A Register still in flight would otherwise land after the Deregister.
+      await inFlight;
+      if (registered) {
+        try {
+          await client.deregister({ instanceId }, { ...(await auth()), deadlineMs: Math.min(options.deadlineMs, 2_000) });
+          log.info({ instanceId }, 'deregistered from the service registry');
+        } catch (error) {
+          log.warn({ err: error, instanceId }, 'deregistration failed; the registry expires this instance on its own');
+        }
+      }
+      client.close();
+    },
+  };
+}
