@@ -14,10 +14,10 @@ import { createOrdersStore } from './store/orders-store';
 export const SERVICE_NAME = 'orders';
 
 /** The orders contract and the payment events it reacts to; used by main.ts and tests alike. */
-export function createOrdersService({ config, db, outbox, log, onClose }: ServiceDeps<OrdersConfig>) {
+export function createOrdersService({ config, db, outbox, log, onClose, resolver }: ServiceDeps<OrdersConfig>) {
   const store = createOrdersStore(db);
-  const users = createClient(UsersServiceService, { addresses: config.USERS_ADDRESSES, deadlineMs: config.CLIENT_DEADLINE_MS });
-  const catalog = createClient(CatalogServiceService, { addresses: config.CATALOG_ADDRESSES, deadlineMs: config.CLIENT_DEADLINE_MS });
+  const users = createClient(UsersServiceService, { addresses: config.USERS_ADDRESSES, deadlineMs: config.CLIENT_DEADLINE_MS, resolver });
+  const catalog = createClient(CatalogServiceService, { addresses: config.CATALOG_ADDRESSES, deadlineMs: config.CLIENT_DEADLINE_MS, resolver });
   onClose('users client', async () => users.close());
   onClose('catalog client', async () => catalog.close());
   const committed = () => outbox.notify();

@@ -14,8 +14,8 @@ import { createSimilarCache } from './store/similar-cache';
 export const SERVICE_NAME = 'recommendations';
 
 /** The recommendations contract and the events it learns from; used by main.ts and tests alike. */
-export function createRecommendationsService({ config, db, redis, log, onClose }: ServiceDeps<RecommendationsConfig>) {
-  const catalogClient = createClient(CatalogServiceService, { addresses: config.CATALOG_ADDRESSES, deadlineMs: config.CLIENT_DEADLINE_MS });
+export function createRecommendationsService({ config, db, redis, log, onClose, resolver }: ServiceDeps<RecommendationsConfig>) {
+  const catalogClient = createClient(CatalogServiceService, { addresses: config.CATALOG_ADDRESSES, deadlineMs: config.CLIENT_DEADLINE_MS, resolver });
   onClose('catalog client', async () => catalogClient.close());
   const catalog = createCatalogProducts(catalogClient);
   const store = createCoPurchasesStore(db);
