@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import concurrently from 'concurrently';
-import { SERVICES } from '../services/manifest';
+import { defaultPorts, SERVICES } from '../services/manifest';
 
 const root = join(__dirname, '..');
 const offset = Number(process.env.PORT_OFFSET ?? 0);
@@ -34,15 +34,22 @@ const kafkaWasRunning = (() => {
 if (!kafkaWasRunning && process.env.START_KAFKA !== 'false') execFileSync('bash', [kafkaScript, 'start'], { stdio: 'inherit' });
 
 /** Defaults of each service's own config schema, shifted by PORT_OFFSET. */
+const shift = (port: number | undefined) => (port === undefined ? undefined : port + offset);
 const ports = new Map(SERVICES.map((service) => {
-  const defaults = service.config.parse({});
-  return [service.name, { grpc: defaults.GRPC_PORT + offset, metrics: defaults.METRICS_PORT + offset }];
+  const defaults = defaultPorts(service);
+  return [service.name, { grpc: shift(defaults.grpc), http: shift(defaults.http), metrics: defaults.metrics + offset }];
 }));
 
 const commands = SERVICES.map((service) => {
   const own = ports.get(service.name)!;
-  const env: Record<string, string> = { GRPC_PORT: String(own.grpc), METRICS_PORT: String(own.metrics), OTEL_SERVICE_NAME: service.name };
+  // A gRPC service gets GRPC_PORT, the HTTP edge (the gateway) HTTP_PORT.
+  const env: Record<string, string> = own.grpc !== undefined ? { GRPC_PORT: String(own.grpc) } : { HTTP_PORT: String(own.http) };
+  Object.assign(env, { METRICS_PORT: String(own.metrics), OTEL_SERVICE_NAME: service.name });
   for (const callee of service.calls) env[`${callee.toUpperCase()}_ADDRESSES`] ??= `${host}:${ports.get(callee)!.grpc}`;
+  // Service registry: every service registers with it (the gateway also fronts it);
+  // a copy with PORT_OFFSET keeps its own registry state in the shared Redis.
+  if (ports.has('registry')) env.REGISTRY_ADDRESSES ??= `${host}:${ports.get('registry')!.grpc}`;
+  if (service.name === 'registry' && offset !== 0) env.REGISTRY_KEY_PREFIX = `registry-${offset}:`;
   return {
     name: service.name,
     command: `node --require tsx/cjs --require ./platform/telemetry.ts ${service.main}`,
@@ -69,8 +76,14 @@ async function waitHealthy(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  const rows = SERVICES.map((s) => `  ${s.name.padEnd(16)} grpc ${host}:${ports.get(s.name)!.grpc}   metrics http://${host}:${ports.get(s.name)!.metrics}/metrics`);
-  process.stdout.write(`\nshopmesh is up:\n${rows.join('\n')}\n\nTry: npx buf curl --protocol grpc --http2-prior-knowledge --list-services http://${host}:${ports.get(SERVICES[0].name)!.grpc}\nCtrl-C stops everything.\n\n`);
+  const rows = SERVICES.map((s) => {
+    const own = ports.get(s.name)!;
+    const serves = own.grpc !== undefined ? `grpc ${host}:${own.grpc}` : `http http://${host}:${own.http}`;
+    return `  ${s.name.padEnd(16)} ${serves}   metrics http://${host}:${own.metrics}/metrics`;
+  });
+  const edge = SERVICES.find((s) => ports.get(s.name)!.http !== undefined);
+  const tryRest = edge ? `\n     curl http://${host}:${ports.get(edge.name)!.http}/v1/products   (REST; API docs at http://${host}:${ports.get(edge.name)!.http}/docs)` : '';
+  process.stdout.write(`\nshopmesh is up:\n${rows.join('\n')}\n\nTry: npx buf curl --protocol grpc --http2-prior-knowledge --list-services http://${host}:${ports.get(SERVICES[0].name)!.grpc}${tryRest}\nCtrl-C stops everything.\n\n`);
 }
 void waitHealthy();
 

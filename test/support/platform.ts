@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { SERVICES } from '../../services/manifest';
+import { defaultPorts, isGrpcService, SERVICES } from '../../services/manifest';
 import { dropDatabases } from './databases';
 
 /** Ports of the end-to-end copy, beside any platform a developer runs. */
@@ -11,12 +11,14 @@ const mysqlUrl = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 export interface RunningPlatform {
   grpc(service: string): string;
   metrics(service: string): string;
+  /** Base URL of the edge (the gateway): REST, Connect, gRPC-Web, /docs. */
+  readonly edge: string;
   output(): string;
 }
 
 let booting: Promise<RunningPlatform> | undefined;
 let child: ChildProcess | undefined;
-const databases = SERVICES.map((s) => `e2e_${s.name}`);
+const databases = SERVICES.filter(isGrpcService).map((s) => `e2e_${s.name}`);
 
 /**
  * The platform started as a user starts it (`npm start`), once for every
@@ -30,7 +32,7 @@ export function usePlatform(): Promise<RunningPlatform> {
 async function boot(): Promise<RunningPlatform> {
   await dropDatabases(mysqlUrl, databases);
   const env: NodeJS.ProcessEnv = { ...process.env, PORT_OFFSET: String(E2E_PORT_OFFSET), LOG_LEVEL: 'info', FORCE_COLOR: '0' };
-  for (const s of SERVICES) env[`${s.name.toUpperCase()}_DB_NAME`] = `e2e_${s.name}`;
+  for (const s of SERVICES.filter(isGrpcService)) env[`${s.name.toUpperCase()}_DB_NAME`] = `e2e_${s.name}`;
   child = spawn('npm', ['start'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
@@ -52,13 +54,13 @@ async function boot(): Promise<RunningPlatform> {
     });
   });
 
-  const ports = new Map(SERVICES.map((s) => {
-    const defaults = s.config.parse({});
-    return [s.name, { grpc: defaults.GRPC_PORT + E2E_PORT_OFFSET, metrics: defaults.METRICS_PORT + E2E_PORT_OFFSET }];
-  }));
+  const ports = new Map(SERVICES.map((s) => [s.name, defaultPorts(s)]));
+  const shifted = (port: number | undefined) => `http://127.0.0.1:${port! + E2E_PORT_OFFSET}`;
+  const gateway = SERVICES.find((s) => !isGrpcService(s))!;
   return {
-    grpc: (service) => `http://127.0.0.1:${ports.get(service)!.grpc}`,
-    metrics: (service) => `http://127.0.0.1:${ports.get(service)!.metrics}`,
+    grpc: (service) => shifted(ports.get(service)!.grpc),
+    metrics: (service) => shifted(ports.get(service)!.metrics),
+    edge: shifted(ports.get(gateway.name)!.http),
     output: () => output,
   };
 }

@@ -1,0 +1,80 @@
+import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import { assertStatus, deployed, newCustomer, useEdge, violatedFields, type Edge } from './edge-client';
+
+const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+};
+
+describe('edge REST: orders and payments', function () {
+  this.timeout(180_000);
+  let edge: Edge;
+  let shopper: Awaited<ReturnType<typeof newCustomer>>;
+  let productId: string;
+  let orderId: string;
+
+  before(async function () {
+    if (!deployed('orders')) this.skip(); // its routes are checked to answer 503 in unavailable.spec.ts
+    edge = await useEdge();
+    shopper = await newCustomer(edge, 'Order Shopper');
+    productId = (await edge.request('GET', '/v1/products?pageSize=1&category=pizzas')).json.products[0].id;
+  });
+
+  it('POST /v1/orders creates an order priced by the catalog, idempotent by key', async () => {
+    const body = { items: [{ productId, quantity: 2 }], idempotencyKey: randomUUID(), paymentToken: 'tok_visa' };
+    const created = await edge.request('POST', '/v1/orders', { token: shopper.token, body });
+    assert.equal(created.status, 200, created.text);
+    orderId = created.json.order.id;
+    assert.equal(created.json.order.items[0].quantity, 2);
+    assert.equal(created.json.order.total.amountMinor, String(2 * Number(created.json.order.items[0].unitPrice.amountMinor)));
+    const again = await edge.request('POST', '/v1/orders', { token: shopper.token, body });
+    assert.equal(again.json.order.id, orderId);
+  });
+
+  it('GET /v1/orders/{order_id} and GET /v1/orders list the caller\'s own orders', async () => {
+    const one = await edge.request('GET', `/v1/orders/${orderId}`, { token: shopper.token });
+    assert.equal(one.status, 200, one.text);
+    assert.equal(one.json.order.userId, shopper.user.id);
+    const list = await edge.request('GET', '/v1/orders?pageSize=5', { token: shopper.token });
+    assert.equal(list.status, 200, list.text);
+    assert.ok(list.json.orders.some((o: any) => o.id === orderId));
+  });
+
+  it('GET /v1/orders/{order_id}/payment shows the payment once it is taken', async function () {
+    if (!deployed('payments')) this.skip();
+    const payment = await eventually('the payment', async () => {
+      const response = await edge.request('GET', `/v1/orders/${orderId}/payment`, { token: shopper.token });
+      return response.status === 200 && response.json.payment.status === 'PAYMENT_STATUS_SUCCEEDED' ? response.json.payment : undefined;
+    });
+    assert.equal(payment.orderId, orderId);
+  });
+
+  it('POST /v1/orders/{order_id}:cancel cancels; a second cancel is FAILED_PRECONDITION (400)', async () => {
+    const cancelled = await edge.request('POST', `/v1/orders/${orderId}:cancel`, { token: shopper.token, body: { reason: 'changed my mind' } });
+    assert.equal(cancelled.status, 200, cancelled.text);
+    assert.equal(cancelled.json.order.status, 'ORDER_STATUS_CANCELLED');
+    const again = await edge.request('POST', `/v1/orders/${orderId}:cancel`, { token: shopper.token, body: {} });
+    assertStatus(again, 400, 9);
+  });
+
+  it('keeps orders private: another customer gets PERMISSION_DENIED or NOT_FOUND, nobody gets in without a token', async () => {
+    const stranger = await newCustomer(edge, 'Stranger');
+    const response = await edge.request('GET', `/v1/orders/${orderId}`, { token: stranger.token });
+    assert.ok([403, 404].includes(response.status), response.text);
+    assertStatus(await edge.request('GET', '/v1/orders'), 401, 16);
+  });
+
+  it('answers bad orders with 400 naming the fields', async () => {
+    const empty = await edge.request('POST', '/v1/orders', { token: shopper.token, body: { items: [] } });
+    assertStatus(empty, 400, 3);
+    assert.deepEqual(violatedFields(empty), ['idempotency_key', 'items']);
+    const badId = await edge.request('GET', '/v1/orders/not-an-order', { token: shopper.token });
+    assertStatus(badId, 400, 3);
+  });
+});

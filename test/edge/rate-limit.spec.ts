@@ -1,0 +1,33 @@
+import { strict as assert } from 'node:assert';
+import { useEdge, type Edge } from './edge-client';
+
+/** How many requests to fire at once: more than the edge's burst (gateway 100 by default, Envoy's bucket 200). */
+const VOLLEY = Number(process.env.EDGE_RATE_LIMIT_VOLLEY ?? 400);
+
+describe('edge: rate limit per client', function () {
+  this.timeout(120_000);
+  let edge: Edge;
+
+  before(async () => {
+    edge = await useEdge();
+  });
+
+  it('answers a client over its limit with 429, Retry-After and a JSON status, then lets it back in', async () => {
+    const responses = await Promise.all(Array.from({ length: VOLLEY }, () => edge.request('GET', '/v1/rate-limit-probe')));
+    const limited = responses.filter((r) => r.status === 429);
+    assert.ok(limited.length > 0, `no 429 among ${VOLLEY} requests fired at once`);
+    assert.ok(responses.every((r) => r.status === 404 || r.status === 429), 'every other request is answered normally');
+    const retryAfter = Number(limited[0].headers.get('retry-after'));
+    assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1, `Retry-After: ${limited[0].headers.get('retry-after')}`);
+    assert.equal(limited[0].json?.code, 8);
+
+    await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+    const deadline = Date.now() + 15_000;
+    let status = 429;
+    while (status === 429 && Date.now() < deadline) {
+      status = (await edge.request('GET', '/v1/categories')).status;
+      if (status === 429) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    assert.equal(status, 200, 'the client is let back in once its bucket refills');
+  });
+});
