@@ -45,3 +45,4 @@ shopmesh_service_schema "${CATALOG_DB_NAME:-shop_catalog}" "${CATALOG_DB_PASSWOR
 shopmesh_service_schema "${ORDERS_DB_NAME:-shop_orders}" "${ORDERS_DB_PASSWORD:?set ORDERS_DB_PASSWORD (see .env.example)}"
 shopmesh_service_schema "${PAYMENTS_DB_NAME:-shop_payments}" "${PAYMENTS_DB_PASSWORD:?set PAYMENTS_DB_PASSWORD (see .env.example)}"
 shopmesh_service_schema "${NOTIFICATIONS_DB_NAME:-shop_notifications}" "${NOTIFICATIONS_DB_PASSWORD:?set NOTIFICATIONS_DB_PASSWORD (see .env.example)}"
+shopmesh_service_schema "${RECOMMENDATIONS_DB_NAME:-shop_recommendations}" "${RECOMMENDATIONS_DB_PASSWORD:?set RECOMMENDATIONS_DB_PASSWORD (see .env.example)}"
