@@ -12,7 +12,8 @@ export function openRedis(url: string, log: Logger): Redis {
     lazyConnect: false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    commandTimeout: 300,
+    // Long enough for a loaded machine, short enough that a hung Redis costs one slow read.
+    commandTimeout: 1_000,
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });

@@ -54,7 +54,7 @@ export async function startTestRecommendations(catalogAddress: string, overrides
       await admin.connect();
       try {
         await until(`${config.RECOMMENDATIONS_CONSUMER_GROUP} to consume everything published`, async () => {
-          const committed = await admin.fetchOffsets({ groupId: config.RECOMMENDATIONS_CONSUMER_GROUP, topics });
+          const committed = await admin.fetchOffsets({ groupId: config.KAFKA_TOPIC_PREFIX + config.RECOMMENDATIONS_CONSUMER_GROUP, topics });
           for (const topic of topics) {
             const done = committed.find((c) => c.topic === topic)?.partitions ?? [];
             for (const end of await admin.fetchTopicOffsets(topic)) {
