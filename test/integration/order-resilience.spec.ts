@@ -95,6 +95,12 @@ describe('the order flow under failure: duplicates, a broker outage, poison mess
     const created = await ordersDb('outbox').whereIn('message_key', ids).where({ event_type: Events.OrderCreated.type });
     assert.equal(created.length, ids.length, 'one OrderCreated per order');
     assert.ok(created.every((r) => r.published_at), 'every event published');
+    const confirmations = await until('a confirmation per order', async () => {
+      const { notifications } = await mesh.notifications.listNotifications({ pageSize: 100, pageToken: '' }, shopper.auth);
+      const mine = notifications.filter((n) => n.eventType === Events.OrderCreated.type && ids.some((id) => n.body.includes(id)));
+      return mine.length >= ids.length && mine;
+    }, { timeoutMs: 30_000 });
+    assert.equal(confirmations.length, ids.length, 'one notification per order, none doubled');
   });
 
   it('dead-letters a poison message, keeps consuming, and replays it', async () => {
