@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Violations } from '../../../../platform/errors';
+import { isUuid } from '../../../../platform/ids';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export const isProductId = (value: string) => UUID.test(value);
+export const isProductId = isUuid;
 
 /** Ids are compared, stored and cached lower-case, whatever case the caller used. */
 export function parseProductId(value: string, field = 'id'): string {

@@ -1,17 +1,16 @@
-import { invalidArgument, notFound, permissionDenied, Violations } from '../../../../platform/errors';
+import { invalidArgument, notFound, permissionDenied } from '../../../../platform/errors';
 import { createPageTokens, pageSize } from '../../../../platform/page-token';
 import { caller, isAdmin, type CallContext } from '../../../../platform/rpc/context';
 import type { GetOrderRequest, GetOrderResponse, ListOrdersRequest, ListOrdersResponse } from '../../../../gen/ts/shop/orders/v1/orders';
 import type { OrdersStore, StoredOrder } from '../store/orders-store';
 import { toOrder } from './mapping';
+import { isUuid, parseId } from '../../../../platform/ids';
 
 const tokens = createPageTokens('ListOrders');
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The order if the caller may see it: its owner, or an admin. */
 export async function ownOrder(store: OrdersStore, orderId: string, ctx: CallContext): Promise<StoredOrder> {
-  new Violations().check(UUID.test(orderId), 'order_id', 'must be an order id (UUID)').throwIfAny();
-  const stored = await store.byId(orderId.toLowerCase());
+  const stored = await store.byId(parseId(orderId, 'order_id', 'order'));
   if (!stored) throw notFound('order', orderId);
   if (stored.order.user_id !== caller(ctx).userId && !isAdmin(ctx)) throw permissionDenied('this order belongs to another user');
   return stored;
@@ -28,7 +27,7 @@ export function orderQueryHandlers(store: OrdersStore) {
       const { userId } = caller(ctx);
       const after = tokens.decode(req.pageToken, { userId });
       const position = after && { createdAt: new Date(after[0]), id: after[1] ?? '' };
-      if (position && (Number.isNaN(position.createdAt.getTime()) || !UUID.test(position.id))) {
+      if (position && (Number.isNaN(position.createdAt.getTime()) || !isUuid(position.id))) {
         throw invalidArgument([{ field: 'page_token', description: 'is not a page token from a previous ListOrders response' }]);
       }
       const page = await store.listByUser(userId, size + 1, position);

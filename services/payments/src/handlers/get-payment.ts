@@ -1,9 +1,9 @@
-import { notFound, permissionDenied, Violations } from '../../../../platform/errors';
+import { notFound, permissionDenied } from '../../../../platform/errors';
 import { caller, isAdmin, type CallContext } from '../../../../platform/rpc/context';
 import { PaymentStatus, type GetPaymentRequest, type GetPaymentResponse } from '../../../../gen/ts/shop/payments/v1/payments';
 import type { PaymentRow, PaymentsStore } from '../store/payments-store';
+import { parseId } from '../../../../platform/ids';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const STATUS: Record<PaymentRow['status'], PaymentStatus> = {
   PENDING: PaymentStatus.PAYMENT_STATUS_PENDING,
   SUCCEEDED: PaymentStatus.PAYMENT_STATUS_SUCCEEDED,
@@ -14,8 +14,7 @@ const STATUS: Record<PaymentRow['status'], PaymentStatus> = {
 /** The payment of one of the caller's orders (admins may read any). */
 export function getPaymentHandler(store: PaymentsStore) {
   return async function getPayment(req: GetPaymentRequest, ctx: CallContext): Promise<GetPaymentResponse> {
-    new Violations().check(UUID.test(req.orderId), 'order_id', 'must be an order id (UUID)').throwIfAny();
-    const row = await store.byOrder(req.orderId.toLowerCase());
+    const row = await store.byOrder(parseId(req.orderId, 'order_id', 'order'));
     if (!row) throw notFound('payment', `for order ${req.orderId}`);
     if (row.user_id !== caller(ctx).userId && !isAdmin(ctx)) throw permissionDenied('this payment belongs to another user');
     return {

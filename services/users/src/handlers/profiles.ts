@@ -1,4 +1,4 @@
-import { Violations, notFound } from '../../../../platform/errors';
+import { notFound } from '../../../../platform/errors';
 import { caller, type CallContext } from '../../../../platform/rpc/context';
 import type {
   GetProfileResponse,
@@ -11,8 +11,8 @@ import { validateProfileUpdate } from '../domain/account-rules';
 import type { PiiCipher } from '../domain/pii-cipher';
 import type { UsersStore } from '../store/users-store';
 import { toProfile, toUser } from './mapping';
+import { parseId } from '../../../../platform/ids';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function profileHandlers({ store, pii }: { store: UsersStore; pii: PiiCipher }) {
   const own = async (ctx: CallContext) => {
@@ -40,8 +40,7 @@ export function profileHandlers({ store, pii }: { store: UsersStore; pii: PiiCip
     },
 
     async getUser(req: GetUserRequest): Promise<GetUserResponse> {
-      new Violations().check(UUID.test(req.userId), 'user_id', 'must be a user id (UUID)').throwIfAny();
-      const row = await store.byId(req.userId.toLowerCase());
+      const row = await store.byId(parseId(req.userId, 'user_id', 'user'));
       if (!row) throw notFound('user', req.userId);
       return { user: toUser(row) };
     },
