@@ -1,0 +1,126 @@
+import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import knex from 'knex';
+import { Kafka, logLevel } from 'kafkajs';
+import { createClient, type CallOptions } from '../../../platform/client';
+import { Code, RpcError } from '../../../platform/errors';
+import { Events } from '../../../platform/events/catalog';
+import { fromHeaders } from '../../../platform/events/envelope';
+import { Role, UsersServiceService } from '../../../gen/ts/shop/users/v1/users';
+import { UserRegistered } from '../../../gen/ts/shop/users/v1/events';
+import { dropDatabases } from '../../../test/support/databases';
+import { until } from '../../../test/support/poll';
+import { testConfig, testDatabase } from '../../../test/support/service-config';
+import { usersConfig, type UsersConfig } from '../src/config';
+import { startUsers } from '../src/main';
+
+async function rejection(promise: Promise<unknown>): Promise<RpcError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof RpcError);
+    return error;
+  }
+  assert.fail('expected the call to fail');
+}
+
+describe('users: accounts, tokens and profiles', function () {
+  this.timeout(30_000);
+  let config: UsersConfig;
+  let service: Awaited<ReturnType<typeof startUsers>>;
+  let client: ReturnType<typeof createClient<typeof UsersServiceService>>;
+  const email = `ada-${randomUUID().slice(0, 8)}@Example.com`;
+  const password = 'correct horse battery';
+  let auth: CallOptions;
+  let userId: string;
+
+  before(async () => {
+    config = testConfig(usersConfig, { USERS_DB_NAME: testDatabase('users'), ADMIN_EMAILS: 'boss@example.com' });
+    service = await startUsers(config);
+    client = createClient(UsersServiceService, { addresses: [service.address], deadlineMs: 5_000 });
+    const { user } = await client.register({ email, password, displayName: ' Ada ', phone: '+34 600 111 222', address: 'Calle Mayor 1' });
+    userId = user!.id;
+    const { accessToken } = await client.login({ email: email.toLowerCase(), password });
+    auth = { metadata: { authorization: `Bearer ${accessToken}` } };
+  });
+  after(async () => {
+    client?.close();
+    await service?.shutdown('test done');
+    if (config) await dropDatabases(config.MYSQL_URL, [config.USERS_DB_NAME]);
+  });
+
+  it('keeps phone and address encrypted at rest and the password only as a scrypt hash', async () => {
+    const db = knex({ client: 'mysql2', connection: { host: '127.0.0.1', user: 'root', database: config.USERS_DB_NAME } });
+    const row = await db('users').where({ id: userId }).first();
+    await db.destroy();
+    assert.equal(row.email, email.toLowerCase());
+    assert.match(row.phone_enc, /^v1:/);
+    assert.ok(!row.phone_enc.includes('600') && !row.address_enc.includes('Mayor'));
+    assert.match(row.password_hash, /^scrypt\$/);
+    assert.ok(!row.password_hash.includes(password));
+  });
+
+  it('shows the owner their profile, PII included', async () => {
+    const { profile } = await client.getProfile({}, auth);
+    assert.equal(profile!.user!.displayName, 'Ada');
+    assert.equal(profile!.phone, '+34 600 111 222');
+    assert.equal(profile!.address, 'Calle Mayor 1');
+  });
+
+  it('keeps fields an update leaves unset, and clears one set to empty', async () => {
+    const { profile } = await client.updateProfile({ displayName: 'Ada L.', address: '' }, auth);
+    assert.equal(profile!.user!.displayName, 'Ada L.');
+    assert.equal(profile!.phone, '+34 600 111 222');
+    assert.equal(profile!.address, '');
+  });
+
+  it('tells others only public facts', async () => {
+    const { user } = await client.getUser({ userId: userId.toUpperCase() }, auth);
+    assert.deepEqual(Object.keys(user!).sort(), ['createdAt', 'displayName', 'id', 'role']);
+    assert.equal(user!.role, Role.ROLE_CUSTOMER);
+    assert.equal((await rejection(client.getUser({ userId: randomUUID() }, auth))).code, Code.NOT_FOUND);
+    assert.equal((await rejection(client.getUser({ userId: 'not-an-id' }, auth))).code, Code.INVALID_ARGUMENT);
+  });
+
+  it('refuses a second account for the same email, whatever its case', async () => {
+    const error = await rejection(client.register({ email: email.toUpperCase(), password, displayName: 'Twin', phone: '', address: '' }));
+    assert.equal(error.code, Code.ALREADY_EXISTS);
+    assert.equal(error.details.reason, 'EMAIL_TAKEN');
+  });
+
+  it('answers a wrong password and an unknown email alike', async () => {
+    const wrong = await rejection(client.login({ email, password: 'wrong password' }));
+    const unknown = await rejection(client.login({ email: 'nobody@example.com', password }));
+    assert.equal(wrong.code, Code.UNAUTHENTICATED);
+    assert.equal(unknown.message, wrong.message);
+  });
+
+  it('refuses profiles without a valid token', async () => {
+    assert.equal((await rejection(client.getProfile({}))).code, Code.UNAUTHENTICATED);
+    const forged = { metadata: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln' } };
+    assert.equal((await rejection(client.getProfile({}, forged))).code, Code.UNAUTHENTICATED);
+  });
+
+  it('makes the emails of ADMIN_EMAILS admins', async () => {
+    await client.register({ email: 'Boss@example.com', password, displayName: 'Boss', phone: '', address: '' });
+    const { user } = await client.login({ email: 'boss@example.com', password });
+    assert.equal(user!.role, Role.ROLE_ADMIN);
+  });
+
+  it('publishes UserRegistered through the outbox, with no PII on the bus', async () => {
+    const kafka = new Kafka({ clientId: 'users-test', brokers: config.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: `users-test-${randomUUID()}` });
+    const seen: { id: string; payload: UserRegistered }[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic: config.KAFKA_TOPIC_PREFIX + Events.UserRegistered.topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void seen.push({ id: fromHeaders(message.headers)!.type, payload: UserRegistered.decode(message.value!) }) });
+    try {
+      const event = await until('UserRegistered for the new user', () => seen.find((e) => e.payload.userId === userId), { timeoutMs: 20_000 });
+      assert.equal(event.id, 'shop.users.v1.UserRegistered');
+      assert.equal(event.payload.displayName, 'Ada');
+      assert.ok(!JSON.stringify(UserRegistered.toJSON(event.payload)).includes('600'));
+    } finally {
+      await consumer.disconnect();
+    }
+  });
+});
