@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import knex, { type Knex } from 'knex';
+import { watchPool } from './metrics';
 
 export type Db = Knex;
 
@@ -66,6 +67,11 @@ export async function openDatabase(options: DbOptions): Promise<Db> {
     acquireConnectionTimeout: 5_000,
   });
   await db.migrate.latest({ migrationSource: folderMigrations(options.migrationsDir), tableName: 'knex_migrations' });
+  watchPool(options.database, () => {
+    // knex's pool (tarn); gone once the database is destroyed.
+    const pool = db.client.pool as { numUsed(): number; numFree(): number; numPendingAcquires(): number } | undefined;
+    return pool && { used: pool.numUsed(), idle: pool.numFree(), pending: pool.numPendingAcquires(), max: options.poolMax };
+  });
   return db;
 }
 

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { ConfigError } from './config';
 import { createLogger } from './logger';
 
@@ -18,10 +19,10 @@ export function runService(name: string, start: () => Promise<Running>): void {
     if (!running) process.exit(0);
     process.once(signal, () => process.exit(1));
     running.shutdown(signal).then(
-      () => process.exit(0),
+      () => flushTraces().then(() => process.exit(0)),
       (error) => {
         log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        return flushTraces().then(() => process.exit(1));
       },
     );
   };
@@ -42,4 +43,17 @@ export function runService(name: string, start: () => Promise<Running>): void {
       process.exit(1);
     },
   );
+}
+
+/**
+ * Exports the spans still buffered, the drain's own included, before the
+ * process exits (process.exit skips the SDK's own beforeExit hook). Bounded:
+ * a collector that is down must not hold the exit. A no-op when tracing is
+ * off (platform/telemetry.ts registered no SDK).
+ */
+async function flushTraces(timeoutMs = 3_000): Promise<void> {
+  const provider = trace.getTracerProvider() as { getDelegate?: () => { shutdown?: () => Promise<void> } };
+  const sdk = provider.getDelegate?.();
+  if (!sdk?.shutdown) return;
+  await Promise.race([sdk.shutdown().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { registry } from './metrics';
+import { exposition } from './metrics';
 
 /** A readiness check; critical ones make /healthz answer 503 when they fail. */
 export interface HealthCheck {
@@ -10,16 +10,18 @@ export interface HealthCheck {
 }
 
 /**
- * The small HTTP port of every service: /metrics for Prometheus and /healthz
- * (JSON with each check) for humans and orchestrators.
+ * The small HTTP port of every service: /metrics for Prometheus (OpenMetrics
+ * with exemplars when asked for, the text format otherwise) and /healthz (JSON
+ * with each check) for humans and orchestrators.
  */
 export function createStatusServer(isServing: () => boolean, checks: HealthCheck[]) {
   const server: Server = createServer(async (req, res) => {
     try {
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/metrics') {
-        res.setHeader('content-type', registry.contentType);
-        res.end(await registry.metrics());
+        const { contentType, body } = await exposition(req.headers.accept);
+        res.setHeader('content-type', contentType);
+        res.end(body);
       } else if (path === '/healthz') {
         const results = await Promise.all(checks.map(async (c) => {
           try {

@@ -1,34 +1,72 @@
 /**
  * OpenTelemetry bootstrap, loaded before anything else with
- * `node --require ./platform/telemetry.ts` (see scripts/start.mjs) so the
- * instrumentations can patch grpc-js, http, mysql2, ioredis and kafkajs as
- * they load. Configured only through the standard OTEL_* variables; off unless
- * an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT or
+ * `node --require ./platform/telemetry.ts` (see scripts/start.ts and the
+ * Dockerfile) so the instrumentations can patch grpc-js, http, mysql2 and
+ * ioredis as they load. Configured only through the standard OTEL_* variables;
+ * off unless an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT or
  * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) and OTEL_SDK_DISABLED is not "true".
+ *
+ * Traces only: metrics stay pull-based (prom-client on /metrics), so the SDK
+ * gets no metric reader and no log processor of its own.
+ *
+ * Kafka is traced by platform/events (event-tracing.ts), not by
+ * @opentelemetry/instrumentation-kafkajs: events leave through the outbox
+ * relay, a background loop with no request context, and that instrumentation
+ * would start each producer span as a new root and overwrite the traceparent
+ * the outbox stored with the event, cutting every order's trace at the bus.
  */
+import { SpanKind, type Attributes, type Context } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
-import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
 import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import { NodeSDK, tracing } from '@opentelemetry/sdk-node';
 
 const endpoint = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
 
+/** Health probes, from whoever sends them. */
+const HEALTH_RPC = /^grpc\.grpc\.health\.v1\.Health\//;
+/** What every service does with the registry on its own timer: register, heart-beat, resolve addresses. */
+const REGISTRY_UPKEEP = /^grpc\.shop\.registry\.v1\.RegistryService\/(Register|Heartbeat|Deregister|ListServices|GetService)$/;
+
+/**
+ * Decides for spans that start a trace: health probes, registry upkeep and
+ * database statements without a caller (the outbox relay's and the lag
+ * reporter's polling, several a second) would bury the traces of real
+ * requests. Everything under a sampled parent is kept, so a query inside a
+ * request still shows.
+ */
+const quietRoots: tracing.Sampler = {
+  shouldSample(_context: Context, _traceId: string, name: string, kind: SpanKind, attributes: Attributes) {
+    const background = HEALTH_RPC.test(name)
+      || (kind === SpanKind.CLIENT && REGISTRY_UPKEEP.test(name))
+      || attributes['db.system.name'] !== undefined
+      || attributes['db.system'] !== undefined;
+    return { decision: background ? tracing.SamplingDecision.NOT_RECORD : tracing.SamplingDecision.RECORD_AND_SAMPLED };
+  },
+  toString: () => 'QuietRoots',
+};
+
 if (endpoint && process.env.OTEL_SDK_DISABLED !== 'true') {
   const sdk = new NodeSDK({
+    // npm start and compose set OTEL_SERVICE_NAME; a bare `node services/<name>/src/main.ts` still names itself.
+    serviceName: process.env.OTEL_SERVICE_NAME ? undefined : /services[\\/]([^\\/]+)[\\/]/.exec(process.argv[1] ?? '')?.[1],
     traceExporter: new OTLPTraceExporter(),
+    // OTEL_TRACES_SAMPLER (e.g. parentbased_traceidratio in production) wins when it is set.
+    sampler: process.env.OTEL_TRACES_SAMPLER ? undefined : new tracing.ParentBasedSampler({ root: quietRoots }),
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [
       new GrpcInstrumentation(),
       // Scrapes and health probes are not worth a trace each.
       new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => /^\/(metrics|healthz)/.test(req.url ?? '') }),
       new MySQL2Instrumentation(),
       new IORedisInstrumentation(),
-      new KafkaJsInstrumentation(),
     ],
   });
   sdk.start();
-  const stop = () => void sdk.shutdown().catch(() => undefined);
-  process.once('beforeExit', stop);
+  // runService (platform/run-service.ts) flushes at SIGTERM through the global
+  // tracer provider; this covers processes that end on their own.
+  process.once('beforeExit', () => void sdk.shutdown().catch(() => undefined));
 }

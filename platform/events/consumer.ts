@@ -1,3 +1,4 @@
+import { context, trace } from '@opentelemetry/api';
 import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import type { Knex } from 'knex';
@@ -8,7 +9,8 @@ import { eventMetrics } from '../metrics';
 import { Events, type EventName, type EventPayload } from './catalog';
 import { deadLetterMessage, deadLetterTopic } from './dead-letter';
 import { fromHeaders, type Envelope } from './envelope';
-import { claimEvent } from './processed-events';
+import { endSendSpans, failSpan, inProcessSpan, startSendSpan } from './event-tracing';
+import { claimEvent, MAX_EVENT_ID_LENGTH } from './processed-events';
 
 /** Handlers run inside the transaction that records the event as processed. */
 export type EventHandler<T> = (payload: T, envelope: Envelope, trx: Knex.Transaction) => Promise<void>;
@@ -55,7 +57,8 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
   const { groupId, subscriptions, db, log, maxAttempts = 5, retryBaseMs = 100, fromBeginning = true, lagIntervalMs = 10_000, topicPrefix = '' } = options;
   // A 10 s session (kafkajs defaults to 30 s) bounds how long a group waits for
   // members that vanished, e.g. after a broker restart, before it rebalances.
-  const consumer: Consumer = kafka.consumer({ groupId, allowAutoTopicCreation: true, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+  // The prefix isolates the group too: two environments on one cluster never share offsets.
+  const consumer: Consumer = kafka.consumer({ groupId: topicPrefix + groupId, allowAutoTopicCreation: true, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
   const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
   const admin = kafka.admin();
   const handlers = new Map<string, { name: EventName; handle: EventHandler<unknown> }>();
@@ -63,6 +66,12 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
     handlers.set(Events[name].type, { name, handle });
   }
   const topics = [...new Set([...handlers.values()].map(({ name }) => topicPrefix + Events[name].topic))];
+  // Failure counters start at zero for everything this group handles, so a
+  // rate or an alert on them reads 0, not "no data", until the first failure.
+  for (const type of handlers.keys()) {
+    eventMetrics.retried.inc({ event_type: type, group: groupId }, 0);
+    eventMetrics.deadLettered.inc({ event_type: type, group: groupId }, 0);
+  }
   let stopping = false;
   let lagTimer: NodeJS.Timeout | undefined;
 
@@ -71,11 +80,17 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
   async function deadLetter(payload: EachMessagePayload, type: string, error: unknown, attempts: number) {
     const { topic, partition, message } = payload;
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    await producer.send({
-      topic: topicPrefix + deadLetterTopic(groupId),
-      acks: -1,
-      messages: [deadLetterMessage(message, { error: reason, attempts, topic, partition, offset: message.offset, group: groupId })],
-    });
+    failSpan(trace.getActiveSpan(), error);
+    const letter = deadLetterMessage(message, { error: reason, attempts, topic, partition, offset: message.offset, group: groupId });
+    // The copy keeps the original traceparent, so a replay continues the original trace.
+    const span = startSendSpan(topicPrefix + deadLetterTopic(groupId), letter, { propagate: false, parent: context.active() });
+    try {
+      await producer.send({ topic: topicPrefix + deadLetterTopic(groupId), acks: -1, messages: [letter] });
+    } catch (sendError) {
+      endSendSpans([span], sendError);
+      throw sendError;
+    }
+    endSendSpans([span]);
     eventMetrics.deadLettered.inc({ event_type: type, group: groupId });
     eventMetrics.consumed.inc({ event_type: type, group: groupId, result: 'dead_lettered' });
     log.error({ err: error, topic, partition, offset: message.offset, type, attempts }, 'event dead-lettered');
@@ -108,6 +123,7 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
           return deadLetter(payload, envelope.type, error, attempt);
         }
         eventMetrics.retried.inc(labels);
+        trace.getActiveSpan()?.recordException(error instanceof Error ? error : String(error));
         log.warn({ err: error, eventId: envelope.id, type: envelope.type, attempt }, 'event handler failed; retrying');
         await sleep(Math.min(retryBaseMs * 2 ** (attempt - 1), 5_000));
         await payload.heartbeat();
@@ -117,21 +133,25 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
 
   async function eachMessage(payload: EachMessagePayload) {
     const { topic, partition, message } = payload;
-    const envelope = fromHeaders(message.headers);
-    const entry = envelope && handlers.get(envelope.type);
-    if (!envelope) {
-      await deadLetter(payload, 'unknown', new PermanentEventError('message without CloudEvents headers (ce_id, ce_type, ce_source, ce_time)'), 1);
-    } else if (!entry) {
-      eventMetrics.consumed.inc({ event_type: envelope.type, group: groupId, result: 'skipped' });
-    } else {
-      await handle(payload, envelope, entry);
-    }
+    await inProcessSpan(payload, groupId, async () => {
+      const envelope = fromHeaders(message.headers);
+      const entry = envelope && handlers.get(envelope.type);
+      if (!envelope) {
+        await deadLetter(payload, 'unknown', new PermanentEventError('message without CloudEvents headers (ce_id, ce_type, ce_source, ce_time)'), 1);
+      } else if (!entry) {
+        eventMetrics.consumed.inc({ event_type: envelope.type, group: groupId, result: 'skipped' });
+      } else if (envelope.id.length > MAX_EVENT_ID_LENGTH) {
+        await deadLetter(payload, envelope.type, new PermanentEventError(`event id longer than ${MAX_EVENT_ID_LENGTH} characters`), 1);
+      } else {
+        await handle(payload, envelope, entry);
+      }
+    });
     await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
   }
 
   async function updateLag() {
     try {
-      const committed = await admin.fetchOffsets({ groupId, topics });
+      const committed = await admin.fetchOffsets({ groupId: topicPrefix + groupId, topics });
       for (const { topic, partitions } of committed) {
         const ends = await admin.fetchTopicOffsets(topic);
         for (const end of ends) {

@@ -1,7 +1,9 @@
+import type { Span } from '@opentelemetry/api';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Db } from '../db';
 import type { Logger } from '../logger';
 import { eventMetrics, outboxMetrics } from '../metrics';
+import { endSendSpans, startSendSpan } from './event-tracing';
 import { OUTBOX_TABLE } from './outbox';
 
 export interface RelayOptions {
@@ -80,13 +82,23 @@ export function createOutboxRelay({ db, kafka, log, service, topicPrefix = '', b
       if (rows.length === 0) return 0;
       const byTopic = new Map<string, OutboxRow[]>();
       for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, list]) => ({
-          topic: topicPrefix + topic,
-          messages: list.map((row) => ({ key: row.message_key, value: row.payload, headers: JSON.parse(row.headers) })),
-        })),
-      });
+      const spans: Span[] = [];
+      const topicMessages = [...byTopic].map(([topic, list]) => ({
+        topic: topicPrefix + topic,
+        messages: list.map((row) => {
+          const message = { key: row.message_key, value: row.payload, headers: JSON.parse(row.headers) };
+          // Each event continues the trace of the request that wrote it.
+          spans.push(startSendSpan(topicPrefix + topic, message));
+          return message;
+        }),
+      }));
+      try {
+        await producer.sendBatch({ acks: -1, topicMessages });
+      } catch (error) {
+        endSendSpans(spans, error);
+        throw error;
+      }
+      endSendSpans(spans);
       await trx(OUTBOX_TABLE).whereIn('id', rows.map((r) => r.id)).update({ published_at: new Date() });
       for (const row of rows) eventMetrics.produced.inc({ event_type: row.event_type });
       return rows.length;

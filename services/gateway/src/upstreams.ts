@@ -1,6 +1,7 @@
 import type { DescMethod, DescService, Message } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient, type Transport } from '@connectrpc/connect';
 import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
+import { context, propagation } from '@opentelemetry/api';
 import type { Logger } from '../../../platform/logger';
 import { serviceKey } from './contracts';
 
@@ -76,7 +77,7 @@ export function createUpstreams(services: DescService[], options: UpstreamOption
     return client[method.localName].bind(client);
   };
 
-  const callOptions = ({ headers, signal, timeoutMs }: CallOptions) => ({ headers, signal, ...(timeoutMs ? { timeoutMs } : {}) });
+  const callOptions = ({ headers, signal, timeoutMs }: CallOptions) => ({ headers: withTraceContext(headers), signal, ...(timeoutMs ? { timeoutMs } : {}) });
 
   return {
     isConfigured: (service) => (pools.get(service.typeName)?.clients.length ?? 0) > 0,
@@ -114,6 +115,18 @@ export function createUpstreams(services: DescService[], options: UpstreamOption
       for (const session of sessions) session.abort();
     },
   };
+}
+
+/**
+ * With tracing on, the edge's own span (its HTTP server span) is the caller of
+ * the service: its W3C trace context replaces the one forwarded from the
+ * client, so the edge is a hop of the trace. With tracing off the forwarded
+ * headers pass as they came.
+ */
+function withTraceContext(headers: Headers): Headers {
+  const traced = new Headers(headers);
+  propagation.inject(context.active(), traced, { set: (carrier, key, value) => carrier.set(key, value) });
+  return traced;
 }
 
 /** The forwarded request headers of an incoming HTTP request. */

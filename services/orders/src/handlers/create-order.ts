@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TypedClient } from '../../../../platform/client';
 import { addToOutbox } from '../../../../platform/events/outbox';
+import { prom, registry } from '../../../../platform/metrics';
 import { caller, type CallContext } from '../../../../platform/rpc/context';
 import type { CatalogServiceService } from '../../../../gen/ts/shop/catalog/v1/catalog';
 import type { CreateOrderRequest, CreateOrderResponse } from '../../../../gen/ts/shop/orders/v1/orders';
@@ -10,6 +11,17 @@ import { priceOrder, type CatalogPrice } from '../domain/pricing';
 import type { OrdersStore } from '../store/orders-store';
 import { dependencyFailure } from './dependencies';
 import { toOrder } from './mapping';
+
+/** Business counters: orders created and their value, per currency (minor units, e.g. cents). */
+const ordersCreated = (registry.getSingleMetric('orders_created_total') as prom.Counter<'currency'> | undefined)
+  ?? new prom.Counter({ name: 'orders_created_total', help: 'Orders created (an idempotent retry counts once), by currency.', labelNames: ['currency'] });
+const orderValue = (registry.getSingleMetric('order_value_minor') as prom.Histogram<'currency'> | undefined)
+  ?? new prom.Histogram({
+    name: 'order_value_minor',
+    help: 'Total of each created order in minor units of its currency (cents); _sum is the revenue ordered.',
+    labelNames: ['currency'],
+    buckets: [500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 500_000],
+  });
 
 export interface CreateOrderDeps {
   store: OrdersStore;
@@ -56,7 +68,11 @@ export function createOrderHandler({ store, users, catalog, source, onCommitted 
       paymentToken: req.paymentToken,
       createdAt: now,
     }));
-    if (inserted) onCommitted();
+    if (inserted) {
+      onCommitted();
+      ordersCreated.inc({ currency: priced.currency });
+      orderValue.observe({ currency: priced.currency }, Number(priced.totalMinor));
+    }
     // Lost a race with a concurrent request carrying the same key: answer with the winner.
     const stored = inserted ? await store.byId(order.id) : await store.byIdempotencyKey(userId, key);
     return { order: toOrder(stored!) };

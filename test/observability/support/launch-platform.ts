@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { defaultPorts, isGrpcService, SERVICES } from '../../../services/manifest';
+import { dropDatabases } from '../../support/databases';
+import { until } from '../../support/poll';
+
+const root = join(__dirname, '..', '..', '..');
+const mysqlUrl = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+
+export interface LaunchOptions {
+  /** Names this copy's databases (`<name>_<service>`), consumer groups and topic prefix. */
+  name: string;
+  /** PORT_OFFSET of this copy. */
+  portOffset: number;
+  /** Extra environment for every service (e.g. OTEL_*). */
+  env?: Record<string, string>;
+}
+
+/**
+ * A private copy of the platform started as users start it (`npm start`),
+ * beside the shared end-to-end one (test/support/platform.ts): its own ports,
+ * databases, consumer groups and topics, so its events never reach the other
+ * copy and the other copy's never reach it.
+ */
+export async function launchPlatform({ name, portOffset, env = {} }: LaunchOptions) {
+  const grpcServices = SERVICES.filter(isGrpcService);
+  const databases = grpcServices.map((s) => `${name}_${s.name}`);
+  await dropDatabases(mysqlUrl, databases);
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT_OFFSET: String(portOffset),
+    LOG_LEVEL: process.env.PLATFORM_LOG_LEVEL ?? 'warn',
+    FORCE_COLOR: '0',
+    KAFKA_TOPIC_PREFIX: `${process.env.KAFKA_TOPIC_PREFIX ?? ''}${name}.`,
+    ...env,
+  };
+  for (const s of grpcServices) {
+    const upper = s.name.toUpperCase();
+    childEnv[`${upper}_DB_NAME`] = `${name}_${s.name}`;
+    childEnv[`${upper}_CONSUMER_GROUP`] = `${s.name}-${name}`;
+  }
+  const child = spawn('npm', ['start'], { cwd: root, env: childEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+
+  const port = (service: string, which: 'grpc' | 'http' | 'metrics') => {
+    const entry = SERVICES.find((s) => s.name === service);
+    const value = entry && defaultPorts(entry)[which];
+    if (value === undefined) throw new Error(`no ${which} port for ${service}`);
+    return value + portOffset;
+  };
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      process.kill(-child.pid!, 'SIGINT');
+      const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await dropDatabases(mysqlUrl, databases);
+  };
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`platform ${name} did not come up in 120 s:\n${output.slice(-4000)}`)), 120_000);
+      const check = setInterval(() => {
+        if (output.includes('shopmesh is up')) {
+          clearInterval(check);
+          clearTimeout(timer);
+          resolve();
+        }
+      }, 100);
+      child.once('exit', (code) => {
+        clearInterval(check);
+        clearTimeout(timer);
+        reject(new Error(`npm start (${name}) exited with ${code}:\n${output.slice(-4000)}`));
+      });
+    });
+    // npm start reports "up" after 60 s even when a service is not healthy yet (a busy machine).
+    await until('every service to answer /healthz', async () => {
+      const answers = await Promise.all(SERVICES.map((s) => fetch(`http://127.0.0.1:${port(s.name, 'metrics')}/healthz`).then((r) => r.ok, () => false)));
+      return answers.every(Boolean);
+    }, { timeoutMs: 60_000, intervalMs: 250 });
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n${output.slice(-4000)}`);
+  }
+  const edge = SERVICES.find((s) => !isGrpcService(s));
+  return {
+    /** host:port of a gRPC service. */
+    address: (service: string) => `127.0.0.1:${port(service, 'grpc')}`,
+    metrics: (service: string) => `http://127.0.0.1:${port(service, 'metrics')}`,
+    /** Base URL of the HTTP edge (the gateway), when the manifest has one. */
+    edge: edge ? `http://127.0.0.1:${port(edge.name, 'http')}` : undefined,
+    topicPrefix: childEnv.KAFKA_TOPIC_PREFIX!,
+    output: () => output,
+    stop,
+  };
+}
+
+export type LaunchedPlatform = Awaited<ReturnType<typeof launchPlatform>>;
