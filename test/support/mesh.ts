@@ -53,8 +53,9 @@ export async function startMesh(overrides: { orders?: Record<string, string> } =
   const payments = await startPayments(testConfig(paymentsConfig, {
     PAYMENTS_DB_NAME: db('payments'), PAYMENTS_CONSUMER_GROUP: paymentsGroup, PAYMENT_RETRY_BASE_MS: '10',
   }));
+  const notificationsGroup = `notifications-${run}`;
   const notifications = await startNotifications(testConfig(notificationsConfig, {
-    NOTIFICATIONS_DB_NAME: db('notifications'), NOTIFICATIONS_CONSUMER_GROUP: `notifications-${run}`,
+    NOTIFICATIONS_DB_NAME: db('notifications'), NOTIFICATIONS_CONSUMER_GROUP: notificationsGroup,
   }));
   const services: RunningService[] = [notifications, payments, orders, catalog, users];
   const clients = {
@@ -70,6 +71,7 @@ export async function startMesh(overrides: { orders?: Record<string, string> } =
     services: { users, catalog, orders, payments, notifications },
     ordersConfig: ordersSettings,
     paymentsGroup,
+    notificationsGroup,
     databases: dbs,
 
     async shopper(): Promise<Shopper> {
