@@ -1,0 +1,239 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Events } from '../../platform/events/catalog';
+import type { Notification } from '../../gen/ts/shop/notifications/v1/notifications';
+import { compareVariants, type BenchSettings, type ScenarioResult, type VariantResult } from '../lib/scenario';
+import { grpcShopApi, type GrpcAddresses } from '../shop-api/grpc-shop';
+import { allProducts, signIn, type Session } from '../shop-api/shop-api';
+
+export interface OrderPipelineTargets {
+  /** users, catalog, orders and, when it runs, notifications. */
+  grpc: GrpcAddresses;
+  kafka: {
+    brokers: string;
+    /** KAFKA_TOPIC_PREFIX of the services measured. */
+    topicPrefix: string;
+    /** Prefix of the consumer groups this scenario creates. */
+    groupPrefix: string;
+  };
+  /** Every service process of the pipeline, by name: their CPU per order is reported. */
+  processes?: Record<string, number>;
+}
+
+const ORDER_TIMEOUT_MS = 30_000;
+/** Roughly the size of an OrderCreated event. */
+const RAW_MESSAGE_BYTES = 256;
+const ORDER_PAID = Events.OrderPaid.type;
+
+class OrderTimeout extends Error {
+  override name = 'OrderTimeout';
+}
+
+/**
+ * Waiters for "order X has reached the end of the pipeline", fed by whichever
+ * source sees the end. An end seen before anyone waits is kept, so a fast
+ * pipeline cannot outrun its observer.
+ */
+function completions() {
+  const waiting = new Map<string, () => void>();
+  const early = new Set<string>();
+  return {
+    completed(orderId: string) {
+      const resolve = waiting.get(orderId);
+      if (resolve) {
+        waiting.delete(orderId);
+        resolve();
+      } else {
+        early.add(orderId);
+      }
+    },
+    wait(orderId: string, timeoutMs = ORDER_TIMEOUT_MS): Promise<void> {
+      if (early.delete(orderId)) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiting.delete(orderId);
+          reject(new OrderTimeout(`order ${orderId} did not complete within ${timeoutMs / 1000} s`));
+        }, timeoutMs);
+        waiting.set(orderId, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+  };
+}
+
+/**
+ * Orders per second through the whole pipeline, and the latency from
+ * CreateOrder to the end: the OrderPaid notification stored and pushed to the
+ * shopper's WatchNotifications stream, or, without a notifications service,
+ * OrderPaid on the bus (the order is PAID). Raw kafkajs produce and consume
+ * on the same broker are the ceiling.
+ */
+export async function orderPipelineScenario(targets: OrderPipelineTargets, settings: BenchSettings): Promise<ScenarioResult> {
+  const api = grpcShopApi(targets.grpc);
+  const kafka = new Kafka({ clientId: 'bench', brokers: targets.kafka.brokers.split(','), logLevel: logLevel.NOTHING });
+  /** One per open WatchNotifications stream, all aborted at the end. */
+  const streams: AbortController[] = [];
+  const done = completions();
+  const notes: string[] = [];
+  let consumer: Consumer | undefined;
+  let producer: Producer | undefined;
+  const rawTopic = `${targets.kafka.topicPrefix}bench.raw-${randomBytes(3).toString('hex')}`;
+  const admin = kafka.admin();
+  try {
+    const password = 'bench-shopper-password';
+    const shoppers: Session[] = [];
+    for (let i = 0; i < settings.concurrency; i++) {
+      shoppers.push(await signIn(api, { email: `bench-${randomUUID().slice(0, 12)}@example.com`, password, displayName: `Bench Shopper ${i}` }));
+    }
+    const products = (await allProducts(api)).filter((p) => p.stock > 0);
+    if (products.length === 0) throw new Error('no product in stock to order');
+    const placeOrder = (session: Session) => {
+      const product = products[Math.floor(Math.random() * products.length)];
+      return api.createOrder(session, { items: [{ productId: product.id, quantity: 1 }], idempotencyKey: randomUUID(), paymentToken: 'tok_visa' });
+    };
+
+    const viaNotifications = targets.grpc.notifications !== undefined;
+    let endName: string;
+    if (viaNotifications) {
+      endName = 'CreateOrder → OrderPaid notification';
+      const watch = (session: Session) => {
+        const stream = new AbortController();
+        streams.push(stream);
+        void (async () => {
+          for await (const { notification } of api.clients.notifications!.watchNotifications({}, { ...api.auth(session), signal: stream.signal })) {
+            if (notification?.eventType === ORDER_PAID) done.completed(orderIdIn(notification));
+          }
+        })().catch(() => {
+          // A stream that ends early is reopened by the next order that times out.
+        });
+      };
+      await Promise.all(shoppers.map(async (session) => {
+        // Live only, and no way to see the subscription start: an order per shopper proves the stream is listening.
+        for (let attempt = 1; ; attempt++) {
+          watch(session);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          try {
+            const { orderId } = await placeOrder(session);
+            await done.wait(orderId, attempt === 1 ? 30_000 : 10_000);
+            return;
+          } catch (error) {
+            if (!(error instanceof OrderTimeout) || attempt === 3) throw error;
+          }
+        }
+      }));
+    } else {
+      endName = 'CreateOrder → OrderPaid event';
+      notes.push('No notifications service: the pipeline ends at OrderPaid on the bus (the order is PAID).');
+      consumer = kafka.consumer({ groupId: `${targets.kafka.groupPrefix}pipeline`, sessionTimeout: 10_000 });
+      await consumer.connect();
+      await consumer.subscribe({ topic: `${targets.kafka.topicPrefix}${Events.OrderPaid.topic}`, fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          if (message.headers?.ce_type?.toString() === ORDER_PAID && message.key) done.completed(message.key.toString());
+        },
+      });
+      await Promise.all(shoppers.map(async (session) => done.wait((await placeOrder(session)).orderId)));
+    }
+
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: rawTopic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    const payload = randomBytes(RAW_MESSAGE_BYTES);
+    let produced = 0;
+
+    const variants = await compareVariants('orders', [
+      {
+        name: 'kafkajs produce, 1 msg per send, acks=all',
+        baseline: true,
+        op: async (worker) => {
+          await producer!.send({ topic: rawTopic, acks: -1, messages: [{ key: String(worker), value: payload }] });
+          produced++;
+        },
+      },
+      {
+        name: endName,
+        processes: targets.processes,
+        op: async (worker) => {
+          const t0 = performance.now();
+          const { orderId } = await placeOrder(shoppers[worker]);
+          const created = performance.now();
+          await done.wait(orderId);
+          return { parts: { CreateOrder: created - t0 } };
+        },
+      },
+    ], settings);
+    variants.push(await consumeAll(kafka, rawTopic, produced, `${targets.kafka.groupPrefix}raw`, Math.max(settings.durationMs, 30_000)));
+
+    const [produce, pipeline, consume] = variants;
+    const figures: Record<string, number> = {
+      'orders/s end to end': pipeline.throughput,
+      'p50 ms CreateOrder → end': pipeline.latency.p50Ms,
+      'p99 ms CreateOrder → end': pipeline.latency.p99Ms,
+      'raw produce msgs/s per order/s': produce.throughput / pipeline.throughput,
+    };
+    if (pipeline.serverCpuUsPerOp !== undefined) figures['platform CPU ms per order'] = pipeline.serverCpuUsPerOp / 1000;
+
+    if (consume.throughput > 0) figures['raw consume msgs/s'] = consume.throughput;
+    notes.push(
+      `${settings.concurrency} shoppers, each with one order in flight (1 item, tok_visa); each order is 3 events on the bus (OrderCreated, PaymentSucceeded, OrderPaid), each handled in a database transaction by up to 3 consumer groups.`,
+      'The raw rows are the broker\'s ceiling from this process: single-message sends at the same concurrency, then one consumer reading them all back (throughput only).',
+      'Platform CPU per order is every service process\'s CPU in the window over the orders completed, so it includes what the services burn at rest (see the memory table).',
+    );
+    return { id: 'orders', title: 'Order pipeline: orders/s end to end vs. raw Kafka', figures, variants, notes };
+  } finally {
+    for (const stream of streams) stream.abort();
+    await consumer?.disconnect().catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
+    await admin.deleteTopics({ topics: [rawTopic] }).catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    api.close();
+  }
+}
+
+/** The order id an OrderPaid notification is about ("Payment received for order <id>: ..."). */
+function orderIdIn(notification: Notification): string {
+  return /order ([0-9a-f-]{36})/i.exec(notification.body)?.[1] ?? '';
+}
+
+/** One consumer reads `count` messages of `topic` from the start; throughput only. */
+async function consumeAll(kafka: Kafka, topic: string, count: number, groupId: string, timeoutMs: number): Promise<VariantResult> {
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000 });
+  let consumed = 0;
+  let first = 0;
+  let last = 0;
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      if (count === 0) resolve();
+      void consumer.run({
+        eachMessage: async () => {
+          last = performance.now();
+          if (consumed++ === 0) first = last;
+          if (consumed >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+  }
+  const seconds = Math.max((last - first) / 1000, 1e-3);
+  return {
+    name: 'kafkajs consume (eachMessage, one consumer)',
+    baseline: false,
+    throughput: consumed > 1 ? (consumed - 1) / seconds : 0,
+    ops: consumed,
+    seconds,
+    errors: Math.max(0, count - consumed),
+    errorKinds: count > consumed ? { 'not consumed': count - consumed } : {},
+    latency: { count: 0, p50Ms: NaN, p90Ms: NaN, p99Ms: NaN, maxMs: NaN, meanMs: NaN },
+    clientCpuPercent: NaN,
+  };
+}
