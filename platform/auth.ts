@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { unauthenticated } from './errors';
 
@@ -21,7 +22,8 @@ export interface IssuedToken {
 
 /** HS256 tokens: `sub` is the user id, `roles` the granted roles. */
 export function createTokens({ secret, issuer, ttlSeconds = 3600 }: TokenSettings) {
-  const key = new TextEncoder().encode(secret);
+  // A KeyObject built once: a raw secret would be imported again on every sign and verify.
+  const key = createSecretKey(Buffer.from(secret, 'utf8'));
 
   return {
     async issue(identity: Identity): Promise<IssuedToken> {

@@ -68,8 +68,16 @@ export function bindService(binding: ServiceBinding, { interceptors, log, drain 
 
     const contextFor = (call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>, kind: CallContext['kind']) => {
       const cancelled = new AbortController();
-      call.on('cancelled', () => cancelled.abort());
-      return {
+      let finished = false;
+      // grpc-js emits 'cancelled' whenever a call's stream closes, finished calls
+      // included; aborting those would cost an exception object per call for nothing.
+      call.on('cancelled', () => {
+        if (!finished) cancelled.abort();
+      });
+      const finish = () => {
+        finished = true;
+      };
+      const ctx = {
         ...base,
         kind,
         metadata: call.metadata,
@@ -79,12 +87,14 @@ export function bindService(binding: ServiceBinding, { interceptors, log, drain 
         signal: kind === 'server_stream' ? AbortSignal.any([cancelled.signal, drain]) : cancelled.signal,
         log: log.child({ rpc: method.path }),
       };
+      return { ctx, finish };
     };
 
     if (method.responseStream) {
       const serve: handleServerStreamingCall<unknown, unknown> = (call) => {
+        const { ctx: base, finish } = contextFor(call, 'server_stream');
         const ctx: StreamContext<unknown> = {
-          ...contextFor(call, 'server_stream'),
+          ...base,
           // A cancelled call never drains: a send waiting for it would hang the handler forever.
           send: (message) =>
             new Promise((resolve, reject) => {
@@ -104,6 +114,7 @@ export function bindService(binding: ServiceBinding, { interceptors, log, drain 
         };
         currentCall
           .run(ctx, () => run(call.request, ctx))
+          .finally(finish)
           .then(
             () => call.end(),
             (error: unknown) => call.emit('error', toServiceError(error)),
@@ -112,9 +123,10 @@ export function bindService(binding: ServiceBinding, { interceptors, log, drain 
       implementation[key] = serve;
     } else {
       const serve: handleUnaryCall<unknown, unknown> = (call, callback: sendUnaryData<unknown>) => {
-        const ctx = contextFor(call, 'unary');
+        const { ctx, finish } = contextFor(call, 'unary');
         currentCall
           .run(ctx, () => run(call.request, ctx))
+          .finally(finish)
           .then(
             (response) => callback(null, response),
             (error: unknown) => callback(toServiceError(error)),
