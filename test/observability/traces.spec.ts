@@ -11,7 +11,7 @@ import { UsersServiceService } from '../../gen/ts/shop/users/v1/users';
 import { SERVICES } from '../../services/manifest';
 import { dropDatabases } from '../support/databases';
 import { until } from '../support/poll';
-import { launchPlatform, type LaunchedPlatform } from './support/launch-platform';
+import { launchPlatform, type LaunchedPlatform } from '../support/platform';
 import { startPrometheus } from './support/prometheus';
 import { SpanKind, StatusCode, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver';
 import { describeTrace, traceEdges } from './support/trace-edges';

@@ -1,77 +1,124 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { defaultPorts, isGrpcService, SERVICES } from '../../services/manifest';
 import { dropDatabases } from './databases';
+import { until } from './poll';
 
-/** Ports of the end-to-end copy, beside any platform a developer runs. */
-export const E2E_PORT_OFFSET = 1000;
 const root = join(__dirname, '..', '..');
 const mysqlUrl = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 
-export interface RunningPlatform {
-  grpc(service: string): string;
-  metrics(service: string): string;
-  /** Base URL of the edge (the gateway): REST, Connect, gRPC-Web, /docs. */
-  readonly edge: string;
-  output(): string;
+export interface LaunchOptions {
+  /** Names this copy's databases (`<name>_<service>`), consumer groups and topic prefix. */
+  name: string;
+  /** PORT_OFFSET of this copy. */
+  portOffset: number;
+  /** Extra environment for every service (e.g. OTEL_*). */
+  env?: Record<string, string>;
 }
-
-let booting: Promise<RunningPlatform> | undefined;
-let child: ChildProcess | undefined;
-const databases = SERVICES.filter(isGrpcService).map((s) => `e2e_${s.name}`);
 
 /**
- * The platform started as a user starts it (`npm start`), once for every
- * end-to-end suite of the run, on shifted ports and its own databases.
+ * A copy of the platform started as users start it (`npm start`): its own
+ * ports, databases, consumer groups and topics, so its events never reach
+ * another copy (a developer's, or a suite's private one) and theirs never
+ * reach it.
  */
-export function usePlatform(): Promise<RunningPlatform> {
-  booting ??= boot();
-  return booting;
-}
-
-async function boot(): Promise<RunningPlatform> {
+export async function launchPlatform({ name, portOffset, env = {} }: LaunchOptions) {
+  const grpcServices = SERVICES.filter(isGrpcService);
+  const databases = grpcServices.map((s) => `${name}_${s.name}`);
   await dropDatabases(mysqlUrl, databases);
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT_OFFSET: String(E2E_PORT_OFFSET), LOG_LEVEL: 'info', FORCE_COLOR: '0' };
-  for (const s of SERVICES.filter(isGrpcService)) env[`${s.name.toUpperCase()}_DB_NAME`] = `e2e_${s.name}`;
-  child = spawn('npm', ['start'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT_OFFSET: String(portOffset),
+    LOG_LEVEL: process.env.PLATFORM_LOG_LEVEL ?? 'warn',
+    FORCE_COLOR: '0',
+    KAFKA_TOPIC_PREFIX: `${process.env.KAFKA_TOPIC_PREFIX ?? ''}${name}.`,
+    ...env,
+  };
+  for (const s of grpcServices) {
+    const upper = s.name.toUpperCase();
+    childEnv[`${upper}_DB_NAME`] = `${name}_${s.name}`;
+    childEnv[`${upper}_CONSUMER_GROUP`] = `${s.name}-${name}`;
+  }
+  const child = spawn('npm', ['start'], { cwd: root, env: childEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
 
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`platform did not come up in 120 s:\n${output.slice(-4000)}`)), 120_000);
-    const check = setInterval(() => {
-      if (output.includes('shopmesh is up')) {
+  const port = (service: string, which: 'grpc' | 'http' | 'metrics') => {
+    const entry = SERVICES.find((s) => s.name === service);
+    const value = entry && defaultPorts(entry)[which];
+    if (value === undefined) throw new Error(`no ${which} port for ${service}`);
+    return value + portOffset;
+  };
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      process.kill(-child.pid!, 'SIGINT');
+      const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await dropDatabases(mysqlUrl, databases);
+  };
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`platform ${name} did not come up in 120 s:\n${output.slice(-4000)}`)), 120_000);
+      const check = setInterval(() => {
+        if (output.includes('shopmesh is up')) {
+          clearInterval(check);
+          clearTimeout(timer);
+          resolve();
+        }
+      }, 100);
+      child.once('exit', (code) => {
         clearInterval(check);
         clearTimeout(timer);
-        resolve();
-      }
-    }, 100);
-    child!.once('exit', (code) => {
-      clearInterval(check);
-      clearTimeout(timer);
-      reject(new Error(`npm start exited with ${code}:\n${output.slice(-4000)}`));
+        reject(new Error(`npm start (${name}) exited with ${code}:\n${output.slice(-4000)}`));
+      });
     });
-  });
-
-  const ports = new Map(SERVICES.map((s) => [s.name, defaultPorts(s)]));
-  const shifted = (port: number | undefined) => `http://127.0.0.1:${port! + E2E_PORT_OFFSET}`;
-  const gateway = SERVICES.find((s) => !isGrpcService(s))!;
+    // npm start reports "up" after 60 s even when a service is not healthy yet (a busy machine).
+    await until('every service to answer /healthz', async () => {
+      const answers = await Promise.all(SERVICES.map((s) => fetch(`http://127.0.0.1:${port(s.name, 'metrics')}/healthz`).then((r) => r.ok, () => false)));
+      return answers.every(Boolean);
+    }, { timeoutMs: 60_000, intervalMs: 250 });
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n${output.slice(-4000)}`);
+  }
+  const edge = SERVICES.find((s) => !isGrpcService(s));
   return {
-    grpc: (service) => shifted(ports.get(service)!.grpc),
-    metrics: (service) => shifted(ports.get(service)!.metrics),
-    edge: shifted(ports.get(gateway.name)!.http),
+    /** host:port of a gRPC service. */
+    address: (service: string) => `127.0.0.1:${port(service, 'grpc')}`,
+    /** The same as a URL, as `buf curl` takes it. */
+    grpc: (service: string) => `http://127.0.0.1:${port(service, 'grpc')}`,
+    metrics: (service: string) => `http://127.0.0.1:${port(service, 'metrics')}`,
+    /** Base URL of the HTTP edge (the gateway), when the manifest has one. */
+    edge: edge ? `http://127.0.0.1:${port(edge.name, 'http')}` : '',
+    topicPrefix: childEnv.KAFKA_TOPIC_PREFIX!,
     output: () => output,
+    stop,
   };
 }
 
-/** Ctrl-C, as a user stops it; then the end-to-end databases go. */
+export type LaunchedPlatform = Awaited<ReturnType<typeof launchPlatform>>;
+
+export type RunningPlatform = LaunchedPlatform;
+
+/** Ports of the shared end-to-end copy, beside any platform a developer runs. */
+export const E2E_PORT_OFFSET = 1000;
+
+let shared: Promise<LaunchedPlatform> | undefined;
+
+/** The end-to-end copy, booted once for every suite of the run that needs it (e2e, edge, storefront, dashboards). */
+export function usePlatform(): Promise<LaunchedPlatform> {
+  shared ??= launchPlatform({ name: 'e2e', portOffset: E2E_PORT_OFFSET, env: { LOG_LEVEL: process.env.PLATFORM_LOG_LEVEL ?? 'info' } });
+  return shared;
+}
+
+/** Ctrl-C, as a user stops it, once the run is over; its databases go too. */
 export async function stopPlatform(): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child!.once('exit', resolve));
-  process.kill(-child.pid!, 'SIGINT');
-  const timer = setTimeout(() => process.kill(-child!.pid!, 'SIGKILL'), 30_000);
-  await exited;
-  clearTimeout(timer);
-  await dropDatabases(mysqlUrl, databases);
+  const platform = await shared?.catch(() => undefined);
+  await platform?.stop();
 }
