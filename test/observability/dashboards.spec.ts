@@ -44,7 +44,7 @@ describe('dashboards: every panel of every dashboard shows data from the running
     await driveTraffic(platform);
     await scrapes(2);
     await driveTraffic(platform);
-    await sendUndecodableEvent();
+    await sendUndecodableEvent(platform.topicPrefix);
     // The lag gauge is refreshed every 10 s; the rest within a few scrapes.
     await until('consumer lag to be scraped', async () => (await prometheus.query('kafka_consumer_lag')).length > 0, { timeoutMs: 30_000, intervalMs: 500 });
     await until('the dead letter to be scraped', async () => (await prometheus.query('sum(increase(events_dead_lettered_total[2m])) > 0')).length > 0, { timeoutMs: 30_000, intervalMs: 500 });
@@ -129,13 +129,13 @@ async function driveTraffic(platform: RunningPlatform): Promise<void> {
 }
 
 /** An OrderCreated whose payload is not protobuf: every consumer of the orders topic dead-letters it. */
-async function sendUndecodableEvent(): Promise<void> {
+async function sendUndecodableEvent(topicPrefix: string): Promise<void> {
   const kafka = new Kafka({ clientId: 'dashboards-test', brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
     await producer.send({
-      topic: `${process.env.KAFKA_TOPIC_PREFIX ?? ''}shop.orders.v1.events`,
+      topic: `${topicPrefix}shop.orders.v1.events`,
       messages: [{
         key: randomUUID(),
         value: Buffer.from([0xff, 0xff, 0xff, 0xff]),
