@@ -29,6 +29,7 @@ describe('the order flow under failure: duplicates, a broker outage, poison mess
   let kafka: Kafka;
   let ordersDb: Knex;
   let paymentsDb: Knex;
+  let notificationsDb: Knex;
   const prefix = process.env.KAFKA_TOPIC_PREFIX ?? '';
 
   before(async () => {
@@ -40,10 +41,12 @@ describe('the order flow under failure: duplicates, a broker outage, poison mess
     const connect = (database: string) => knex({ client: 'mysql2', connection: { host: '127.0.0.1', user: 'root', database }, pool: { min: 0, max: 2 } });
     ordersDb = connect(mesh.databases.find((d) => d.startsWith('test_orders'))!);
     paymentsDb = connect(mesh.databases.find((d) => d.startsWith('test_payments'))!);
+    notificationsDb = connect(mesh.databases.find((d) => d.startsWith('test_notifications'))!);
   });
   after(async () => {
     await ordersDb?.destroy();
     await paymentsDb?.destroy();
+    await notificationsDb?.destroy();
     await mesh?.stop();
   });
 
@@ -69,9 +72,12 @@ describe('the order flow under failure: duplicates, a broker outage, poison mess
       (await duplicates(mesh.paymentsGroup)) > before.payments && (await duplicates(mesh.notificationsGroup)) > before.notifications, { timeoutMs: 20_000 });
     const payments = await paymentsDb('payments').where({ order_id: order.id });
     assert.equal(payments.length, 1);
-    const { notifications } = await mesh.notifications.listNotifications({ pageSize: 100, pageToken: '' }, shopper.auth);
-    const confirmations = notifications.filter((n) => n.eventType === Events.OrderCreated.type && n.body.includes(order.id));
-    assert.equal(confirmations.length, 1, 'one notification for the order');
+    const eventId = JSON.parse(row.headers).ce_id as string;
+    const stored = await until('the notification of the order', async () => {
+      const rows = await notificationsDb('notifications').where({ event_id: eventId });
+      return rows.length > 0 && rows;
+    }, { timeoutMs: 20_000 });
+    assert.equal(stored.length, 1, 'one notification for the order');
   });
 
   it('loses and doubles nothing when the broker stops during a burst of orders', async function () {
