@@ -7,7 +7,7 @@ import { z } from 'zod';
  * empty value is refused rather than read as 0 (`GRPC_PORT=` in a compose file
  * must not bind a random port, nor `SHUTDOWN_GRACE_MS=` turn draining off).
  */
-const integer = (schema: z.ZodNumber) =>
+export const integer = (schema: z.ZodNumber) =>
   z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), schema.int());
 
 const port = integer(z.number().min(0).max(65535));

@@ -1,13 +1,10 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { baseConfig, csv } from '../../../platform/config';
+import { baseConfig, csv, integer } from '../../../platform/config';
 
 /** Every service the edge fronts, by manifest name: each reads `<NAME>_ADDRESSES`. */
 export const FRONTED_SERVICES = ['users', 'catalog', 'orders', 'payments', 'notifications', 'recommendations', 'registry'] as const;
 
-/** Same rule as platform/config.ts: an empty variable is refused, not read as 0. */
-const wholeNumber = (schema: z.ZodNumber) =>
-  z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), schema.int());
 const port = baseConfig.shape.METRICS_PORT;
 /** host:port list; empty means the service is not reachable from this edge (its routes answer 503). */
 const addresses = csv.default([]);
@@ -26,13 +23,13 @@ export const gatewayConfig = baseConfig
     /** /metrics and /healthz for Prometheus and orchestrators. */
     METRICS_PORT: port.default(9460),
     /** Deadline of each unary upstream call; Envoy's route timeout is the same 15 s. */
-    CLIENT_DEADLINE_MS: wholeNumber(z.number().min(1)).default(15_000),
+    CLIENT_DEADLINE_MS: integer(z.number().min(1)).default(15_000),
     /** Larger request bodies get 413, like Envoy's transcoder max_request_body_size. */
-    GATEWAY_MAX_BODY_BYTES: wholeNumber(z.number().min(1)).default(1024 * 1024),
+    GATEWAY_MAX_BODY_BYTES: integer(z.number().min(1)).default(1024 * 1024),
     /** Token bucket per client address: sustained requests per second (0 turns the limit off) ... */
-    GATEWAY_RATE_LIMIT_RPS: wholeNumber(z.number().min(0)).default(50),
+    GATEWAY_RATE_LIMIT_RPS: integer(z.number().min(0)).default(50),
     /** ... and how many may come at once. */
-    GATEWAY_RATE_LIMIT_BURST: wholeNumber(z.number().min(1)).default(100),
+    GATEWAY_RATE_LIMIT_BURST: integer(z.number().min(1)).default(100),
     /** Take the client address from X-Forwarded-For (only behind a proxy you trust). */
     GATEWAY_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
     /** Origins allowed by CORS; `*` allows any. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { csv, serviceConfig } from '../../../platform/config';
+import { csv, integer, serviceConfig } from '../../../platform/config';
 
 export const recommendationsConfig = serviceConfig({ grpcPort: 50056, metricsPort: 9456 }).extend({
   RECOMMENDATIONS_DB_NAME: z.string().default('shop_recommendations'),
@@ -12,7 +12,7 @@ export const recommendationsConfig = serviceConfig({ grpcPort: 50056, metricsPor
    * lists it affects at once; the TTL only bounds staleness when an
    * invalidation is lost (Redis down when the event arrived).
    */
-  RECOMMENDATIONS_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(300),
+  RECOMMENDATIONS_CACHE_TTL_SECONDS: integer(z.number().min(1).max(24 * 3600)).default(300),
 });
 
 export type RecommendationsConfig = z.infer<typeof recommendationsConfig>;

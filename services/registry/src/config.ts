@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { serviceConfig } from '../../../platform/config';
+import { integer, serviceConfig } from '../../../platform/config';
 
 export const registryConfig = serviceConfig({ grpcPort: 50050, metricsPort: 9450 }).extend({
   /**
@@ -9,11 +9,11 @@ export const registryConfig = serviceConfig({ grpcPort: 50050, metricsPort: 9450
    */
   REGISTRY_KEY_PREFIX: z.string().regex(/^[a-zA-Z0-9:._-]*$/).default('registry:'),
   /** How often instances heart-beat; one that stays silent for 3 intervals expires. */
-  REGISTRY_HEARTBEAT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
+  REGISTRY_HEARTBEAT_INTERVAL_SECONDS: integer(z.number().min(1).max(300)).default(5),
   /** Deadline of each probe of an instance (health check, reflection, /metrics). */
-  REGISTRY_PROBE_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1_000),
+  REGISTRY_PROBE_TIMEOUT_MS: integer(z.number().min(50).max(30_000)).default(1_000),
   /** Instances probed at once. */
-  REGISTRY_PROBE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  REGISTRY_PROBE_CONCURRENCY: integer(z.number().min(1).max(256)).default(16),
 });
 
 export type RegistryConfig = z.infer<typeof registryConfig>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { csv, serviceConfig } from '../../../platform/config';
+import { csv, integer, serviceConfig } from '../../../platform/config';
 
 export const usersConfig = serviceConfig({ grpcPort: 50051, metricsPort: 9451 }).extend({
   USERS_DB_NAME: z.string().default('shop_users'),
@@ -13,7 +13,7 @@ export const usersConfig = serviceConfig({ grpcPort: 50051, metricsPort: 9451 })
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
   /** Emails that get the admin role when they register. */
   ADMIN_EMAILS: csv.default(['admin@shopmesh.local']),
-  TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(3600),
+  TOKEN_TTL_SECONDS: integer(z.number().min(60).max(7 * 24 * 3600)).default(3600),
 });
 
 export type UsersConfig = z.infer<typeof usersConfig>;
