@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import knex from 'knex';
-import { Code, RpcError } from '../../platform/errors';
+import { Code } from '../../platform/errors';
 import { createClient } from '../../platform/client';
 import { OrdersServiceService, OrderStatus, type Order } from '../../gen/ts/shop/orders/v1/orders';
 import { PaymentStatus } from '../../gen/ts/shop/payments/v1/payments';
@@ -11,16 +11,8 @@ import { startMesh, type Mesh, type Shopper } from '../support/mesh';
 import { until } from '../support/poll';
 import { testConfig, testDatabase } from '../support/service-config';
 import { dropDatabases } from '../support/databases';
+import { rpcErrorOf } from '../support/rpc-error';
 
-async function rejection(promise: Promise<unknown>): Promise<RpcError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof RpcError, `expected an RpcError, got ${error}`);
-    return error;
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('the order flow: orders, payments and Kafka', function () {
   this.timeout(60_000);
@@ -87,7 +79,7 @@ describe('the order flow: orders, payments and Kafka', function () {
   it('refuses illegal transitions with FAILED_PRECONDITION', async () => {
     const { order: created } = await order('tok_declined');
     await until_status(created!.id, OrderStatus.ORDER_STATUS_PAYMENT_FAILED);
-    const error = await rejection(mesh.orders.cancelOrder({ orderId: created!.id, reason: '' }, shopper.auth));
+    const error = await rpcErrorOf(mesh.orders.cancelOrder({ orderId: created!.id, reason: '' }, shopper.auth));
     assert.equal(error.code, Code.FAILED_PRECONDITION);
     assert.equal(error.details.reason, 'ILLEGAL_ORDER_TRANSITION');
   });
@@ -103,13 +95,13 @@ describe('the order flow: orders, payments and Kafka', function () {
 
   it('names an unknown product with FAILED_PRECONDITION', async () => {
     const missing = randomUUID();
-    const error = await rejection(mesh.orders.createOrder({ idempotencyKey: randomUUID(), paymentToken: '', items: [{ productId: missing, quantity: 1 }] }, shopper.auth));
+    const error = await rpcErrorOf(mesh.orders.createOrder({ idempotencyKey: randomUUID(), paymentToken: '', items: [{ productId: missing, quantity: 1 }] }, shopper.auth));
     assert.equal(error.code, Code.FAILED_PRECONDITION);
     assert.match(error.message, new RegExp(missing));
   });
 
   it('names every bad field of a malformed order', async () => {
-    const error = await rejection(mesh.orders.createOrder({ idempotencyKey: '', paymentToken: '', items: [{ productId: '', quantity: 0 }] }, shopper.auth));
+    const error = await rpcErrorOf(mesh.orders.createOrder({ idempotencyKey: '', paymentToken: '', items: [{ productId: '', quantity: 0 }] }, shopper.auth));
     assert.equal(error.code, Code.INVALID_ARGUMENT);
     assert.deepEqual(error.details.fieldViolations!.map((v) => v.field).sort(), ['idempotency_key', 'items[0].product_id', 'items[0].quantity']);
   });
@@ -117,7 +109,7 @@ describe('the order flow: orders, payments and Kafka', function () {
   it("keeps other users' orders private", async () => {
     const { order: mine } = await order();
     const stranger = await mesh.shopper();
-    const error = await rejection(mesh.orders.getOrder({ orderId: mine!.id }, stranger.auth));
+    const error = await rpcErrorOf(mesh.orders.getOrder({ orderId: mine!.id }, stranger.auth));
     assert.equal(error.code, Code.PERMISSION_DENIED);
     const { orders } = await mesh.orders.listOrders({ pageSize: 10, pageToken: '' }, stranger.auth);
     assert.equal(orders.length, 0);
@@ -150,7 +142,7 @@ describe('the order flow: orders, payments and Kafka', function () {
     const client = createClient(OrdersServiceService, { addresses: [orders.address], deadlineMs: 5000 });
     try {
       const started = Date.now();
-      const error = await rejection(client.createOrder({ idempotencyKey: randomUUID(), paymentToken: '', items: [{ productId: burger.id, quantity: 1 }] }, shopper.auth));
+      const error = await rpcErrorOf(client.createOrder({ idempotencyKey: randomUUID(), paymentToken: '', items: [{ productId: burger.id, quantity: 1 }] }, shopper.auth));
       assert.equal(error.code, Code.UNAVAILABLE);
       assert.ok(Date.now() - started < 3000, `answered after ${Date.now() - started} ms`);
       const db = knex({ client: 'mysql2', connection: { host: '127.0.0.1', user: 'root', database } });

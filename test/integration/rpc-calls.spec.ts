@@ -6,19 +6,11 @@ import type { CallContext } from '../../platform/rpc/context';
 import { RegistryServiceService } from '../../gen/ts/shop/registry/v1/registry';
 import { sleep, timed, until } from '../support/poll';
 import { anInstance, bearer, metricValue, registryBinding, startTestServer, type TestServer } from '../support/rpc-fixtures';
+import { rpcErrorOf } from '../support/rpc-error';
 
 type RegistryClient = TypedClient<typeof RegistryServiceService>;
 const REGISTRY = 'shop.registry.v1.RegistryService';
 
-async function rpcErrorOf(promise: Promise<unknown>): Promise<RpcError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof RpcError, `expected an RpcError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('the call succeeded');
-}
 
 describe('platform server and client: unary calls', function () {
   this.timeout(10_000);

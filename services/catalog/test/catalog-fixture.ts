@@ -62,16 +62,7 @@ export async function untilRedisReady(catalog: RunningCatalog, timeoutMs = 5_000
   }
 }
 
-/** The RpcError a call failed with; fails the test when the call succeeds. */
-export async function rpcError(call: Promise<unknown>): Promise<RpcError> {
-  try {
-    await call;
-  } catch (error) {
-    assert.ok(error instanceof RpcError, `expected an RpcError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('the call succeeded');
-}
+export { rpcErrorOf as rpcError } from '../../../test/support/rpc-error';
 
 export const violatedFields = (error: RpcError) => (error.details.fieldViolations ?? []).map((v) => v.field);
 

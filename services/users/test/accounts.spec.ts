@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import knex from 'knex';
 import { Kafka, logLevel } from 'kafkajs';
 import { createClient, type CallOptions } from '../../../platform/client';
-import { Code, RpcError } from '../../../platform/errors';
+import { Code } from '../../../platform/errors';
 import { Events } from '../../../platform/events/catalog';
 import { fromHeaders } from '../../../platform/events/envelope';
 import { Role, UsersServiceService } from '../../../gen/ts/shop/users/v1/users';
@@ -13,16 +13,8 @@ import { until } from '../../../test/support/poll';
 import { testConfig, testDatabase } from '../../../test/support/service-config';
 import { usersConfig, type UsersConfig } from '../src/config';
 import { startUsers } from '../src/main';
+import { rpcErrorOf } from '../../../test/support/rpc-error';
 
-async function rejection(promise: Promise<unknown>): Promise<RpcError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof RpcError);
-    return error;
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('users: accounts, tokens and profiles', function () {
   this.timeout(30_000);
@@ -78,27 +70,27 @@ describe('users: accounts, tokens and profiles', function () {
     const { user } = await client.getUser({ userId: userId.toUpperCase() }, auth);
     assert.deepEqual(Object.keys(user!).sort(), ['createdAt', 'displayName', 'id', 'role']);
     assert.equal(user!.role, Role.ROLE_CUSTOMER);
-    assert.equal((await rejection(client.getUser({ userId: randomUUID() }, auth))).code, Code.NOT_FOUND);
-    assert.equal((await rejection(client.getUser({ userId: 'not-an-id' }, auth))).code, Code.INVALID_ARGUMENT);
+    assert.equal((await rpcErrorOf(client.getUser({ userId: randomUUID() }, auth))).code, Code.NOT_FOUND);
+    assert.equal((await rpcErrorOf(client.getUser({ userId: 'not-an-id' }, auth))).code, Code.INVALID_ARGUMENT);
   });
 
   it('refuses a second account for the same email, whatever its case', async () => {
-    const error = await rejection(client.register({ email: email.toUpperCase(), password, displayName: 'Twin', phone: '', address: '' }));
+    const error = await rpcErrorOf(client.register({ email: email.toUpperCase(), password, displayName: 'Twin', phone: '', address: '' }));
     assert.equal(error.code, Code.ALREADY_EXISTS);
     assert.equal(error.details.reason, 'EMAIL_TAKEN');
   });
 
   it('answers a wrong password and an unknown email alike', async () => {
-    const wrong = await rejection(client.login({ email, password: 'wrong password' }));
-    const unknown = await rejection(client.login({ email: 'nobody@example.com', password }));
+    const wrong = await rpcErrorOf(client.login({ email, password: 'wrong password' }));
+    const unknown = await rpcErrorOf(client.login({ email: 'nobody@example.com', password }));
     assert.equal(wrong.code, Code.UNAUTHENTICATED);
     assert.equal(unknown.message, wrong.message);
   });
 
   it('refuses profiles without a valid token', async () => {
-    assert.equal((await rejection(client.getProfile({}))).code, Code.UNAUTHENTICATED);
+    assert.equal((await rpcErrorOf(client.getProfile({}))).code, Code.UNAUTHENTICATED);
     const forged = { metadata: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln' } };
-    assert.equal((await rejection(client.getProfile({}, forged))).code, Code.UNAUTHENTICATED);
+    assert.equal((await rpcErrorOf(client.getProfile({}, forged))).code, Code.UNAUTHENTICATED);
   });
 
   it('makes the emails of ADMIN_EMAILS admins', async () => {
