@@ -106,14 +106,18 @@ export type LaunchedPlatform = Awaited<ReturnType<typeof launchPlatform>>;
 
 export type RunningPlatform = LaunchedPlatform;
 
-/** Ports of the shared end-to-end copy, beside any platform a developer runs. */
-export const E2E_PORT_OFFSET = 1000;
+/**
+ * Ports and name of the shared end-to-end copy, beside any platform a developer
+ * runs; E2E_PORT_OFFSET / E2E_NAME let two checkouts run their suites at once.
+ */
+export const E2E_PORT_OFFSET = Number(process.env.E2E_PORT_OFFSET ?? 1000);
+const E2E_NAME = process.env.E2E_NAME ?? 'e2e';
 
 let shared: Promise<LaunchedPlatform> | undefined;
 
 /** The end-to-end copy, booted once for every suite of the run that needs it (e2e, edge, storefront, dashboards). */
 export function usePlatform(): Promise<LaunchedPlatform> {
-  shared ??= launchPlatform({ name: 'e2e', portOffset: E2E_PORT_OFFSET, env: { LOG_LEVEL: process.env.PLATFORM_LOG_LEVEL ?? 'info' } });
+  shared ??= launchPlatform({ name: E2E_NAME, portOffset: E2E_PORT_OFFSET, env: { LOG_LEVEL: process.env.PLATFORM_LOG_LEVEL ?? 'info' } });
   return shared;
 }
 
