@@ -1,4 +1,5 @@
 import { bearerToken, type Tokens } from '../auth';
+import { transientFailure } from '../db-errors';
 import { Code, permissionDenied, RpcError, unauthenticated, unavailable } from '../errors';
 import { rpcMetrics } from '../metrics';
 import { type Interceptor } from './interceptor';
@@ -46,12 +47,9 @@ export const errorInterceptor: Interceptor = (next) => async (request, ctx) => {
   }
 };
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR']);
-
 function isConnectionFailure(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  return (typeof code === 'string' && CONNECTION_CODES.has(code)) || error.name === 'KnexTimeoutError';
+  const kind = transientFailure(error);
+  return kind === 'connection' || kind === 'pool';
 }
 
 /**
