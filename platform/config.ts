@@ -1,21 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { csv, integer } from './env-values';
+import { eventSettings } from './events/settings';
 
-/**
- * A whole number from an environment variable. Unlike `z.coerce.number()` an
- * empty value is refused rather than read as 0 (`GRPC_PORT=` in a compose file
- * must not bind a random port, nor `SHUTDOWN_GRACE_MS=` turn draining off).
- */
-export const integer = (schema: z.ZodNumber) =>
-  z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), schema.int());
+export { csv, integer };
 
 const port = integer(z.number().min(0).max(65535));
-
-/** Comma-separated lists in env vars. */
-export const csv = z.string().transform((value) =>
-  value.split(',').map((item) => item.trim()).filter(Boolean),
-);
 
 /** The platform's version (package.json), the default of SERVICE_VERSION. */
 function packageVersion(): string {
@@ -69,6 +60,7 @@ export const baseConfig = z.object({
    * `*_HOST`: those are listen addresses (test/deploy/deployment-rules.ts).
    */
   ADVERTISED_HOSTNAME: z.string().regex(/^[a-zA-Z0-9.:_-]*$/).default(''),
+  ...eventSettings,
 });
 
 export type BaseConfig = z.infer<typeof baseConfig>;

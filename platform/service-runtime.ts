@@ -6,7 +6,8 @@ import type { BaseConfig } from './config';
 import { openDatabase, type Db } from './db';
 import { createEventConsumer, type Subscriptions } from './events/consumer';
 import { createKafka } from './events/kafka';
-import { createOutboxRelay, type OutboxRelay } from './events/outbox-relay';
+import { createOutbox, type Outbox } from './events/outbox';
+import { createOutboxRelay } from './events/outbox-relay';
 import { createLogger, type Logger } from './logger';
 import { advertisedHost, startRegistration, type Registration } from './registration';
 import { createRegistryResolver, type AddressResolver } from './resolver';
@@ -40,8 +41,8 @@ export interface ServiceDeps<C extends BaseConfig> {
   redis: Redis;
   /** Not connected until a producer or consumer is. */
   kafka: Kafka;
-  /** Wakes the outbox relay after a commit that wrote events. */
-  outbox: Pick<OutboxRelay, 'notify'>;
+  /** Emits events in the caller's transaction; the relay publishes them once it commits. */
+  outbox: Outbox;
   /** Registers a resource to close at shutdown, in reverse order of registration. */
   onClose(resource: string, close: () => Promise<unknown>): void;
   /**
@@ -83,7 +84,7 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
     db: unavailableDependency('database') as Db,
     redis: unavailableDependency('redis') as Redis,
     kafka: undefined as unknown as Kafka,
-    outbox: { notify: () => undefined },
+    outbox: unavailableDependency('outbox') as Outbox,
     onClose: (resource, close) => server.onClose(resource, close),
   };
 
@@ -104,8 +105,11 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
     // A kafkajs client connects only when a producer or consumer does.
     deps.kafka = createKafka(config.KAFKA_BROKERS, name, log);
     if (spec.outbox) {
-      const relay = createOutboxRelay({ db: deps.db, kafka: deps.kafka, log: log.child({ component: 'outbox' }), service: name, topicPrefix: config.KAFKA_TOPIC_PREFIX });
-      deps.outbox = relay;
+      const relay = createOutboxRelay({
+        db: deps.db, kafka: deps.kafka, log: log.child({ component: 'outbox' }), service: name,
+        topicPrefix: config.KAFKA_TOPIC_PREFIX, partitions: config.KAFKA_TOPIC_PARTITIONS, idleMs: config.OUTBOX_POLL_MS,
+      });
+      deps.outbox = createOutbox(name, relay.notify);
       relay.start();
       server.onClose('outbox relay', () => relay.close());
     }

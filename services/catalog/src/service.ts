@@ -11,7 +11,7 @@ export const SERVICE_NAME = 'catalog';
 
 /** The catalog contract over its store and cache; used by main.ts and by tests alike. */
 export function createCatalogService({ config, db, redis, outbox, log }: ServiceDeps<CatalogConfig>) {
-  const store = createProductsStore(db, SERVICE_NAME, outbox);
+  const store = createProductsStore(db, outbox);
   const cache = createCatalogCache(redis, {
     namespace: config.CATALOG_DB_NAME,
     ttlSeconds: config.CATALOG_CACHE_TTL_SECONDS,

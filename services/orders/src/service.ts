@@ -20,18 +20,17 @@ export function createOrdersService({ config, db, outbox, log, onClose, resolver
   const catalog = createClient(CatalogServiceService, { addresses: config.CATALOG_ADDRESSES, deadlineMs: config.CLIENT_DEADLINE_MS, resolver });
   onClose('users client', async () => users.close());
   onClose('catalog client', async () => catalog.close());
-  const committed = () => outbox.notify();
 
   return {
     binding: defineService({
       definition: OrdersServiceService,
       handlers: {
-        createOrder: createOrderHandler({ store, users, catalog, source: SERVICE_NAME, onCommitted: committed }),
-        cancelOrder: cancelOrderHandler(store, SERVICE_NAME, committed),
+        createOrder: createOrderHandler({ store, users, catalog, outbox }),
+        cancelOrder: cancelOrderHandler(store, outbox),
         ...orderQueryHandlers(store),
       },
       access: { createOrder: 'authenticated', getOrder: 'authenticated', listOrders: 'authenticated', cancelOrder: 'authenticated' },
     }),
-    subscriptions: paymentEventHandlers(store, SERVICE_NAME, log, committed),
+    subscriptions: paymentEventHandlers(store, outbox, log),
   };
 }

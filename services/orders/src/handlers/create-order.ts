@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TypedClient } from '../../../../platform/client';
-import { addToOutbox } from '../../../../platform/events/outbox';
+import type { Outbox } from '../../../../platform/events/outbox';
 import { prom, registry } from '../../../../platform/metrics';
 import { caller, type CallContext } from '../../../../platform/rpc/context';
 import type { CatalogServiceService } from '../../../../gen/ts/shop/catalog/v1/catalog';
@@ -27,8 +27,7 @@ export interface CreateOrderDeps {
   store: OrdersStore;
   users: TypedClient<typeof UsersServiceService>;
   catalog: TypedClient<typeof CatalogServiceService>;
-  source: string;
-  onCommitted: () => void;
+  outbox: Outbox;
 }
 
 /**
@@ -36,7 +35,7 @@ export interface CreateOrderDeps {
  * the order and its OrderCreated event in one transaction. The same
  * idempotency key always answers with the order it first created.
  */
-export function createOrderHandler({ store, users, catalog, source, onCommitted }: CreateOrderDeps) {
+export function createOrderHandler({ store, users, catalog, outbox }: CreateOrderDeps) {
   return async function createOrder(req: CreateOrderRequest, ctx: CallContext): Promise<CreateOrderResponse> {
     const lines = parseOrderRequest(req);
     const { userId } = caller(ctx);
@@ -59,7 +58,7 @@ export function createOrderHandler({ store, users, catalog, source, onCommitted 
       currency: priced.currency, total_minor: priced.totalMinor.toString(), payment_token: req.paymentToken, created_at: now, updated_at: now,
     };
     const money = (minor: bigint) => ({ currencyCode: priced.currency, amountMinor: minor.toString() });
-    const inserted = await store.insert(order, priced, (trx) => addToOutbox(trx, source, 'OrderCreated', order.id, {
+    const inserted = await store.insert(order, priced, (trx) => outbox.add(trx, 'OrderCreated', order.id, {
       orderId: order.id,
       userId,
       userDisplayName: user?.displayName ?? '',
@@ -69,7 +68,6 @@ export function createOrderHandler({ store, users, catalog, source, onCommitted 
       createdAt: now,
     }));
     if (inserted) {
-      onCommitted();
       ordersCreated.inc({ currency: priced.currency });
       orderValue.observe({ currency: priced.currency }, Number(priced.totalMinor));
     }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventHandler } from '../../../../platform/events/consumer';
-import { addToOutbox } from '../../../../platform/events/outbox';
+import type { Outbox } from '../../../../platform/events/outbox';
 import type { Logger } from '../../../../platform/logger';
 import { prom, registry } from '../../../../platform/metrics';
 import type { OrderCancelled, OrderCreated } from '../../../../gen/ts/shop/orders/v1/events';
@@ -14,10 +14,9 @@ const payments = (registry.getSingleMetric('payments_processed_total') as prom.C
 export interface OrderEventDeps {
   store: PaymentsStore;
   processor: PaymentProcessor;
-  source: string;
+  outbox: Outbox;
   log: Logger;
   retry: { maxAttempts: number; baseMs: number };
-  onCommitted: () => void;
 }
 
 /**
@@ -26,7 +25,7 @@ export interface OrderEventDeps {
  * and answers PaymentSucceeded or PaymentFailed; OrderCancelled refunds a
  * succeeded payment (the compensation) and answers PaymentRefunded.
  */
-export function orderEventHandlers({ store, processor, source, log, retry, onCommitted }: OrderEventDeps) {
+export function orderEventHandlers({ store, processor, outbox, log, retry }: OrderEventDeps) {
   const orderCreated: EventHandler<OrderCreated> = async (event, _envelope, trx) => {
     const now = new Date();
     const amount = event.total ?? { currencyCode: 'EUR', amountMinor: '0' };
@@ -44,14 +43,13 @@ export function orderEventHandlers({ store, processor, source, log, retry, onCom
     const base = { paymentId: payment.id, orderId: event.orderId, userId: event.userId, amount };
     if (result.approved) {
       await store.update(trx, payment.id, { status: 'SUCCEEDED', attempts });
-      await addToOutbox(trx, source, 'PaymentSucceeded', event.orderId, { ...base, processedAt: new Date() });
+      await outbox.add(trx, 'PaymentSucceeded', event.orderId, { ...base, processedAt: new Date() });
       payments.inc({ result: 'succeeded' });
     } else {
       await store.update(trx, payment.id, { status: 'FAILED', attempts, failure_reason: result.reason.slice(0, 255) });
-      await addToOutbox(trx, source, 'PaymentFailed', event.orderId, { ...base, reason: result.reason, failedAt: new Date() });
+      await outbox.add(trx, 'PaymentFailed', event.orderId, { ...base, reason: result.reason, failedAt: new Date() });
       payments.inc({ result: 'failed' });
     }
-    trx.executionPromise.then(onCommitted, () => undefined);
   };
 
   const orderCancelled: EventHandler<OrderCancelled> = async (event, _envelope, trx) => {
@@ -59,12 +57,11 @@ export function orderEventHandlers({ store, processor, source, log, retry, onCom
     // Only money taken is given back; a failed or absent payment needs nothing.
     if (!payment || payment.status !== 'SUCCEEDED') return;
     await store.update(trx, payment.id, { status: 'REFUNDED' });
-    await addToOutbox(trx, source, 'PaymentRefunded', event.orderId, {
+    await outbox.add(trx, 'PaymentRefunded', event.orderId, {
       paymentId: payment.id, orderId: event.orderId, userId: payment.user_id,
       amount: { currencyCode: payment.currency, amountMinor: String(payment.amount_minor) }, refundedAt: new Date(),
     });
     payments.inc({ result: 'refunded' });
-    trx.executionPromise.then(onCommitted, () => undefined);
   };
 
   return { OrderCreated: orderCreated, OrderCancelled: orderCancelled };
