@@ -8,6 +8,7 @@ import { createEventConsumer, type Subscriptions } from './events/consumer';
 import { createKafka } from './events/kafka';
 import { createOutbox, type Outbox } from './events/outbox';
 import { createOutboxRelay } from './events/outbox-relay';
+import { startRetentionPurge } from './events/retention';
 import { createLogger, type Logger } from './logger';
 import { advertisedHost, startRegistration, type Registration } from './registration';
 import { createRegistryResolver, type AddressResolver } from './resolver';
@@ -138,10 +139,22 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
       })
       : undefined;
     if (built.consumes) {
-      const consumer = createEventConsumer(deps.kafka, { ...built.consumes, db: deps.db, topicPrefix: config.KAFKA_TOPIC_PREFIX, log: log.child({ component: 'consumer' }) });
+      const consumer = createEventConsumer(deps.kafka, {
+        ...built.consumes, db: deps.db, topicPrefix: config.KAFKA_TOPIC_PREFIX, log: log.child({ component: 'consumer' }),
+        partitions: config.KAFKA_TOPIC_PARTITIONS, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, batchSize: config.EVENT_BATCH_SIZE,
+      });
       server.onClose('consumer', () => consumer.close());
       // Consuming starts in the background: a broker that is late must not keep the RPCs down.
       consumer.start().catch((error) => log.error({ err: error }, 'consumer failed to start'));
+    }
+    if (spec.outbox || built.consumes) {
+      const purge = startRetentionPurge({
+        db: deps.db, log: log.child({ component: 'retention' }), service: name,
+        outboxHours: spec.outbox ? config.OUTBOX_RETENTION_HOURS : undefined,
+        processedEventsHours: built.consumes ? config.PROCESSED_EVENTS_RETENTION_HOURS : undefined,
+        intervalSeconds: config.RETENTION_PURGE_INTERVAL_SECONDS,
+      });
+      server.onClose('retention purge', () => purge.stop());
     }
     return {
       ...started,
