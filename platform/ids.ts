@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Violations } from './errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -13,4 +14,18 @@ export const isUuid = (value: string) => UUID.test(value);
 export function parseId(value: string, field: string, kind: string): string {
   new Violations().check(isUuid(value), field, `must be ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} id (UUID)`).throwIfAny();
   return value.toLowerCase();
+}
+
+/**
+ * A name-based UUID (RFC 9562 version 5: SHA-1 of a namespace and a name):
+ * the same inputs give the same id on every instance and every retry, so an
+ * id derived from another (the payment of an order, say) makes the write and
+ * any downstream idempotency key repeat exactly.
+ */
+export function nameBasedId(namespace: string, name: string): string {
+  const bytes = createHash('sha1').update(`${namespace}\u0000${name}`).digest().subarray(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x50;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
