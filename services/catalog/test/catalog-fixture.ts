@@ -25,7 +25,7 @@ export interface RunningCatalog {
 
 /** The catalog in-process on its own fresh database, with a typed client. */
 export async function startTestCatalog(overrides: Record<string, string> = {}): Promise<RunningCatalog> {
-  const config = testConfig(catalogConfig, { CATALOG_DB_NAME: testDatabase('catalog'), ...overrides });
+  const config = testConfig(catalogConfig, { CATALOG_DB_NAME: testDatabase('catalog'), CATALOG_CONSUMER_GROUP: `catalog-${randomUUID().slice(0, 8)}`, ...overrides });
   const service = await startCatalog(config);
   const client = createClient(CatalogServiceService, { addresses: [service.address], deadlineMs: 3000 });
   const tokens = createTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER });
