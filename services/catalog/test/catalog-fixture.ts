@@ -20,6 +20,8 @@ export interface RunningCatalog {
   /** Call options carrying a bearer token with the admin role. */
   asAdmin: CallOptions;
   asCustomer: CallOptions;
+  /** A service token (role "service"), as orders calls ReserveStock with. */
+  asService: CallOptions;
   stop(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function startTestCatalog(overrides: Record<string, string> = {}): 
     client,
     asAdmin: await bearer(['admin']),
     asCustomer: await bearer(['customer']),
+    asService: await bearer(['service']),
     async stop() {
       client.close();
       await service.shutdown('test done');

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { isDuplicateKey, type Db } from '../../../../platform/db';
+import { transientFailure } from '../../../../platform/db-errors';
 import { productsNotFound } from '../domain/batch-get';
 import {
   onOrderCreated,
@@ -29,6 +30,9 @@ export interface StockChange {
 }
 
 const unchanged = (reservation: Reservation): StockChange => ({ reservation, changedProductIds: [] });
+
+/** Attempts of a transaction the database picked as a deadlock victim. */
+const DEADLOCK_ATTEMPTS = 4;
 const productIds = (lines: StockLine[]) => lines.map((l) => l.productId);
 
 /**
@@ -38,6 +42,23 @@ const productIds = (lines: StockLine[]) => lines.map((l) => l.productId);
  * reservations, releases and the sweeper never deadlock each other.
  */
 export function createStockStore(db: Db) {
+  /**
+   * Concurrent reservations of one id deadlock by InnoDB's design: each waits
+   * on the first insert with a shared lock, then all want the row exclusively.
+   * The victim is rolled back whole, so running it again is safe and is what
+   * MariaDB's error asks for.
+   */
+  async function transaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await db.transaction(work);
+      } catch (error) {
+        if (transientFailure(error) !== 'deadlock' || attempt >= DEADLOCK_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      }
+    }
+  }
+
   async function load(trx: Knex.Transaction, id: string): Promise<Reservation | undefined> {
     const row: ReservationRow | undefined = await trx('stock_reservations').where({ id }).forUpdate().first();
     if (!row) return undefined;
@@ -99,7 +120,7 @@ export function createStockStore(db: Db) {
   return {
     /** A new reservation, or the answer for one that exists (see onRepeatedReserve). */
     reserve(id: string, lines: StockLine[], now: Date, expiresAt: Date): Promise<StockChange> {
-      return db.transaction(async (trx) => {
+      return transaction(async (trx) => {
         try {
           await trx('stock_reservations').insert({ id, status: 'RESERVED', release_kind: null, release_reason: '', created_at: now, updated_at: now, expires_at: expiresAt });
         } catch (error) {
@@ -119,7 +140,7 @@ export function createStockStore(db: Db) {
 
     /** Undefined when no such reservation exists. */
     release(id: string, kind: ReleaseKind, reason: string, now: Date, trx?: Knex.Transaction): Promise<StockChange | undefined> {
-      return trx ? release(trx, id, kind, reason, now) : db.transaction((own) => release(own, id, kind, reason, now));
+      return trx ? release(trx, id, kind, reason, now) : transaction((own) => release(own, id, kind, reason, now));
     },
 
     /** The order exists: keep its stock until it ends (see onOrderCreated). Undefined when no such reservation exists. */
@@ -141,7 +162,7 @@ export function createStockStore(db: Db) {
 
     /** Releases the reservation if it is still RESERVED and expired once its lock is held (it may have been confirmed meanwhile). */
     expire(id: string, now: Date): Promise<StockChange | undefined> {
-      return db.transaction(async (trx) => {
+      return transaction(async (trx) => {
         const existing = await load(trx, id);
         if (!existing || existing.status !== 'RESERVED' || existing.expiresAt > now) return undefined;
         await giveBack(trx, existing.lines);

@@ -19,5 +19,4 @@ describe('orders/domain/order-id', () => {
     assert.ok(isUuid(id));
     assert.equal(id[14], '5');
   });
-
 });
