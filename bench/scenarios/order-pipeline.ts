@@ -31,7 +31,7 @@ const ORDER_PAID = Events.OrderPaid.type;
  * 200 orders/s it would sell out within seconds and the run would measure
  * OUT_OF_STOCK refusals instead of the pipeline.
  */
-const PIPELINE_STOCK = 10_000_000;
+const PIPELINE_STOCK = 1_000_000; // the most UpdateProduct accepts
 /** ADMIN_EMAILS' default; the bench platform's users database is new on every run. */
 const BENCH_ADMIN = { email: 'admin@shopmesh.local', password: 'bench-admin-password', displayName: 'Bench Admin' };
 
