@@ -2,6 +2,9 @@ import { createSecretKey } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { unauthenticated } from './errors';
 
+/** The role of the tokens services mint for themselves to call each other's service-only methods. */
+export const SERVICE_ROLE = 'service';
+
 /** Who is calling, as proven by a bearer token. */
 export interface Identity {
   userId: string;

@@ -17,15 +17,13 @@ export function parseId(value: string, field: string, kind: string): string {
 }
 
 /**
- * A name-based UUID (RFC 9562 version 5: SHA-1 of a namespace and a name):
- * the same inputs give the same id on every instance and every retry, so an
- * id derived from another (the payment of an order, say) makes the write and
- * any downstream idempotency key repeat exactly.
+ * RFC 9562 version 5 (SHA-1, name-based) UUID: the same name always gives the
+ * same id, and anyone can recompute it with a standard uuid library.
  */
 export function nameBasedId(namespace: string, name: string): string {
-  const bytes = createHash('sha1').update(`${namespace}\u0000${name}`).digest().subarray(0, 16);
-  bytes[6] = (bytes[6] & 0x0f) | 0x50;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const hash = createHash('sha1').update(Buffer.from(namespace.replace(/-/g, ''), 'hex')).update(name, 'utf8').digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join('-');
 }

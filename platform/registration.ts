@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, networkInterfaces } from 'node:os';
-import type { Tokens } from './auth';
+import { SERVICE_ROLE, type Tokens } from './auth';
 import { createClient } from './client';
 import { Code, RpcError } from './errors';
 import type { Logger } from './logger';
 import { RegistryServiceService } from '../gen/ts/shop/registry/v1/registry';
 
-/** The role of the tokens services mint for themselves to call the registry's write methods. */
-export const SERVICE_ROLE = 'service';
+export { SERVICE_ROLE };
 
 export interface RegistrationOptions {
   /** host:port of the registry instances. */

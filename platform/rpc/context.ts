@@ -4,8 +4,13 @@ import type { Identity } from '../auth';
 import { unauthenticated } from '../errors';
 import type { Logger } from '../logger';
 
-/** Who may call a method. Every method of a service declares one. */
-export type Access = 'public' | 'authenticated' | 'admin';
+/**
+ * Who may call a method. Every method of a service declares one. 'service':
+ * only other services of the mesh, with a token they mint for themselves
+ * (role "service", see platform/service-credentials.ts); users, admins
+ * included, are refused.
+ */
+export type Access = 'public' | 'authenticated' | 'admin' | 'service';
 
 export interface CallContext {
   /** Full service name, e.g. "shop.users.v1.UsersService". */

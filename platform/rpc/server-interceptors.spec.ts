@@ -117,5 +117,11 @@ describe('platform/rpc/server-interceptors', () => {
       assert.equal(await codeOf(whoami(undefined, contextFor('admin', await bearer(['customer'])).ctx)), Code.PERMISSION_DENIED);
       assert.deepEqual(await whoami(undefined, contextFor('admin', await bearer(['admin'])).ctx), { userId: 'u-1', roles: ['admin'] });
     });
+
+    it('lets only service tokens call a service method, not even admins', async () => {
+      assert.equal(await codeOf(whoami(undefined, contextFor('service').ctx)), Code.UNAUTHENTICATED);
+      assert.equal(await codeOf(whoami(undefined, contextFor('service', await bearer(['admin'])).ctx)), Code.PERMISSION_DENIED);
+      assert.deepEqual(await whoami(undefined, contextFor('service', await bearer(['service'])).ctx), { userId: 'u-1', roles: ['service'] });
+    });
   });
 });

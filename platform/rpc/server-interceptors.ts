@@ -1,4 +1,4 @@
-import { bearerToken, type Tokens } from '../auth';
+import { bearerToken, SERVICE_ROLE, type Tokens } from '../auth';
 import { transientFailure } from '../db-errors';
 import { Code, permissionDenied, RpcError, unauthenticated, unavailable } from '../errors';
 import { rpcMetrics } from '../metrics';
@@ -74,6 +74,9 @@ export function authInterceptor(tokens: Tokens): Interceptor {
     ctx.identity = await tokens.verify(token);
     if (ctx.access === 'admin' && !ctx.identity.roles.includes('admin')) {
       throw permissionDenied(`${ctx.method} requires the admin role`);
+    }
+    if (ctx.access === 'service' && !ctx.identity.roles.includes(SERVICE_ROLE)) {
+      throw permissionDenied(`${ctx.method} is for services: it needs a service token (role "${SERVICE_ROLE}")`);
     }
     return next(request, ctx);
   };

@@ -20,7 +20,9 @@ export interface OrderEventDeps {
 }
 
 /** The one payment of an order: the same id on every delivery and retry, so the processor's idempotency key is stable. */
-export const paymentIdOf = (orderId: string) => nameBasedId('shopmesh.payment', orderId);
+export const paymentIdOf = (orderId: string) => nameBasedId(PAYMENTS_NAMESPACE, orderId);
+/** uuid5(NAMESPACE_URL, "https://shopmesh.dev/payments/payments"). */
+const PAYMENTS_NAMESPACE = '27b343eb-8b33-58dd-ada4-04db8c0a10b6';
 
 /**
  * The payment side of the order saga. OrderCreated takes exactly one payment
