@@ -97,7 +97,7 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
   const problems = parsed.success
     ? developmentSecretsIn(parsed.data as Record<string, unknown>)
     : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
-  if (problems.length === 0) return parsed.data;
+  if (parsed.success && problems.length === 0) return parsed.data;
   throw new ConfigError(problems.length === 1
     ? `invalid configuration: ${problems[0]}`
     : `invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);

@@ -80,6 +80,25 @@ describe('platform/rpc/server-interceptors', () => {
       assert.equal(await codeOf(failWith(timeout)(undefined, contextFor('public').ctx)), Code.UNAVAILABLE);
     });
 
+    it('answers ABORTED for a deadlock or a lock wait timeout: the caller may retry the whole call', async () => {
+      for (const code of ['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']) {
+        const conflict = Object.assign(new Error(`${code}: update stock set quantity = 3 where id = 'p-1'`), { code });
+        await assert.rejects(failWith(conflict)(undefined, contextFor('public').ctx), (error: unknown) => {
+          assert.ok(error instanceof RpcError);
+          assert.equal(error.code, Code.ABORTED, code);
+          assert.equal(error.details.reason, 'TRANSACTION_CONFLICT');
+          assert.doesNotMatch(error.message, /p-1|stock/);
+          return true;
+        });
+      }
+    });
+
+    it('answers UNAVAILABLE when the database shuts down or the connection is lost', async () => {
+      for (const code of ['ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED', 'PROTOCOL_CONNECTION_LOST']) {
+        assert.equal(await codeOf(failWith(Object.assign(new Error(code), { code }))(undefined, contextFor('public').ctx)), Code.UNAVAILABLE, code);
+      }
+    });
+
     it('answers CANCELLED when the call was already cancelled', async () => {
       const cancelled = new AbortController();
       cancelled.abort();
