@@ -129,7 +129,7 @@ export function bindService(binding: ServiceBinding, { interceptors, log, drain 
           .finally(finish)
           .then(
             (response) => callback(null, response),
-            (error: unknown) => callback(toServiceError(error)),
+            (error: unknown) => callback(toServiceError(error, ctx)),
           );
       };
       implementation[key] = serve;
