@@ -1,6 +1,6 @@
 import type { Db } from '../../../../platform/db';
 import { isDuplicateKey } from '../../../../platform/db';
-import { alreadyExists } from '../../../../platform/errors';
+import { Code, RpcError } from '../../../../platform/errors';
 import { addToOutbox } from '../../../../platform/events/outbox';
 
 export interface UserRow {
@@ -30,7 +30,8 @@ export function createUsersStore(db: Db, source: string, outbox: { notify(): voi
         });
         outbox.notify();
       } catch (error) {
-        if (isDuplicateKey(error)) throw alreadyExists('user', row.email, 'EMAIL_TAKEN');
+        // The email is not repeated in the error: messages reach logs and span statuses.
+        if (isDuplicateKey(error)) throw new RpcError(Code.ALREADY_EXISTS, 'an account with this email already exists', { reason: 'EMAIL_TAKEN' });
         throw error;
       }
     },
