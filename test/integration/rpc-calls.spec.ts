@@ -242,7 +242,8 @@ describe('platform client: forwarding the caller\'s authorization', function () 
 
   it('forwards the caller\'s token when a handler calls another service', async () => {
     await client.getService({ name: 'orders' }, { metadata: await bearer('u-42', ['customer']) });
-    assert.deepEqual(seenDownstream.at(-1), { userId: 'u-42', roles: ['customer'] });
+    const { userId, roles } = seenDownstream.at(-1) as NonNullable<CallContext['identity']>;
+    assert.deepEqual({ userId, roles }, { userId: 'u-42', roles: ['customer'] });
   });
 
   it('forwards nothing for an anonymous caller, so downstream refuses it', async () => {
