@@ -9,11 +9,27 @@ export const SERVICE_ROLE = 'service';
 export interface Identity {
   userId: string;
   roles: string[];
+  /** When the token proving this identity expires: long-lived streams end then. */
+  expiresAt?: Date;
 }
+
+/** The audience of the tokens users get from Login: every public API of the platform. */
+export const USER_TOKEN_AUDIENCE = 'shopmesh-api';
+
+/**
+ * Clock skew allowed between the issuer and a verifier, for `exp` and `iat`.
+ * Small on purpose: it extends every token's life by as much.
+ */
+export const CLOCK_TOLERANCE_SECONDS = 30;
 
 export interface TokenSettings {
   secret: string;
   issuer: string;
+  /**
+   * The `aud` claim issued and required: a token minted for one purpose is
+   * refused where another is expected. Default: USER_TOKEN_AUDIENCE.
+   */
+  audience?: string;
   /** Lifetime of issued tokens. */
   ttlSeconds?: number;
 }
@@ -24,33 +40,47 @@ export interface IssuedToken {
 }
 
 /** HS256 tokens: `sub` is the user id, `roles` the granted roles. */
-export function createTokens({ secret, issuer, ttlSeconds = 3600 }: TokenSettings) {
+export function createTokens({ secret, issuer, audience = USER_TOKEN_AUDIENCE, ttlSeconds = 3600 }: TokenSettings) {
   // A KeyObject built once: a raw secret would be imported again on every sign and verify.
   const key = createSecretKey(Buffer.from(secret, 'utf8'));
 
   return {
-    async issue(identity: Identity): Promise<IssuedToken> {
+    async issue(identity: Pick<Identity, 'userId' | 'roles'>): Promise<IssuedToken> {
       const now = Math.floor(Date.now() / 1000);
       const exp = now + ttlSeconds;
       const token = await new SignJWT({ roles: identity.roles })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(identity.userId)
         .setIssuer(issuer)
+        .setAudience(audience)
         .setIssuedAt(now)
         .setExpirationTime(exp)
         .sign(key);
       return { token, expiresAt: new Date(exp * 1000) };
     },
 
-    /** Verifies signature, issuer and expiry; any failure is UNAUTHENTICATED. */
+    /**
+     * Verifies signature, issuer, audience and times; any failure is
+     * UNAUTHENTICATED. `exp` and `iat` are required: a token without an expiry
+     * would be valid forever, and one issued in the future was not made by a
+     * clock we trust (or was made to outlive its stated lifetime).
+     */
     async verify(token: string): Promise<Identity> {
       try {
-        const { payload } = await jwtVerify(token, key, { issuer, algorithms: ['HS256'] });
+        const { payload } = await jwtVerify(token, key, {
+          issuer,
+          audience,
+          algorithms: ['HS256'],
+          requiredClaims: ['exp', 'iat', 'sub'],
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        });
+        // jose checks a future `iat` only together with maxTokenAge; the rule is ours.
+        if (payload.iat! > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) throw unauthenticated('token issued in the future');
         const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
-        if (!payload.sub) throw unauthenticated('token has no subject');
-        return { userId: payload.sub, roles };
+        return { userId: payload.sub!, roles, expiresAt: new Date(payload.exp! * 1000) };
       } catch (error) {
         if (error instanceof joseErrors.JWTExpired) throw unauthenticated('token expired');
+        if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'sub') throw unauthenticated('token has no subject');
         if (error instanceof joseErrors.JOSEError) throw unauthenticated('invalid token');
         throw error;
       }

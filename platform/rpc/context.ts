@@ -31,6 +31,12 @@ export interface CallContext {
   readonly log: Logger;
   /** Set by the auth interceptor from a verified bearer token. */
   identity?: Identity;
+  /**
+   * Set by platform/client.ts when a call made while serving this one failed
+   * UNAVAILABLE after its retries: an UNAVAILABLE answer then tells the caller
+   * not to retry (server pushback), so retries never multiply along a path.
+   */
+  retryBudgetSpent?: boolean;
 }
 
 export interface StreamContext<Res> extends CallContext {

@@ -17,7 +17,7 @@ export function createUsersService({ config, db, outbox }: ServiceDeps<UsersConf
   const store = createUsersStore(db, outbox);
   const pii = createPiiCipher(config.PII_ENCRYPTION_KEY);
   const tokens = createTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: config.TOKEN_TTL_SECONDS });
-  const accounts = accountHandlers({ store, pii, tokens, adminEmails: config.ADMIN_EMAILS });
+  const accounts = accountHandlers({ store, pii, tokens });
 
   return defineService({
     definition: UsersServiceService,

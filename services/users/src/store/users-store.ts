@@ -1,6 +1,6 @@
 import type { Db } from '../../../../platform/db';
 import { isDuplicateKey } from '../../../../platform/db';
-import { alreadyExists } from '../../../../platform/errors';
+import { Code, RpcError } from '../../../../platform/errors';
 import type { Outbox } from '../../../../platform/events/outbox';
 
 export interface UserRow {
@@ -29,7 +29,8 @@ export function createUsersStore(db: Db, outbox: Outbox) {
           });
         });
       } catch (error) {
-        if (isDuplicateKey(error)) throw alreadyExists('user', row.email, 'EMAIL_TAKEN');
+        // The email is not repeated in the error: messages reach logs and span statuses.
+        if (isDuplicateKey(error)) throw new RpcError(Code.ALREADY_EXISTS, 'an account with this email already exists', { reason: 'EMAIL_TAKEN' });
         throw error;
       }
     },
