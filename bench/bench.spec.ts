@@ -146,6 +146,7 @@ describe('benchmarks, load and seed data', function () {
     const result = await orderPipelineScenario({
       grpc: grpcAddresses(),
       kafka: { brokers: mesh.ordersConfig.KAFKA_BROKERS, topicPrefix: mesh.ordersConfig.KAFKA_TOPIC_PREFIX, groupPrefix: `bench-test-${run}-` },
+      usersDatabase: mesh.databases.find((name) => name.startsWith('test_users_'))!,
       processes: { 'this process': self },
     }, { ...settings, concurrency: 2, durationMs: 1_000 });
     assertShape(result);

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { Events } from '../../platform/events/catalog';
+import { grantAdmin } from '../../test/support/admins';
 import type { Notification } from '../../gen/ts/shop/notifications/v1/notifications';
 import { compareVariants, type BenchSettings, type ScenarioResult, type VariantResult } from '../lib/scenario';
 import { grpcShopApi, type GrpcAddresses } from '../shop-api/grpc-shop';
@@ -16,6 +17,8 @@ export interface OrderPipelineTargets {
     /** Prefix of the consumer groups this scenario creates. */
     groupPrefix: string;
   };
+  /** The users service's database, where the bench makes its admin (as `npm run admin -- grant` does). */
+  usersDatabase: string;
   /** Every service process of the pipeline, by name: their CPU per order is reported. */
   processes?: Record<string, number>;
 }
@@ -32,11 +35,14 @@ const ORDER_PAID = Events.OrderPaid.type;
  * OUT_OF_STOCK refusals instead of the pipeline.
  */
 const PIPELINE_STOCK = 1_000_000; // the most UpdateProduct accepts
-/** ADMIN_EMAILS' default; the bench platform's users database is new on every run. */
+/** The bench platform's users database is new on every run; registration makes a customer, the grant an admin. */
 const BENCH_ADMIN = { email: 'admin@shopmesh.local', password: 'bench-admin-password', displayName: 'Bench Admin' };
 
 /** Stocks every product for the run, as a shop admin would (UpdateProduct). */
-async function stockForTheRun(api: ReturnType<typeof grpcShopApi>, products: { id: string }[]): Promise<void> {
+async function stockForTheRun(api: ReturnType<typeof grpcShopApi>, products: { id: string }[], usersDatabase: string): Promise<void> {
+  await signIn(api, BENCH_ADMIN);
+  await grantAdmin(usersDatabase, BENCH_ADMIN.email, 'npm run bench');
+  // A token issued after the grant carries the role.
   const admin = api.auth(await signIn(api, BENCH_ADMIN));
   await Promise.all(products.map((p) => api.clients.catalog.updateProduct({ id: p.id, stock: PIPELINE_STOCK, price: undefined, tags: [], replaceTags: false }, admin)));
 }
@@ -105,7 +111,7 @@ export async function orderPipelineScenario(targets: OrderPipelineTargets, setti
     }
     const products = await allProducts(api);
     if (products.length === 0) throw new Error('no product to order');
-    await stockForTheRun(api, products);
+    await stockForTheRun(api, products, targets.usersDatabase);
     const placeOrder = (session: Session) => {
       const product = products[Math.floor(Math.random() * products.length)];
       return api.createOrder(session, { items: [{ productId: product.id, quantity: 1 }], idempotencyKey: randomUUID(), paymentToken: 'tok_visa' });
