@@ -1,6 +1,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ConnectError } from '@connectrpc/connect';
 import { Redis } from 'ioredis';
 import type { Logger } from '../../../platform/logger';
 import { initProcessMetrics } from '../../../platform/metrics';
@@ -20,7 +21,7 @@ import { clientAddress, createRateLimiter, createSharedRateLimiter } from './rat
 import { tooLarge } from './request-body';
 import { createRestHandler, createTranscoding, decide, type Transcoding } from './rest-handler';
 import { serveStatic } from './static-files';
-import { EdgeError } from './status-mapping';
+import { isEdgeError } from './status-mapping';
 import type { TranscoderOptions } from './transcoder-options';
 import { createUpstreams } from './upstreams';
 
@@ -125,7 +126,7 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
     }
 
     // The transcoder, as Envoy runs it: gRPC requests pass untouched; the route's own config if it has one.
-    const options = isGrpc(req) ? undefined : edge.transcoderFor(url);
+    const options = isGrpc(req, url) ? undefined : edge.transcoderFor(url);
     if (options) {
       const t = options === edge.transcoder ? main : transcodingOf(options);
       const decision = decide(t, method, url);
@@ -173,7 +174,7 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
     return localReply(req, res, 404, 'no such route');
   }
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse, refusal?: EdgeError) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse, refusal?: ConnectError) => {
     const stop = httpMetrics.seconds.startTimer();
     let route = 'unmatched';
     res.once('close', () => {
@@ -185,7 +186,7 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
     const handled = refusal ? Promise.reject(refusal) : handle(req, res, (name) => (route = name));
     handled.catch((error) => {
       if (res.destroyed) return;
-      if (error instanceof EdgeError) return localReply(req, res, error.httpStatus ?? 500, error.rawMessage, error.httpStatus === 413 ? { connection: 'close' } : {});
+      if (isEdgeError(error)) return localReply(req, res, error.httpStatus ?? 500, error.rawMessage, error.httpStatus === 413 ? { connection: 'close' } : {});
       log.error({ err: error }, 'edge failure');
       localReply(req, res, 500, 'internal error');
     });
@@ -247,9 +248,15 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
   };
 }
 
-/** application/grpc, +proto, +json: Envoy's transcoder leaves gRPC requests alone. */
-function isGrpc(req: IncomingMessage): boolean {
-  return (req.headers['content-type'] ?? '').startsWith('application/grpc');
+/**
+ * gRPC, gRPC-Web and Connect requests skip the transcoder: Envoy's transcoder
+ * leaves application/grpc* alone, and its grpc_web and connect_grpc_bridge
+ * filters (before the transcoder) have turned the other two into gRPC by then.
+ */
+function isGrpc(req: IncomingMessage, url: string): boolean {
+  const type = req.headers['content-type'] ?? '';
+  return type.startsWith('application/grpc') || type.startsWith('application/connect+') || req.headers['connect-protocol-version'] !== undefined
+    || (req.method === 'GET' && url.includes('connect=v1'));
 }
 
 function sendText(res: ServerResponse, text: string, contentType: string): void {

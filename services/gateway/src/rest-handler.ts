@@ -8,7 +8,7 @@ import type { LocalReplies } from './local-reply';
 import { buildRequests, resolveBindings, UnknownQueryParameter, type Binding, type BindingOptions } from './request-binding';
 import { readBody } from './request-body';
 import { buildRouteTable, type RouteMatch, type RouteTable } from './route-table';
-import { EdgeError, httpStatusOf } from './status-mapping';
+import { httpStatusOf, isEdgeError } from './status-mapping';
 import { createTranscodedStream } from './transcoded-stream';
 import { DEFAULT_BUFFER_LIMIT, type TranscoderOptions } from './transcoder-options';
 import { forwardedHeaders, type Upstreams } from './upstreams';
@@ -105,7 +105,7 @@ export function createRestHandler(options: RestHandlerOptions) {
 
   const fail = (req: IncomingMessage, res: ServerResponse, t: Transcoding, error: unknown) => {
     if (res.destroyed) return;
-    if (error instanceof EdgeError) {
+    if (isEdgeError(error)) {
       // Past the body limit the rest of the body is not worth reading: answer and close.
       const close: Record<string, string> = error.httpStatus === 413 ? { connection: 'close' } : {};
       return localReply(req, res, error.httpStatus ?? httpStatusOf(error.code), error.rawMessage, close);
