@@ -30,8 +30,8 @@ export interface Upstreams {
 }
 
 export interface UpstreamOptions {
-  /** host:port of each instance of a service, by its manifest name (`users`). */
-  addresses: (serviceName: string) => string[];
+  /** host:port of each instance of a service. */
+  addresses: (service: DescService) => string[];
   /** Deadline of unary calls. */
   deadlineMs: number;
   /** grpc.health.v1.Health from the descriptor set, for probe(). */
@@ -65,7 +65,7 @@ export function createUpstreams(services: DescService[], options: UpstreamOption
   const sessions: Http2SessionManager[] = [];
   const pools = new Map<string, { clients: Record<string, AnyCall>[]; health: Record<string, AnyCall>[]; turn: number }>();
   for (const service of services) {
-    const addresses = options.addresses(serviceKey(service));
+    const addresses = options.addresses(service);
     const transports = addresses.map((address): Transport => {
       const baseUrl = `http://${address}`;
       const sessionManager = new Http2SessionManager(baseUrl, { pingIntervalMs: 30_000, idleConnectionTimeoutMs: 60_000 });
