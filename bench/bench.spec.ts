@@ -147,14 +147,23 @@ describe('benchmarks, load and seed data', function () {
       grpc: grpcAddresses(),
       kafka: { brokers: mesh.ordersConfig.KAFKA_BROKERS, topicPrefix: mesh.ordersConfig.KAFKA_TOPIC_PREFIX, groupPrefix: `bench-test-${run}-` },
       usersDatabase: mesh.databases.find((name) => name.startsWith('test_users_'))!,
+      mysqlUrl: process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
+      metricsUrls: [],
+      openLoop: { ratePerSecond: 4, durationMs: 1_500 },
       processes: { 'this process': self },
     }, { ...settings, concurrency: 2, durationMs: 1_000 });
     assertShape(result);
-    const [produce, pipeline, consume] = result.variants;
+    const [produce, pipeline, consume, open] = result.variants;
     assert.match(pipeline.name, /notification/);
     [produce, pipeline].forEach(assertMeasured);
     finite(pipeline.parts!.CreateOrder.p50Ms, 'CreateOrder p50');
     assert.equal(consume.errors, 0, 'every raw message produced was consumed');
+    assert.match(open.name, /open loop: 4 orders\/s/);
+    assert.equal(open.ops + open.errors, 6, 'every arrival of the open loop was sent and answered');
+    finite(result.figures['open loop 4/s: p99 ms'], 'open-loop p99');
+    assert.ok(result.figures['open loop 4/s: consumer lag at the end'] >= 0, 'the consumer lag was read');
+    const observed = pipeline.extra!.observed as Record<string, number>;
+    assert.ok(observed.sqlStatements > 0, 'MariaDB\'s statement counter was read');
   });
 
   it('memory: RSS idle and sampled under load, per process', () => {

@@ -38,6 +38,8 @@ const USAGE = `usage: npm run bench -- [options]
   --rounds <n>                variants of a comparison take turns n times (default 2)
   --concurrency <n>           workers of the unary, cache and edge comparisons (default 32)
   --pipeline-concurrency <n>  shoppers with an order in flight in the order pipeline (default 16)
+  --open-rate <n>             orders arriving per second in the pipeline's open-loop row (default 100; 0 skips it)
+  --open-duration <t>         how long orders arrive in the open-loop row (default 60s)
   --only <list>               some of: ${SCENARIOS.join(',')} (default: all)
   --port-offset <n>           shift of the default ports of the services (default 4000)
   --out <file>                JSON result (default bench/results/bench-<time>.json)
@@ -59,6 +61,8 @@ function options() {
       rounds: { type: 'string', default: '2' },
       concurrency: { type: 'string', default: '32' },
       'pipeline-concurrency': { type: 'string', default: '16' },
+      'open-rate': { type: 'string', default: '100' },
+      'open-duration': { type: 'string', default: '60s' },
       only: { type: 'string' },
       'port-offset': { type: 'string', default: '4000' },
       out: { type: 'string' },
@@ -77,6 +81,8 @@ function options() {
     rounds: parseCount(values.rounds, '--rounds'),
     concurrency: parseCount(values.concurrency, '--concurrency'),
     pipelineConcurrency: parseCount(values['pipeline-concurrency'], '--pipeline-concurrency'),
+    openRate: parseCount(values['open-rate'], '--open-rate', 0),
+    openDurationMs: parseDuration(values['open-duration'], '--open-duration'),
     only: new Set(only as ScenarioId[]),
     portOffset: parseCount(values['port-offset'], '--port-offset', 0),
     out: values.out,
@@ -225,6 +231,9 @@ async function main(): Promise<number> {
         grpc: { users: users.grpc!, catalog: catalog.grpc!, orders: service('orders')!.grpc!, notifications: notifications?.grpc },
         kafka: { brokers: KAFKA_BROKERS, topicPrefix: platform.topicPrefix, groupPrefix: platform.groupPrefix },
         usersDatabase: 'bench_users',
+        mysqlUrl: MYSQL_URL,
+        metricsUrls: [...platform.services.values()].map((s) => s.metrics),
+        openLoop: opts.openRate > 0 ? { ratePerSecond: opts.openRate, durationMs: opts.openDurationMs } : undefined,
         // Every service: recommendations and the registry react to orders too.
         processes: Object.fromEntries([...platform.services].map(([name, s]) => [name, s.process.pid])),
       }, { ...settings, concurrency: opts.pipelineConcurrency });

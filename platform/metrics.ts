@@ -124,6 +124,9 @@ export const eventMetrics = {
   purged: once('events_retention_purged_total', () => new client.Counter({
     name: 'events_retention_purged_total', help: 'Rows deleted by the retention purge (published outbox rows, old processed-event claims).', labelNames: ['service', 'table'],
   })),
+  kafkaRequests: once('kafka_client_requests_total', () => new client.Counter({
+    name: 'kafka_client_requests_total', help: 'Requests this process sent to Kafka brokers, by client role and Kafka API.', labelNames: ['client', 'api'],
+  })),
   outageRetries: once('events_outage_retries_total', () => new client.Counter({
     name: 'events_outage_retries_total', help: 'Tries of a batch or event that waited out an unavailable database or callee (never dead-lettered).', labelNames: ['group'],
   })),

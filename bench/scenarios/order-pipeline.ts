@@ -1,8 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { Events } from '../../platform/events/catalog';
 import { grantAdmin } from '../../test/support/admins';
 import type { Notification } from '../../gen/ts/shop/notifications/v1/notifications';
+import { runOpenLoop } from '../lib/open-loop';
+import { perOrder, pipelineProbe } from '../lib/pipeline-probe';
 import { compareVariants, type BenchSettings, type ScenarioResult, type VariantResult } from '../lib/scenario';
 import { grpcShopApi, type GrpcAddresses } from '../shop-api/grpc-shop';
 import { allProducts, signIn, type Session } from '../shop-api/shop-api';
@@ -19,6 +21,11 @@ export interface OrderPipelineTargets {
   };
   /** The users service's database, where the bench makes its admin (as `npm run admin -- grant` does). */
   usersDatabase: string;
+  /** MariaDB of the services, and each service's /metrics base URL: statements and Kafka requests per order. */
+  mysqlUrl?: string;
+  metricsUrls?: string[];
+  /** The open-loop row: arrivals per second for a duration; none when absent. */
+  openLoop?: { ratePerSecond: number; durationMs: number };
   /** Every service process of the pipeline, by name: their CPU per order is reported. */
   processes?: Record<string, number>;
 }
@@ -103,6 +110,7 @@ export async function orderPipelineScenario(targets: OrderPipelineTargets, setti
   let producer: Producer | undefined;
   const rawTopic = `${targets.kafka.topicPrefix}bench.raw-${randomBytes(3).toString('hex')}`;
   const admin = kafka.admin();
+  const probe = targets.mysqlUrl && targets.metricsUrls ? pipelineProbe(targets.mysqlUrl, targets.metricsUrls) : undefined;
   try {
     const password = 'bench-shopper-password';
     const shoppers: Session[] = [];
@@ -179,6 +187,7 @@ export async function orderPipelineScenario(targets: OrderPipelineTargets, setti
       {
         name: endName,
         processes: targets.processes,
+        probe: probe?.read,
         op: async (worker) => {
           const t0 = performance.now();
           const { orderId } = await placeOrder(shoppers[worker]);
@@ -200,10 +209,44 @@ export async function orderPipelineScenario(targets: OrderPipelineTargets, setti
     if (pipeline.serverCpuUsPerOp !== undefined) figures['platform CPU ms per order'] = pipeline.serverCpuUsPerOp / 1000;
 
     if (consume.throughput > 0) figures['raw consume msgs/s'] = consume.throughput;
+    Object.assign(figures, perOrder(pipeline.extra?.observed as Record<string, number> | undefined));
+
+    if (targets.openLoop) {
+      const { ratePerSecond, durationMs } = targets.openLoop;
+      let lagAtEnd = NaN;
+      const open = await runOpenLoop(async (i) => {
+        const { orderId } = await placeOrder(shoppers[i % shoppers.length]);
+        await done.wait(orderId);
+      }, {
+        ratePerSecond, durationMs, maxInFlight: 5_000, progress: settings.progress, signal: settings.signal,
+        onArrivalsEnd: async () => {
+          lagAtEnd = await consumerLag(admin, targets.kafka.topicPrefix);
+        },
+      });
+      figures[`open loop ${ratePerSecond}/s: achieved orders/s`] = open.achievedPerSecond;
+      figures[`open loop ${ratePerSecond}/s: p50 ms`] = open.latency.p50Ms;
+      figures[`open loop ${ratePerSecond}/s: p99 ms`] = open.latency.p99Ms;
+      figures[`open loop ${ratePerSecond}/s: consumer lag at the end`] = lagAtEnd;
+      variants.push({
+        name: `open loop: ${ratePerSecond} orders/s for ${durationMs / 1000} s`,
+        baseline: false,
+        throughput: open.achievedPerSecond,
+        ops: open.completed,
+        seconds: durationMs / 1000,
+        errors: open.errors + open.dropped,
+        errorKinds: { ...(open.errors ? { failed: open.errors } : {}), ...(open.dropped ? { 'not sent (too many in flight)': open.dropped } : {}) },
+        firstError: open.firstError,
+        latency: open.latency,
+        clientCpuPercent: NaN,
+        extra: { offered: open.offered, consumerLagAtEnd: lagAtEnd },
+      });
+      notes.push(`Open loop: ${ratePerSecond} orders arrive per second for ${durationMs / 1000} s whatever the platform answers (round robin over the shoppers); latency runs from each order's due time to its end, so queueing is not hidden. Consumer lag is every consumer group of the platform's messages not yet committed when the last order arrived.`);
+    }
     notes.push(
       `${settings.concurrency} shoppers, each with one order in flight (1 item, tok_visa); each order is 3 events on the bus (OrderCreated, PaymentSucceeded, OrderPaid), each handled in a database transaction by up to 3 consumer groups.`,
       'The raw rows are the broker\'s ceiling from this process: single-message sends at the same concurrency, then one consumer reading them all back (throughput only).',
       'Platform CPU per order is every service process\'s CPU in the window over the orders completed, so it includes what the services burn at rest (see the memory table).',
+      'SQL statements and commits per order are MariaDB\'s global Questions and Com_commit counters; Kafka requests per order are what the services\' kafkajs clients sent (kafka_client_requests_total: produce, fetch, offset commits, heartbeats, metadata); both over orders_created_total in the same interval.',
     );
     return { id: 'orders', title: 'Order pipeline: orders/s end to end vs. raw Kafka', figures, variants, notes };
   } finally {
@@ -212,6 +255,7 @@ export async function orderPipelineScenario(targets: OrderPipelineTargets, setti
     await producer?.disconnect().catch(() => undefined);
     await admin.deleteTopics({ topics: [rawTopic] }).catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
+    await probe?.close();
     api.close();
   }
 }
@@ -259,4 +303,18 @@ async function consumeAll(kafka: Kafka, topic: string, count: number, groupId: s
     latency: { count: 0, p50Ms: NaN, p90Ms: NaN, p99Ms: NaN, maxMs: NaN, meanMs: NaN },
     clientCpuPercent: NaN,
   };
+}
+
+/** Messages of the platform's topics not yet committed by its consumer groups (those under `topicPrefix`). */
+async function consumerLag(admin: Admin, topicPrefix: string): Promise<number> {
+  const { groups } = await admin.listGroups();
+  const ends = new Map<string, Map<number, number>>();
+  let lag = 0;
+  for (const { groupId } of groups.filter((g) => g.groupId.startsWith(topicPrefix))) {
+    for (const { topic, partitions } of await admin.fetchOffsets({ groupId })) {
+      if (!ends.has(topic)) ends.set(topic, new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)])));
+      for (const p of partitions) lag += Math.max(0, (ends.get(topic)!.get(p.partition) ?? 0) - Math.max(Number(p.offset), 0));
+    }
+  }
+  return lag;
 }

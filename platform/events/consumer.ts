@@ -11,6 +11,7 @@ import { Events, type EventName, type EventPayload } from './catalog';
 import { deadLetterMessage, deadLetterTopic } from './dead-letter';
 import { fromHeaders, type Envelope } from './envelope';
 import { endSendSpans, failSpan, inProcessSpan, startSendSpan } from './event-tracing';
+import { countKafkaRequests } from './kafka-requests';
 import { claimEvents, MAX_EVENT_ID_LENGTH } from './processed-events';
 import { createTopicEnsurer } from './topics';
 
@@ -111,6 +112,9 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
   const consumer: Consumer = kafka.consumer({ groupId: topicPrefix + groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
   const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
   const admin = kafka.admin();
+  countKafkaRequests(consumer, 'consumer');
+  countKafkaRequests(producer, 'dead-letter');
+  countKafkaRequests(admin, 'admin');
   const handlers = new Map<string, Entry>();
   for (const [name, handle] of Object.entries(subscriptions) as [EventName, EventHandler<unknown>][]) {
     handlers.set(Events[name].type, { name, handle });

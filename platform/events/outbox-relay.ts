@@ -4,6 +4,7 @@ import type { Db } from '../db';
 import type { Logger } from '../logger';
 import { eventMetrics, outboxMetrics } from '../metrics';
 import { endSendSpans, startSendSpan } from './event-tracing';
+import { countKafkaRequests } from './kafka-requests';
 import { OUTBOX_TABLE } from './outbox';
 import { createTopicEnsurer } from './topics';
 
@@ -59,6 +60,8 @@ export function createOutboxRelay({ db, kafka, log, service, topicPrefix = '', p
     retry: { retries: 3 },
   });
   const admin = kafka.admin();
+  countKafkaRequests(producer, 'relay');
+  countKafkaRequests(admin, 'admin');
   const topics = createTopicEnsurer(admin, partitions, log);
   let connected = false;
   let running = false;

@@ -31,7 +31,7 @@ export interface Shopper {
  * database and with consumer groups of their own, talking over real gRPC and
  * the real Kafka broker.
  */
-export async function startMesh(overrides: { orders?: Record<string, string>; catalog?: Record<string, string> } = {}) {
+export async function startMesh(overrides: { orders?: Record<string, string>; catalog?: Record<string, string>; payments?: Record<string, string>; notifications?: Record<string, string> } = {}) {
   const run = randomUUID().slice(0, 8);
   const dbs: string[] = [];
   const db = (service: string) => {
@@ -51,11 +51,11 @@ export async function startMesh(overrides: { orders?: Record<string, string>; ca
   const orders = await startOrders(ordersSettings);
   const paymentsGroup = `payments-${run}`;
   const payments = await startPayments(testConfig(paymentsConfig, {
-    PAYMENTS_DB_NAME: db('payments'), PAYMENTS_CONSUMER_GROUP: paymentsGroup, PAYMENT_RETRY_BASE_MS: '10',
+    PAYMENTS_DB_NAME: db('payments'), PAYMENTS_CONSUMER_GROUP: paymentsGroup, PAYMENT_RETRY_BASE_MS: '10', ...overrides.payments,
   }));
   const notificationsGroup = `notifications-${run}`;
   const notifications = await startNotifications(testConfig(notificationsConfig, {
-    NOTIFICATIONS_DB_NAME: db('notifications'), NOTIFICATIONS_CONSUMER_GROUP: notificationsGroup,
+    NOTIFICATIONS_DB_NAME: db('notifications'), NOTIFICATIONS_CONSUMER_GROUP: notificationsGroup, ...overrides.notifications,
   }));
   const services: RunningService[] = [notifications, payments, orders, catalog, users];
   const clients = {
