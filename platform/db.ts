@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import knex, { type Knex } from 'knex';
+import type { Logger } from './logger';
 import { watchPool } from './metrics';
 
 export type Db = Knex;
@@ -13,7 +14,21 @@ export interface DbOptions {
   poolMax: number;
   /** Folder of the service's knex migrations (*.ts), run at start-up. */
   migrationsDir: string;
+  /** Where knex's own messages go; without it knex writes to the console. */
+  log?: Logger;
 }
+
+/**
+ * knex's messages through the service's logger. Its warnings repeat for every
+ * failed connection attempt while the database is down ("Acquire connection
+ * error"), which the callers already report once, so they are debug here.
+ */
+const knexLog = (log: Logger): Knex.Logger => ({
+  warn: (message) => log.debug({ component: 'knex' }, String(message)),
+  error: (message) => log.warn({ component: 'knex' }, String(message)),
+  debug: (message) => log.trace({ component: 'knex' }, String(message)),
+  deprecate: (method, alternative) => log.debug({ component: 'knex' }, `${method} is deprecated; use ${alternative}`),
+});
 
 function connectionFor(url: string, database?: string): Knex.MySql2ConnectionConfig {
   const parsed = new URL(url);
@@ -65,6 +80,7 @@ export async function openDatabase(options: DbOptions): Promise<Db> {
     connection: connectionFor(options.url, options.database),
     pool: { min: 0, max: options.poolMax },
     acquireConnectionTimeout: 5_000,
+    ...(options.log ? { log: knexLog(options.log) } : {}),
   });
   await db.migrate.latest({ migrationSource: folderMigrations(options.migrationsDir), tableName: 'knex_migrations' });
   watchPool(options.database, () => {

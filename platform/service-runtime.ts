@@ -91,7 +91,7 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
 
   try {
     if (spec.database) {
-      const db = await openDatabase({ url: config.MYSQL_URL, database: spec.database.name, poolMax: config.MYSQL_POOL_MAX, migrationsDir: spec.database.migrationsDir });
+      const db = await openDatabase({ url: config.MYSQL_URL, database: spec.database.name, poolMax: config.MYSQL_POOL_MAX, migrationsDir: spec.database.migrationsDir, log });
       deps.db = db;
       server.onClose('database', () => db.destroy());
       server.addHealthCheck({ name: 'database', critical: true, check: async () => { await db.raw('select 1'); } });

@@ -142,6 +142,16 @@ describe('deploy/k8s (kustomize base)', function () {
       assert.ok(pdb.spec.maxUnavailable !== undefined || pdb.spec.minAvailable !== undefined);
     });
 
+    if (Object.keys(expected.defaults).some((name) => name.endsWith('_CONSUMER_GROUP'))) {
+      it('scales to at most as many pods as its topics have partitions (one consuming member per partition)', () => {
+        const deployment = get('Deployment', expected.name);
+        const hpa = resources.find((r) => r.kind === 'HorizontalPodAutoscaler' && r.spec.scaleTargetRef.name === expected.name)!;
+        const set = environment(containerOf(deployment)).get('KAFKA_TOPIC_PARTITIONS');
+        const partitions = Number(set && 'value' in set ? set.value : expected.defaults.KAFKA_TOPIC_PARTITIONS);
+        assert.ok(hpa.spec.maxReplicas <= partitions, `${expected.name}: maxReplicas ${hpa.spec.maxReplicas} > ${partitions} partitions; extra pods would sit idle`);
+      });
+    }
+
     for (const callee of expected.calls) {
       it(`reaches ${callee} at its headless Service's gRPC port`, () => {
         const env = values(environment(containerOf(get('Deployment', expected.name))));
