@@ -9,7 +9,7 @@ import type { UsersServiceService } from '../../../../gen/ts/shop/users/v1/users
 import { orderIdFor } from '../domain/order-id';
 import { parseOrderRequest } from '../domain/order-request';
 import { priceOrder, type CatalogPrice } from '../domain/pricing';
-import type { OrdersStore } from '../store/orders-store';
+import type { OrdersStore, StoredOrder } from '../store/orders-store';
 import { dependencyFailure, stockReservationFailure } from './dependencies';
 import { toOrder } from './mapping';
 
@@ -76,7 +76,7 @@ export function createOrderHandler({ store, users, catalog, outbox, serviceAuth 
       currency: priced.currency, total_minor: priced.totalMinor.toString(), payment_token: req.paymentToken, created_at: now, updated_at: now,
     };
     const money = (minor: bigint) => ({ currencyCode: priced.currency, amountMinor: minor.toString() });
-    let inserted: boolean;
+    let inserted: StoredOrder | undefined;
     try {
       inserted = await store.insert(order, priced, (trx) => outbox.add(trx, 'OrderCreated', order.id, {
         orderId: order.id,
@@ -102,7 +102,7 @@ export function createOrderHandler({ store, users, catalog, outbox, serviceAuth 
     }
     // Lost a race with a concurrent request carrying the same key: answer with
     // the winner, which holds the same reservation (same order id).
-    const stored = inserted ? await store.byId(order.id) : await store.byIdempotencyKey(userId, key);
+    const stored = inserted ?? await store.byIdempotencyKey(userId, key);
     return { order: toOrder(stored!) };
   };
 }

@@ -44,27 +44,29 @@ export function createOrdersStore(db: Db) {
   return {
     /**
      * Inserts the order, its items and whatever `alsoInTransaction` writes (its
-     * OrderCreated event) atomically. Returns undefined when the idempotency
-     * key was taken meanwhile: the caller then reads the order that won.
+     * OrderCreated event) atomically, and returns what it wrote (no read back:
+     * the rows are exactly these). Undefined when the idempotency key was
+     * taken meanwhile: the caller then reads the order that won.
      */
-    async insert(order: OrderRow, priced: PricedOrder, alsoInTransaction: (trx: Transaction) => Promise<unknown>): Promise<boolean> {
+    async insert(order: OrderRow, priced: PricedOrder, alsoInTransaction: (trx: Transaction) => Promise<unknown>): Promise<StoredOrder | undefined> {
+      const items: OrderItemRow[] = priced.lines.map((line, i) => ({
+        order_id: order.id,
+        line_no: i + 1,
+        product_id: line.productId,
+        product_name: line.productName,
+        quantity: line.quantity,
+        unit_price_minor: line.unitMinor.toString(),
+        line_total_minor: line.lineMinor.toString(),
+      }));
       try {
         await db.transaction(async (trx) => {
           await trx('orders').insert(order);
-          await trx('order_items').insert(priced.lines.map((line, i) => ({
-            order_id: order.id,
-            line_no: i + 1,
-            product_id: line.productId,
-            product_name: line.productName,
-            quantity: line.quantity,
-            unit_price_minor: line.unitMinor.toString(),
-            line_total_minor: line.lineMinor.toString(),
-          })));
+          await trx('order_items').insert(items);
           await alsoInTransaction(trx);
         });
-        return true;
+        return { order, items };
       } catch (error) {
-        if (isDuplicateKey(error)) return false;
+        if (isDuplicateKey(error)) return undefined;
         throw error;
       }
     },
