@@ -25,6 +25,13 @@ describe('platform/auth', () => {
       assert.ok(lifetime > 3590_000 && lifetime <= 3600_000, `default lifetime is an hour, got ${lifetime} ms`);
     });
 
+    it('carries the audience a token was minted for, and none when none was named', async () => {
+      const { token } = await tokens.issue({ userId: 'service:users', roles: ['service'], audience: ['registry'] });
+      assert.deepEqual(await tokens.verify(token), { userId: 'service:users', roles: ['service'], audience: ['registry'] });
+      const plain = await tokens.issue({ userId: 'u-1', roles: [] });
+      assert.equal((await tokens.verify(plain.token)).audience, undefined);
+    });
+
     it('issues tokens with the configured lifetime', async () => {
       const { expiresAt } = await createTokens({ secret, issuer: 'shopmesh', ttlSeconds: 60 }).issue({ userId: 'u-1', roles: [] });
       const lifetime = expiresAt.getTime() - Date.now();

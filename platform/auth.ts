@@ -6,6 +6,11 @@ import { unauthenticated } from './errors';
 export interface Identity {
   userId: string;
   roles: string[];
+  /**
+   * The purposes the token was minted for (`aud`), e.g. ["registry"] for the
+   * service tokens of platform/registration.ts; empty when it names none.
+   */
+  audience?: string[];
 }
 
 export interface TokenSettings {
@@ -29,7 +34,9 @@ export function createTokens({ secret, issuer, ttlSeconds = 3600 }: TokenSetting
     async issue(identity: Identity): Promise<IssuedToken> {
       const now = Math.floor(Date.now() / 1000);
       const exp = now + ttlSeconds;
-      const token = await new SignJWT({ roles: identity.roles })
+      const jwt = new SignJWT({ roles: identity.roles });
+      if (identity.audience?.length) jwt.setAudience(identity.audience);
+      const token = await jwt
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(identity.userId)
         .setIssuer(issuer)
@@ -45,7 +52,8 @@ export function createTokens({ secret, issuer, ttlSeconds = 3600 }: TokenSetting
         const { payload } = await jwtVerify(token, key, { issuer, algorithms: ['HS256'] });
         const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
         if (!payload.sub) throw unauthenticated('token has no subject');
-        return { userId: payload.sub, roles };
+        const audience = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
+        return audience.length ? { userId: payload.sub, roles, audience } : { userId: payload.sub, roles };
       } catch (error) {
         if (error instanceof joseErrors.JWTExpired) throw unauthenticated('token expired');
         if (error instanceof joseErrors.JOSEError) throw unauthenticated('invalid token');
