@@ -8,8 +8,9 @@ import { createEventConsumer, type Subscriptions } from './events/consumer';
 import { createKafka } from './events/kafka';
 import { createOutboxRelay, type OutboxRelay } from './events/outbox-relay';
 import { createLogger, type Logger } from './logger';
-import { advertisedHost, startRegistration, type Registration } from './registration';
+import { advertisedHost, registryCredentials, startRegistration, type Registration } from './registration';
 import { createRegistryResolver, type AddressResolver } from './resolver';
+import { startCallReporting } from './call-reporting';
 import type { ServiceBinding } from './rpc/bind-service';
 import { createServer, type PlatformServer, type StartedServer } from './server';
 
@@ -111,7 +112,12 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
     }
     // Service registry (services/registry): clients may resolve through it.
     if (config.REGISTRY_ADDRESSES.length) {
-      const resolver = createRegistryResolver({ registryAddresses: config.REGISTRY_ADDRESSES, deadlineMs: config.CLIENT_DEADLINE_MS, log: log.child({ component: 'resolver' }) });
+      const resolver = createRegistryResolver({
+        registryAddresses: config.REGISTRY_ADDRESSES,
+        deadlineMs: config.CLIENT_DEADLINE_MS,
+        credentials: registryCredentials(tokens, name),
+        log: log.child({ component: 'resolver' }),
+      });
       deps.resolver = resolver;
       server.onClose('registry resolver', async () => resolver.close());
     }
@@ -133,6 +139,18 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
         deadlineMs: config.CLIENT_DEADLINE_MS,
       })
       : undefined;
+    // A sample of this service's outbound calls goes to the registry's call log.
+    const reporting = config.REGISTRY_ADDRESSES.length
+      ? startCallReporting({
+        registryAddresses: config.REGISTRY_ADDRESSES,
+        serviceName: name,
+        tokens,
+        sampleRate: config.REGISTRY_CALL_SAMPLE_RATE,
+        log: log.child({ component: 'call-reporting' }),
+        deadlineMs: config.CLIENT_DEADLINE_MS,
+      })
+      : undefined;
+    if (reporting) server.onClose('call reporting', () => reporting.stop());
     if (built.consumes) {
       const consumer = createEventConsumer(deps.kafka, { ...built.consumes, db: deps.db, topicPrefix: config.KAFKA_TOPIC_PREFIX, log: log.child({ component: 'consumer' }) });
       server.onClose('consumer', () => consumer.close());
