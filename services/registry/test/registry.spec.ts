@@ -62,6 +62,8 @@ describe('registry: service instances, health, methods, stats and resolution', f
       REGISTRY_KEY_PREFIX: prefix,
       REGISTRY_HEARTBEAT_INTERVAL_SECONDS: String(HEARTBEAT_SECONDS),
       REGISTRY_PROBE_TIMEOUT_MS: '500',
+      // Stats are compared call by call here: no scrape may be reused.
+      REGISTRY_PROBE_CACHE_MS: '0',
     }));
     client = createClient(RegistryServiceService, { addresses: [registry.address], deadlineMs: 5_000 });
     inProcess = await startUsers(testConfig(usersConfig, { USERS_DB_NAME: database, REGISTRY_ADDRESSES: registry.address }));
