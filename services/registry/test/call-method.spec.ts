@@ -149,20 +149,20 @@ describe('registry: calls through the catalog, the call log and discovery', func
   });
 
   it('answers bad input with INVALID_ARGUMENT or NOT_FOUND and details, never INTERNAL', async () => {
-    const cases: [Promise<unknown>, Code, string][] = [
-      [call('nobody', LIST_PRODUCTS), Code.NOT_FOUND, 'SERVICE_NOT_FOUND'],
-      [call('catalog', 'shop.catalog.v1.CatalogService/NoSuchMethod'), Code.NOT_FOUND, 'METHOD_NOT_FOUND'],
-      [call('echo', LIST_PRODUCTS), Code.NOT_FOUND, 'METHOD_NOT_FOUND'],
-      [call('catalog', LIST_PRODUCTS, {}, { instanceId: 'not-an-instance' }), Code.NOT_FOUND, 'INSTANCE_NOT_FOUND'],
-      [call('catalog', LIST_PRODUCTS, { pageSize: 'many' }), Code.INVALID_ARGUMENT, 'request'],
-      [call('catalog', LIST_PRODUCTS, { noSuchField: 1 }), Code.INVALID_ARGUMENT, 'request'],
-      [call('catalog', 'ListProducts'), Code.INVALID_ARGUMENT, 'method'],
-      [call('Not A Service', LIST_PRODUCTS), Code.INVALID_ARGUMENT, 'service_name'],
-      [call('catalog', LIST_PRODUCTS, {}, { timeoutMs: 10_000_000 }), Code.INVALID_ARGUMENT, 'timeout_ms'],
-      [call('echo', `${ECHO}/Count`, {}, { maxMessages: 51 }), Code.INVALID_ARGUMENT, 'max_messages'],
+    const cases: [() => Promise<unknown>, Code, string][] = [
+      [() => call('nobody', LIST_PRODUCTS), Code.NOT_FOUND, 'SERVICE_NOT_FOUND'],
+      [() => call('catalog', 'shop.catalog.v1.CatalogService/NoSuchMethod'), Code.NOT_FOUND, 'METHOD_NOT_FOUND'],
+      [() => call('echo', LIST_PRODUCTS), Code.NOT_FOUND, 'METHOD_NOT_FOUND'],
+      [() => call('catalog', LIST_PRODUCTS, {}, { instanceId: 'not-an-instance' }), Code.NOT_FOUND, 'INSTANCE_NOT_FOUND'],
+      [() => call('catalog', LIST_PRODUCTS, { pageSize: 'many' }), Code.INVALID_ARGUMENT, 'request'],
+      [() => call('catalog', LIST_PRODUCTS, { noSuchField: 1 }), Code.INVALID_ARGUMENT, 'request'],
+      [() => call('catalog', 'ListProducts'), Code.INVALID_ARGUMENT, 'method'],
+      [() => call('Not A Service', LIST_PRODUCTS), Code.INVALID_ARGUMENT, 'service_name'],
+      [() => call('catalog', LIST_PRODUCTS, {}, { timeoutMs: 10_000_000 }), Code.INVALID_ARGUMENT, 'timeout_ms'],
+      [() => call('echo', `${ECHO}/Count`, {}, { maxMessages: 51 }), Code.INVALID_ARGUMENT, 'max_messages'],
     ];
     for (const [attempt, code, detail] of cases) {
-      const error = await rpcErrorOf(attempt);
+      const error = await rpcErrorOf(attempt());
       assert.equal(Code[error.code], Code[code], `${detail}: ${error.message}`);
       const named = error.details.reason === detail || error.details.fieldViolations?.some((v) => v.field === detail);
       assert.ok(named, `${detail} in ${JSON.stringify(error.details)}`);

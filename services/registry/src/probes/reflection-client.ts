@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { createFileRegistry, fromBinary, type DescFile, type FileRegistry } from '@bufbuild/protobuf';
 import * as wkt from '@bufbuild/protobuf/wkt';
-import { FileDescriptorProtoSchema, type FileDescriptorProto } from '@bufbuild/protobuf/wkt';
+import { FileDescriptorProtoSchema, type DescriptorProto, type FileDescriptorProto } from '@bufbuild/protobuf/wkt';
 
 /**
  * A client of grpc.reflection.v1.ServerReflection, from the proto that
@@ -77,6 +77,7 @@ export async function reflectContracts(channel: grpc.Client, deadline: Date): Pr
   const keep = (response: ReflectionResponse) => {
     for (const bytes of response.fileDescriptorResponse?.fileDescriptorProto ?? []) {
       const file = fromBinary(FileDescriptorProtoSchema, bytes);
+      file.messageType.forEach(fillJsonNames);
       files.set(file.name, file);
     }
     if (files.size > MAX_FILES) throw new Error(`reflection answered more than ${MAX_FILES} files`);
@@ -105,6 +106,17 @@ export async function reflectContracts(channel: grpc.Client, deadline: Date): Pr
     call.end();
     call.cancel();
   }
+}
+
+/**
+ * protoc and buf always write `json_name`, and @bufbuild/protobuf reads it
+ * as written. Servers whose reflection re-encodes descriptors
+ * (proto-loader's, as @grpc/reflection serves them) leave it empty, so every
+ * field would map to the JSON key "": it is derived here as protoc does.
+ */
+function fillJsonNames(message: DescriptorProto): void {
+  for (const field of message.field) if (!field.jsonName) field.jsonName = field.name.replace(/_+([a-zA-Z0-9])?/g, (_, c: string | undefined) => (c ?? '').toUpperCase());
+  message.nestedType.forEach(fillJsonNames);
 }
 
 function missingImports(files: Map<string, FileDescriptorProto>): string[] {
