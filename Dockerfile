@@ -69,6 +69,8 @@ COPY platform/ platform/
 # Every service folder (a few hundred KB): a service may import the manifest or another
 # service's config, and the layer is shared by every image.
 COPY services/ services/
+# The gateway follows envoy.yaml's transcoder settings (GATEWAY_ENVOY_CONFIG): one config for both edges.
+COPY envoy/envoy.yaml envoy/envoy.yaml
 RUN test -f "services/${SERVICE}/src/main.ts" || { echo "no services/${SERVICE}/src/main.ts" >&2; exit 1; }
 # The node user, by number so that Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000

@@ -38,6 +38,7 @@ import { seedShop } from './seed/seed-shop';
 import { grpcShopApi } from './shop-api/grpc-shop';
 import { restShopApi } from './shop-api/rest-shop';
 import { allProducts, type ShopApi } from './shop-api/shop-api';
+import { grantAdmin } from '../test/support/admins';
 
 const settings: BenchSettings = { concurrency: 4, warmupMs: 150, durationMs: 400, rounds: 1, progress: silentProgress };
 const finite = (value: number, what: string) => assert.ok(Number.isFinite(value), `${what} is ${value}`);
@@ -145,6 +146,7 @@ describe('benchmarks, load and seed data', function () {
     const result = await orderPipelineScenario({
       grpc: grpcAddresses(),
       kafka: { brokers: mesh.ordersConfig.KAFKA_BROKERS, topicPrefix: mesh.ordersConfig.KAFKA_TOPIC_PREFIX, groupPrefix: `bench-test-${run}-` },
+      usersDatabase: mesh.databases.find((name) => name.startsWith('test_users_'))!,
       processes: { 'this process': self },
     }, { ...settings, concurrency: 2, durationMs: 1_000 });
     assertShape(result);
@@ -187,7 +189,11 @@ describe('benchmarks, load and seed data', function () {
   it('seed data: users, products and orders through the public API, with fresh emails on every run', async () => {
     const api = restShopApi(gateway.url);
     try {
-      const request = { users: 2, products: 2, orders: 3, concurrency: 2, admin: { email: 'admin@shopmesh.local', password: 'seed-admin-password' } };
+      // Registration never makes an admin: an operator grants it (npm run admin), here the fixture.
+      const admin = { email: `seed-admin-${run}@example.com`, password: 'seed-admin-password' };
+      await mesh.users.register({ ...admin, displayName: 'Seed Admin', phone: '', address: '' });
+      await grantAdmin(mesh.databases.find((name) => name.includes('users'))!, admin.email, 'bench.spec');
+      const request = { users: 2, products: 2, orders: 3, concurrency: 2, admin };
       const first = await seedShop(api, request);
       const second = await seedShop(api, request);
       for (const result of [first, second]) {

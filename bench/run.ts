@@ -224,6 +224,7 @@ async function main(): Promise<number> {
       return orderPipelineScenario({
         grpc: { users: users.grpc!, catalog: catalog.grpc!, orders: service('orders')!.grpc!, notifications: notifications?.grpc },
         kafka: { brokers: KAFKA_BROKERS, topicPrefix: platform.topicPrefix, groupPrefix: platform.groupPrefix },
+        usersDatabase: 'bench_users',
         // Every service: recommendations and the registry react to orders too.
         processes: Object.fromEntries([...platform.services].map(([name, s]) => [name, s.process.pid])),
       }, { ...settings, concurrency: opts.pipelineConcurrency });

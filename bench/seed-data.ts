@@ -1,8 +1,8 @@
 /**
  * `npm run seed-data -- --users N --products N --orders N`: test data made
  * through the public APIs of a running shopmesh (`npm start`), as clients
- * would make it: products by an admin (an email in the users service's
- * ADMIN_EMAILS), shoppers who register and log in, and orders placed by
+ * would make it: products by an admin (an account an operator made admin
+ * with npm run admin), shoppers who register and log in, and orders placed by
  * them. gRPC to each service by default, REST through the edge with --edge.
  * Every run uses fresh emails, so it can be run again and again.
  */
@@ -26,7 +26,7 @@ const USAGE = `usage: npm run seed-data -- [--users N] [--products N] [--orders 
   --target <url>        --edge: the edge (default http://127.0.0.1:8080)
   --port-offset <n>     gRPC: added to the default ports, like PORT_OFFSET of npm start (default $PORT_OFFSET or 0)
   --concurrency <n>     requests at once (default 8)
-  --admin-email <e>     the admin account (default admin@shopmesh.local, which ADMIN_EMAILS lists by default)
+  --admin-email <e>     the admin account (default admin@shopmesh.local; make it admin once with npm run admin -- grant)
   --admin-password <p>  its password (default shopmesh-admin-password; registered with it if the account is new)
 
 Shoppers get the password "${SEED_SHOPPER_PASSWORD}". Only loopback targets are accepted.

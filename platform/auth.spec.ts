@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
-import { bearerToken, createTokens } from './auth';
+import { bearerToken, CLOCK_TOLERANCE_SECONDS, createTokens, USER_TOKEN_AUDIENCE } from './auth';
 import { Code, RpcError } from './errors';
 
 const secret = 'a-test-secret-of-at-least-32-bytes!!';
@@ -16,20 +16,27 @@ async function rejectsUnauthenticated(promise: Promise<unknown>, message: RegExp
   });
 }
 
+/** A token signed with the shared secret, its claims set by `claims`: the shapes our issuer never makes. */
+function signed(payload: Record<string, unknown>, claims: (jwt: SignJWT) => SignJWT): Promise<string> {
+  return claims(new SignJWT(payload).setProtectedHeader({ alg: 'HS256' })).sign(new TextEncoder().encode(secret));
+}
+
 describe('platform/auth', () => {
   describe('tokens', () => {
     it('verifies what it issued, giving back user id and roles', async () => {
       const { token, expiresAt } = await tokens.issue({ userId: 'u-1', roles: ['customer', 'admin'] });
-      assert.deepEqual(await tokens.verify(token), { userId: 'u-1', roles: ['customer', 'admin'] });
+      assert.deepEqual(await tokens.verify(token), { userId: 'u-1', roles: ['customer', 'admin'], expiresAt, audience: ['shopmesh-api'] });
       const lifetime = expiresAt.getTime() - Date.now();
       assert.ok(lifetime > 3590_000 && lifetime <= 3600_000, `default lifetime is an hour, got ${lifetime} ms`);
     });
 
-    it('carries the audience a token was minted for, and none when none was named', async () => {
-      const { token } = await tokens.issue({ userId: 'service:users', roles: ['service'], audience: ['registry'] });
-      assert.deepEqual(await tokens.verify(token), { userId: 'service:users', roles: ['service'], audience: ['registry'] });
+    it('mints a token for another purpose, accepted only where that audience is', async () => {
+      const { token } = await tokens.issue({ userId: 'service:users', roles: ['service'] }, { audience: 'registry' });
+      await rejectsUnauthenticated(tokens.verify(token), /invalid token/);
+      const registry = createTokens({ secret, issuer: 'shopmesh', alsoAccepted: ['registry'] });
+      assert.deepEqual((await registry.verify(token)).audience, ['registry']);
       const plain = await tokens.issue({ userId: 'u-1', roles: [] });
-      assert.equal((await tokens.verify(plain.token)).audience, undefined);
+      assert.deepEqual((await registry.verify(plain.token)).audience, ['shopmesh-api']);
     });
 
     it('issues tokens with the configured lifetime', async () => {
@@ -74,22 +81,50 @@ describe('platform/auth', () => {
     });
 
     it('refuses a token without a subject', async () => {
-      const token = await new SignJWT({ roles: ['admin'] })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setIssuer('shopmesh')
-        .setExpirationTime('1h')
-        .sign(new TextEncoder().encode(secret));
+      const token = await signed({ roles: ['admin'] }, (jwt) => jwt.setIssuer('shopmesh').setAudience(USER_TOKEN_AUDIENCE).setIssuedAt().setExpirationTime('1h'));
       await rejectsUnauthenticated(tokens.verify(token), /subject/);
     });
 
     it('keeps only string roles from a token', async () => {
-      const token = await new SignJWT({ roles: ['admin', 7, null] })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setSubject('u-2')
-        .setIssuer('shopmesh')
-        .setExpirationTime('1h')
-        .sign(new TextEncoder().encode(secret));
-      assert.deepEqual(await tokens.verify(token), { userId: 'u-2', roles: ['admin'] });
+      const token = await signed({ roles: ['admin', 7, null] }, (jwt) => jwt.setSubject('u-2').setIssuer('shopmesh').setAudience(USER_TOKEN_AUDIENCE).setIssuedAt().setExpirationTime('1h'));
+      assert.deepEqual((await tokens.verify(token)).roles, ['admin']);
+    });
+
+    it('refuses a token without an expiry, which would be valid forever', async () => {
+      const token = await signed({ roles: ['admin'] }, (jwt) => jwt.setSubject('u-1').setIssuer('shopmesh').setAudience(USER_TOKEN_AUDIENCE).setIssuedAt());
+      await rejectsUnauthenticated(tokens.verify(token), /invalid token/);
+    });
+
+    it('refuses a token without an issue time', async () => {
+      const token = await signed({ roles: [] }, (jwt) => jwt.setSubject('u-1').setIssuer('shopmesh').setAudience(USER_TOKEN_AUDIENCE).setExpirationTime('1h'));
+      await rejectsUnauthenticated(tokens.verify(token), /invalid token/);
+    });
+
+    it('refuses a token issued in the future, beyond the clock tolerance', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const future = await signed({ roles: [] }, (jwt) => jwt.setSubject('u-1').setIssuer('shopmesh').setAudience(USER_TOKEN_AUDIENCE)
+        .setIssuedAt(now + 3600).setExpirationTime(now + 7200));
+      await rejectsUnauthenticated(tokens.verify(future), /future/);
+      const skewed = await signed({ roles: [] }, (jwt) => jwt.setSubject('u-1').setIssuer('shopmesh').setAudience(USER_TOKEN_AUDIENCE)
+        .setIssuedAt(now + CLOCK_TOLERANCE_SECONDS - 5).setExpirationTime(now + 3600));
+      assert.equal((await tokens.verify(skewed)).userId, 'u-1', 'a clock a few seconds ahead is tolerated');
+    });
+
+    it('tolerates a few seconds of clock skew on expiry, and no more', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const justExpired = await signed({ roles: [] }, (jwt) => jwt.setSubject('u-1').setIssuer('shopmesh').setAudience(USER_TOKEN_AUDIENCE)
+        .setIssuedAt(now - 600).setExpirationTime(now - 5));
+      assert.equal((await tokens.verify(justExpired)).userId, 'u-1');
+      const longExpired = await signed({ roles: [] }, (jwt) => jwt.setSubject('u-1').setIssuer('shopmesh').setAudience(USER_TOKEN_AUDIENCE)
+        .setIssuedAt(now - 600).setExpirationTime(now - CLOCK_TOLERANCE_SECONDS - 5));
+      await rejectsUnauthenticated(tokens.verify(longExpired), /expired/);
+    });
+
+    it('refuses a token of another audience, or of none', async () => {
+      const { token } = await createTokens({ secret, issuer: 'shopmesh', audience: 'shopmesh-registry' }).issue({ userId: 'service:orders', roles: ['service'] });
+      await rejectsUnauthenticated(tokens.verify(token), /invalid token/);
+      const none = await signed({ roles: [] }, (jwt) => jwt.setSubject('u-1').setIssuer('shopmesh').setIssuedAt().setExpirationTime('1h'));
+      await rejectsUnauthenticated(tokens.verify(none), /invalid token/);
     });
   });
 

@@ -65,6 +65,22 @@ export function observeClientCalls(observer: (call: FinishedCall) => void): () =
   return () => callObservers.delete(observer);
 }
 
+/**
+ * The retry budget of a call path. A call is tried at most RETRY_ATTEMPTS
+ * times, backing off 50 ms, then 100 ms (±20 % jitter from grpc-js, so callers
+ * that failed together do not come back together), and only on UNAVAILABLE
+ * without server pushback. A server whose own outbound call failed
+ * UNAVAILABLE after these retries answers its caller UNAVAILABLE with
+ * `grpc-retry-pushback-ms: -1` (platform/rpc/bind-service.ts), so the budget
+ * is spent once, at the hop next to the failure, and never multiplied along
+ * the path: one request makes at most 3 attempts per downstream call it
+ * makes, where stacked retries would make 3 × 3 × … (3 hops: 27). Per
+ * channel, retryThrottling (gRPC A6) stops retrying altogether while more than
+ * half of recent calls fail: each failure costs a token, each success
+ * returns 0.1 of one.
+ */
+export const RETRY_ATTEMPTS = 3;
+
 /** grpc service config: round-robin over resolved addresses, retries for idempotent methods only. */
 function serviceConfig(definition: ServiceDefinition, idempotent: (method: string) => boolean): string {
   const names = Object.values(definition)
@@ -77,7 +93,7 @@ function serviceConfig(definition: ServiceDefinition, idempotent: (method: strin
       ? [{
         name: names,
         retryPolicy: {
-          maxAttempts: 3,
+          maxAttempts: RETRY_ATTEMPTS,
           initialBackoff: '0.05s',
           maxBackoff: '0.5s',
           backoffMultiplier: 2,
@@ -85,6 +101,7 @@ function serviceConfig(definition: ServiceDefinition, idempotent: (method: strin
         },
       }]
       : [],
+    retryThrottling: { maxTokens: 10, tokenRatio: 0.1 },
   });
 }
 
@@ -131,13 +148,18 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
 
   const prepare = (callOptions: CallOptions = {}) => {
     const metadata = new grpc.Metadata();
-    const inbound = currentCall.getStore()?.metadata.get('authorization')[0];
-    if (typeof inbound === 'string') metadata.set('authorization', inbound);
+    const inbound = currentCall.getStore();
+    const authorization = inbound?.metadata.get('authorization')[0];
+    if (typeof authorization === 'string') metadata.set('authorization', authorization);
     for (const [key, value] of Object.entries(callOptions.metadata ?? {})) metadata.set(key, value);
     // A call made while serving another never outlives the caller's deadline.
     const own = Date.now() + (callOptions.deadlineMs ?? options.deadlineMs);
-    const inherited = currentCall.getStore()?.deadline;
-    return { metadata, deadline: inherited === undefined ? own : Math.min(own, inherited) };
+    const inherited = inbound?.deadline;
+    // A call that ends UNAVAILABLE has used the path's retries (see RETRY_ATTEMPTS).
+    const spendBudget = (code: number) => {
+      if (inbound && code === Code.UNAVAILABLE) inbound.retryBudgetSpent = true;
+    };
+    return { metadata, deadline: inherited === undefined ? own : Math.min(own, inherited), spendBudget };
   };
 
   const client: Record<string, unknown> = {
@@ -178,13 +200,14 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
     } else {
       client[key] = (request: unknown, callOptions?: CallOptions) =>
         new Promise((resolve, reject) => {
-          const { metadata, deadline } = prepare(callOptions);
+          const { metadata, deadline, spendBudget } = prepare(callOptions);
           const stop = rpcMetrics.clientSeconds.startTimer(labels);
           const call = nextChannel().makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, request,
             metadata, { deadline }, (error, response) => {
               release();
               if (error) {
                 const rpc = toRpcError(error);
+                spendBudget(rpc.code);
                 done(rpc.code, stop);
                 reject(rpc);
               } else {

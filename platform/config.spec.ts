@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { baseConfig, ConfigError, csv, loadConfig, serviceConfig } from './config';
+import { baseConfig, ConfigError, csv, DEVELOPMENT_SECRETS, loadConfig, serviceConfig } from './config';
 
 const ordersLike = serviceConfig({ grpcPort: 50053, metricsPort: 9453 });
 
@@ -70,6 +70,19 @@ describe('platform/config', () => {
     it('requires the ports when a schema has no defaults for them', () => {
       assert.throws(() => loadConfig(baseConfig, {}), (error: Error) => /GRPC_PORT/.test(error.message) && /METRICS_PORT/.test(error.message));
       assert.equal(loadConfig(baseConfig, { GRPC_PORT: '0', METRICS_PORT: '0' }).GRPC_PORT, 0);
+    });
+
+    it('refuses to run production on a published development secret, in one line naming it', () => {
+      assert.throws(() => loadConfig(ordersLike, { NODE_ENV: 'production' }), (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.message.split('\n').length, 1);
+        assert.match(error.message, /JWT_SECRET: must be set in production/);
+        return true;
+      });
+      assert.throws(() => loadConfig(ordersLike, { NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_SECRETS.JWT_SECRET }), /JWT_SECRET/);
+      const secret = 'a-production-secret-of-at-least-32-bytes';
+      assert.equal(loadConfig(ordersLike, { NODE_ENV: 'production', JWT_SECRET: secret }).JWT_SECRET, secret);
+      assert.equal(loadConfig(ordersLike, { NODE_ENV: 'development' }).JWT_SECRET, DEVELOPMENT_SECRETS.JWT_SECRET);
     });
 
     it('keeps the fields a service adds to the schema', () => {

@@ -1,21 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { csv, integer } from './env-values';
+import { eventSettings } from './events/settings';
 
-/**
- * A whole number from an environment variable. Unlike `z.coerce.number()` an
- * empty value is refused rather than read as 0 (`GRPC_PORT=` in a compose file
- * must not bind a random port, nor `SHUTDOWN_GRACE_MS=` turn draining off).
- */
-export const integer = (schema: z.ZodNumber) =>
-  z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), schema.int());
+export { csv, integer };
 
 const port = integer(z.number().min(0).max(65535));
 
-/** Comma-separated lists in env vars. */
-export const csv = z.string().transform((value) =>
-  value.split(',').map((item) => item.trim()).filter(Boolean),
-);
+/**
+ * Secrets whose development defaults are published in this repository. With
+ * NODE_ENV=production a service refuses to start while any of them is still
+ * at its default (i.e. unset): a token signed with a published key is a token
+ * anyone can sign.
+ */
+export const DEVELOPMENT_SECRETS = {
+  JWT_SECRET: 'dev-only-secret-change-me-0123456789abcdef',
+  PII_ENCRYPTION_KEY: 'ZGV2LW9ubHkta2V5LWNoYW5nZS1tZS0zMi1ieXRlcyE=',
+} as const;
 
 /** The platform's version (package.json), the default of SERVICE_VERSION. */
 function packageVersion(): string {
@@ -51,7 +53,7 @@ export const baseConfig = z.object({
    */
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
   /** HS256 secret shared by the issuer (users) and every verifier. At least 32 bytes. */
-  JWT_SECRET: z.string().min(32).default('dev-only-secret-change-me-0123456789abcdef'),
+  JWT_SECRET: z.string().min(32).default(DEVELOPMENT_SECRETS.JWT_SECRET),
   JWT_ISSUER: z.string().min(1).default('shopmesh'),
   /** Bound on draining in-flight calls at shutdown before the rest are cancelled. */
   SHUTDOWN_GRACE_MS: integer(z.number().min(0)).default(10_000),
@@ -74,6 +76,7 @@ export const baseConfig = z.object({
    * log (platform/call-reporting.ts): 0 turns reporting off, 1 reports all.
    */
   REGISTRY_CALL_SAMPLE_RATE: z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), z.number().min(0).max(1)).default(0.1),
+  ...eventSettings,
 });
 
 export type BaseConfig = z.infer<typeof baseConfig>;
@@ -82,12 +85,27 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Parses the environment against a schema; the error names every bad variable. */
+/**
+ * Parses the environment against a schema; the error names every bad variable
+ * (one line when there is one problem, so the log line says it all).
+ */
 export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const parsed = schema.safeParse(env);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
-  throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+  const problems = parsed.success
+    ? developmentSecretsIn(parsed.data as Record<string, unknown>)
+    : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+  if (parsed.success && problems.length === 0) return parsed.data;
+  throw new ConfigError(problems.length === 1
+    ? `invalid configuration: ${problems[0]}`
+    : `invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+}
+
+/** In production, the settings still holding a published development secret. */
+function developmentSecretsIn(config: Record<string, unknown>): string[] {
+  if (config.NODE_ENV !== 'production') return [];
+  return Object.entries(DEVELOPMENT_SECRETS)
+    .filter(([name, value]) => config[name] === value)
+    .map(([name]) => `${name}: must be set in production; the development default is published in the repository`);
 }
 
 /** The base settings with this service's default ports. */

@@ -1,11 +1,16 @@
 import { trace } from '@opentelemetry/api';
 import pino from 'pino';
+import { safeError } from './safe-error';
 
 export type Logger = pino.Logger;
 
-/** JSON logs with the service name, and the trace id whenever a span is active. */
-export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({
+/** Fields never logged, at the top or up to two levels down (a request, a response's user). */
+const SECRET_FIELDS = ['password', 'password_hash', 'email', 'phone', 'address', 'phone_enc', 'address_enc',
+  'authorization', 'token', 'accessToken', 'paymentToken', 'payment_token'];
+
+/** JSON logs with the service name, and the trace id whenever a span is active; `destination` defaults to stdout. */
+export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -14,10 +19,11 @@ export function createLogger(service: string, level: string = process.env.LOG_LE
       const span = trace.getActiveSpan()?.spanContext();
       return span ? { trace_id: span.traceId, span_id: span.spanId } : {};
     },
-    // Personal data stays out of logs even when a caller logs a whole request.
-    redact: {
-      paths: ['*.password', '*.phone', '*.address', '*.email', '*.authorization', 'password', 'email', 'phone', 'address'],
-      censor: '[redacted]',
-    },
-  });
+    // Database errors carry their statement with its values: logged masked.
+    serializers: { err: safeError },
+    // Personal data and credentials stay out of logs even when a caller logs a whole request.
+    redact: { paths: SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]), censor: '[redacted]' },
+  };
+  // Tests pass a destination to read what would be logged.
+  return destination ? pino(options, destination) : pino(options);
 }

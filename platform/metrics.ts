@@ -121,8 +121,14 @@ export const eventMetrics = {
   deadLettered: once('events_dead_lettered_total', () => new client.Counter({
     name: 'events_dead_lettered_total', help: 'Events sent to a dead-letter topic.', labelNames: ['event_type', 'group'],
   })),
+  purged: once('events_retention_purged_total', () => new client.Counter({
+    name: 'events_retention_purged_total', help: 'Rows deleted by the retention purge (published outbox rows, old processed-event claims).', labelNames: ['service', 'table'],
+  })),
+  outageRetries: once('events_outage_retries_total', () => new client.Counter({
+    name: 'events_outage_retries_total', help: 'Tries of a batch or event that waited out an unavailable database or callee (never dead-lettered).', labelNames: ['group'],
+  })),
   handlingSeconds: once('events_handling_seconds', () => new TracedHistogram({
-    name: 'events_handling_seconds', help: 'Time to handle one event, retries included.', labelNames: ['event_type', 'group'], buckets: LATENCY_BUCKETS,
+    name: 'events_handling_seconds', help: 'Time to handle one event: its batch\'s transaction shared out over the batch\'s events.', labelNames: ['event_type', 'group'], buckets: LATENCY_BUCKETS,
   })),
   lag: once('kafka_consumer_lag', () => new client.Gauge({
     name: 'kafka_consumer_lag', help: 'Messages not yet committed by a consumer group, per partition.', labelNames: ['group', 'topic', 'partition'],

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, networkInterfaces } from 'node:os';
-import type { IssuedToken, Tokens } from './auth';
+import { SERVICE_ROLE, type IssuedToken, type Tokens } from './auth';
 import { createClient } from './client';
 import { Code, RpcError } from './errors';
 import type { Logger } from './logger';
 import { RegistryServiceService } from '../gen/ts/shop/registry/v1/registry';
 
-/** The role of the tokens services mint for themselves to call the registry's write methods. */
-export const SERVICE_ROLE = 'service';
+export { SERVICE_ROLE };
+
 /**
  * The audience of those tokens: they are good for the registry only, so one
  * leaked from a registry call is no service credential anywhere else.
@@ -24,7 +24,7 @@ export function registryCredentials(tokens: Tokens, serviceName: string): () => 
   let issued: IssuedToken | undefined;
   return async () => {
     if (!issued || issued.expiresAt.getTime() - Date.now() < 60_000) {
-      issued = await tokens.issue({ userId: `service:${serviceName}`, roles: [SERVICE_ROLE], audience: [REGISTRY_AUDIENCE] });
+      issued = await tokens.issue({ userId: `service:${serviceName}`, roles: [SERVICE_ROLE] }, { audience: REGISTRY_AUDIENCE });
     }
     return { metadata: { authorization: `Bearer ${issued.token}` } };
   };

@@ -8,8 +8,9 @@ interface Running {
 
 /**
  * Owns the process of one service: starts it, stops it on SIGTERM/SIGINT (a
- * second signal exits at once), and turns a bad configuration into one clear
- * line and exit code 1 instead of a stack trace.
+ * second signal exits at once), turns a bad configuration into one clear
+ * line and exit code 1 instead of a stack trace, and ends the process on an
+ * exception nobody caught.
  */
 export function runService(name: string, start: () => Promise<Running>): void {
   const log = createLogger(name);
@@ -28,7 +29,20 @@ export function runService(name: string, start: () => Promise<Running>): void {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  process.on('unhandledRejection', (error) => log.error({ err: error }, 'unhandled rejection'));
+  // After an exception nobody caught, the process is in a state nobody
+  // designed (a half-done write, a lock held, a loop dead): log it once, export
+  // the spans that explain it, exit non-zero and let the supervisor
+  // (Kubernetes, compose, npm start) start a clean one. No drain: the code
+  // that would drain is what just failed.
+  let crashing = false;
+  const crash = (kind: string) => (error: unknown) => {
+    if (crashing) return;
+    crashing = true;
+    log.fatal({ err: error }, kind);
+    void flushTraces(1_000).finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled rejection'));
 
   start().then(
     (started) => {

@@ -6,7 +6,9 @@ import type { BaseConfig } from './config';
 import { openDatabase, type Db } from './db';
 import { createEventConsumer, type Subscriptions } from './events/consumer';
 import { createKafka } from './events/kafka';
-import { createOutboxRelay, type OutboxRelay } from './events/outbox-relay';
+import { createOutbox, type Outbox } from './events/outbox';
+import { createOutboxRelay } from './events/outbox-relay';
+import { startRetentionPurge } from './events/retention';
 import { createLogger, type Logger } from './logger';
 import { advertisedHost, registryCredentials, startRegistration, type Registration } from './registration';
 import { createRegistryResolver, type AddressResolver } from './resolver';
@@ -25,6 +27,11 @@ export interface ServiceSpec<C extends BaseConfig> {
   /** Builds the service's contracts, and what it consumes, from its dependencies. */
   build(deps: ServiceDeps<C>): BuiltService | Promise<BuiltService>;
   logger?: Logger;
+  /**
+   * Token audiences this service accepts besides the user API's: the
+   * registry takes the tokens services mint for it alone.
+   */
+  alsoAcceptedAudiences?: string[];
 }
 
 export interface BuiltService {
@@ -41,8 +48,8 @@ export interface ServiceDeps<C extends BaseConfig> {
   redis: Redis;
   /** Not connected until a producer or consumer is. */
   kafka: Kafka;
-  /** Wakes the outbox relay after a commit that wrote events. */
-  outbox: Pick<OutboxRelay, 'notify'>;
+  /** Emits events in the caller's transaction; the relay publishes them once it commits. */
+  outbox: Outbox;
   /** Registers a resource to close at shutdown, in reverse order of registration. */
   onClose(resource: string, close: () => Promise<unknown>): void;
   /**
@@ -71,7 +78,7 @@ const unavailableDependency = (what: string) =>
 export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): Promise<RunningService> {
   const { config, name } = spec;
   const log = spec.logger ?? createLogger(name, config.LOG_LEVEL);
-  const tokens = createTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER });
+  const tokens = createTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, alsoAccepted: spec.alsoAcceptedAudiences });
   const server = createServer({
     name, log, tokens,
     host: config.GRPC_HOST,
@@ -84,7 +91,7 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
     db: unavailableDependency('database') as Db,
     redis: unavailableDependency('redis') as Redis,
     kafka: undefined as unknown as Kafka,
-    outbox: { notify: () => undefined },
+    outbox: unavailableDependency('outbox') as Outbox,
     onClose: (resource, close) => server.onClose(resource, close),
   };
 
@@ -105,8 +112,11 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
     // A kafkajs client connects only when a producer or consumer does.
     deps.kafka = createKafka(config.KAFKA_BROKERS, name, log);
     if (spec.outbox) {
-      const relay = createOutboxRelay({ db: deps.db, kafka: deps.kafka, log: log.child({ component: 'outbox' }), service: name, topicPrefix: config.KAFKA_TOPIC_PREFIX });
-      deps.outbox = relay;
+      const relay = createOutboxRelay({
+        db: deps.db, kafka: deps.kafka, log: log.child({ component: 'outbox' }), service: name,
+        topicPrefix: config.KAFKA_TOPIC_PREFIX, partitions: config.KAFKA_TOPIC_PARTITIONS, idleMs: config.OUTBOX_POLL_MS,
+      });
+      deps.outbox = createOutbox(name, relay.notify);
       relay.start();
       server.onClose('outbox relay', () => relay.close());
     }
@@ -152,10 +162,22 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
       : undefined;
     if (reporting) server.onClose('call reporting', () => reporting.stop());
     if (built.consumes) {
-      const consumer = createEventConsumer(deps.kafka, { ...built.consumes, db: deps.db, topicPrefix: config.KAFKA_TOPIC_PREFIX, log: log.child({ component: 'consumer' }) });
+      const consumer = createEventConsumer(deps.kafka, {
+        ...built.consumes, db: deps.db, topicPrefix: config.KAFKA_TOPIC_PREFIX, log: log.child({ component: 'consumer' }),
+        partitions: config.KAFKA_TOPIC_PARTITIONS, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, batchSize: config.EVENT_BATCH_SIZE,
+      });
       server.onClose('consumer', () => consumer.close());
       // Consuming starts in the background: a broker that is late must not keep the RPCs down.
       consumer.start().catch((error) => log.error({ err: error }, 'consumer failed to start'));
+    }
+    if (spec.outbox || built.consumes) {
+      const purge = startRetentionPurge({
+        db: deps.db, log: log.child({ component: 'retention' }), service: name,
+        outboxHours: spec.outbox ? config.OUTBOX_RETENTION_HOURS : undefined,
+        processedEventsHours: built.consumes ? config.PROCESSED_EVENTS_RETENTION_HOURS : undefined,
+        intervalSeconds: config.RETENTION_PURGE_INTERVAL_SECONDS,
+      });
+      server.onClose('retention purge', () => purge.stop());
     }
     return {
       ...started,

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { Events } from '../../platform/events/catalog';
+import { grantAdmin } from '../../test/support/admins';
 import type { Notification } from '../../gen/ts/shop/notifications/v1/notifications';
 import { compareVariants, type BenchSettings, type ScenarioResult, type VariantResult } from '../lib/scenario';
 import { grpcShopApi, type GrpcAddresses } from '../shop-api/grpc-shop';
@@ -16,6 +17,8 @@ export interface OrderPipelineTargets {
     /** Prefix of the consumer groups this scenario creates. */
     groupPrefix: string;
   };
+  /** The users service's database, where the bench makes its admin (as `npm run admin -- grant` does). */
+  usersDatabase: string;
   /** Every service process of the pipeline, by name: their CPU per order is reported. */
   processes?: Record<string, number>;
 }
@@ -24,6 +27,25 @@ const ORDER_TIMEOUT_MS = 30_000;
 /** Roughly the size of an OrderCreated event. */
 const RAW_MESSAGE_BYTES = 256;
 const ORDER_PAID = Events.OrderPaid.type;
+
+/**
+ * Units of every product before the pipeline starts. Orders take stock (catalog
+ * reserves it), and the seeded catalog holds a few thousand units in all: at
+ * 200 orders/s it would sell out within seconds and the run would measure
+ * OUT_OF_STOCK refusals instead of the pipeline.
+ */
+const PIPELINE_STOCK = 1_000_000; // the most UpdateProduct accepts
+/** The bench platform's users database is new on every run; registration makes a customer, the grant an admin. */
+const BENCH_ADMIN = { email: 'admin@shopmesh.local', password: 'bench-admin-password', displayName: 'Bench Admin' };
+
+/** Stocks every product for the run, as a shop admin would (UpdateProduct). */
+async function stockForTheRun(api: ReturnType<typeof grpcShopApi>, products: { id: string }[], usersDatabase: string): Promise<void> {
+  await signIn(api, BENCH_ADMIN);
+  await grantAdmin(usersDatabase, BENCH_ADMIN.email, 'npm run bench');
+  // A token issued after the grant carries the role.
+  const admin = api.auth(await signIn(api, BENCH_ADMIN));
+  await Promise.all(products.map((p) => api.clients.catalog.updateProduct({ id: p.id, stock: PIPELINE_STOCK, price: undefined, tags: [], replaceTags: false }, admin)));
+}
 
 class OrderTimeout extends Error {
   override name = 'OrderTimeout';
@@ -87,8 +109,9 @@ export async function orderPipelineScenario(targets: OrderPipelineTargets, setti
     for (let i = 0; i < settings.concurrency; i++) {
       shoppers.push(await signIn(api, { email: `bench-${randomUUID().slice(0, 12)}@example.com`, password, displayName: `Bench Shopper ${i}` }));
     }
-    const products = (await allProducts(api)).filter((p) => p.stock > 0);
-    if (products.length === 0) throw new Error('no product in stock to order');
+    const products = await allProducts(api);
+    if (products.length === 0) throw new Error('no product to order');
+    await stockForTheRun(api, products, targets.usersDatabase);
     const placeOrder = (session: Session) => {
       const product = products[Math.floor(Math.random() * products.length)];
       return api.createOrder(session, { items: [{ productId: product.id, quantity: 1 }], idempotencyKey: randomUUID(), paymentToken: 'tok_visa' });

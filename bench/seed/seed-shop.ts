@@ -69,7 +69,7 @@ export async function seedShop(api: ShopApi, request: SeedRequest): Promise<Seed
     // The first one alone: an account without the admin role would fail every product the same way.
     await createProduct(0).catch((error) => {
       if ((error as { code?: unknown }).code === Code.PERMISSION_DENIED) {
-        throw new CliError(`${request.admin.email} has no admin role: list it in ADMIN_EMAILS of the users service (default admin@shopmesh.local)`);
+        throw new CliError(`${request.admin.email} has no admin role: grant it with \`npm run admin -- grant ${request.admin.email} --reason <why>\` on the users database`);
       }
       failed('product')(error);
     });

@@ -1,8 +1,9 @@
 import { context, trace } from '@opentelemetry/api';
-import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
+import type { Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import type { Knex } from 'knex';
 import type { Db } from '../db';
+import { transientFailure } from '../db-errors';
 import { Code, RpcError } from '../errors';
 import type { Logger } from '../logger';
 import { eventMetrics } from '../metrics';
@@ -10,7 +11,8 @@ import { Events, type EventName, type EventPayload } from './catalog';
 import { deadLetterMessage, deadLetterTopic } from './dead-letter';
 import { fromHeaders, type Envelope } from './envelope';
 import { endSendSpans, failSpan, inProcessSpan, startSendSpan } from './event-tracing';
-import { claimEvent, MAX_EVENT_ID_LENGTH } from './processed-events';
+import { claimEvents, MAX_EVENT_ID_LENGTH } from './processed-events';
+import { createTopicEnsurer } from './topics';
 
 /** Handlers run inside the transaction that records the event as processed. */
 export type EventHandler<T> = (payload: T, envelope: Envelope, trx: Knex.Transaction) => Promise<void>;
@@ -22,7 +24,7 @@ export interface ConsumerOptions {
   subscriptions: Subscriptions;
   db: Db;
   log: Logger;
-  /** Attempts per message before it is dead-lettered (first try included). */
+  /** Attempts per message before it is dead-lettered (first try included); transient infrastructure failures never count. */
   maxAttempts?: number;
   /** First retry delay; doubles each attempt, capped at 5 s. */
   retryBaseMs?: number;
@@ -30,6 +32,14 @@ export interface ConsumerOptions {
   lagIntervalMs?: number;
   /** KAFKA_TOPIC_PREFIX of the environment; also prefixes the dead-letter topic. */
   topicPrefix?: string;
+  /** Partitions of the topics this consumer creates when they do not exist yet (KAFKA_TOPIC_PARTITIONS). */
+  partitions?: number;
+  /** Partitions handled at once by this instance (KAFKA_CONSUMER_CONCURRENCY). */
+  concurrency?: number;
+  /** Events claimed and handled in one transaction, at most (EVENT_BATCH_SIZE). */
+  batchSize?: number;
+  /** Longest wait between two tries while the database (or a callee) is unavailable. */
+  maxOutageBackoffMs?: number;
 }
 
 /** An error no retry can fix: the message goes to the dead-letter topic at once. */
@@ -44,24 +54,64 @@ export class PermanentEventError extends Error {
 const PERMANENT_CODES = new Set([Code.INVALID_ARGUMENT, Code.NOT_FOUND, Code.FAILED_PRECONDITION, Code.ALREADY_EXISTS, Code.PERMISSION_DENIED, Code.UNAUTHENTICATED, Code.OUT_OF_RANGE]);
 const isPermanent = (error: unknown) =>
   error instanceof PermanentEventError || (error instanceof RpcError && PERMANENT_CODES.has(error.code));
+// Codes of a callee that is down or busy: like a database outage, not the event's fault.
+const OUTAGE_CODES = new Set([Code.UNAVAILABLE, Code.ABORTED]);
+/**
+ * The infrastructure is down or contended (connection lost, server shutting
+ * down, deadlock, lock wait, pool exhausted, callee unavailable): the event is
+ * fine, so it is retried until the infrastructure is back, never dead-lettered.
+ */
+const isOutage = (error: unknown) =>
+  transientFailure(error) !== undefined || (error instanceof RpcError && OUTAGE_CODES.has(error.code));
+
+const errorText = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
+type Entry = { name: EventName; handle: EventHandler<unknown> };
+
+/** A consumed message this group handles, decoded. */
+interface Work {
+  message: KafkaMessage;
+  envelope: Envelope;
+  entry: Entry;
+  payload: unknown;
+}
+
+/** Thrown to leave a batch whose partition this member no longer owns (rebalance) or when closing. */
+class BatchAbandoned extends Error {
+  override name = 'BatchAbandoned';
+}
 
 /**
- * Consumes typed events at least once and handles each exactly once per group:
- * the handler runs in a transaction that also claims the event id, and the
- * offset is committed only after that transaction commits. Transient failures
- * are retried with bounded exponential backoff; a message that keeps failing,
- * or cannot be decoded, goes to `dlq.<group>` with the error, the attempt
- * count and its origin in headers, and the consumer moves on.
+ * Consumes typed events at least once and handles each exactly once per group.
+ *
+ * Messages arrive in batches per partition (kafkajs `eachBatch`), several
+ * partitions at once. The events of a batch are claimed in one multi-row
+ * INSERT and handled, in partition order, in one transaction; the offset is
+ * committed once per batch, after that transaction commits. So a batch of 50
+ * events costs a BEGIN, one claim, the handlers' own statements, a COMMIT and
+ * one offset commit, instead of 50 of each.
+ *
+ * When a batch fails:
+ * - an outage (see isOutage) pauses this partition: the same batch is retried
+ *   with jittered exponential backoff, heart-beating to keep the group
+ *   membership, until the database is back. Nothing is dead-lettered for it.
+ * - any other error is the batch's fault, but maybe only one event's: the
+ *   batch is replayed one event per transaction, so the poison event alone
+ *   is retried (bounded, with backoff) and then goes to `dlq.<group>` with
+ *   the error, attempts and origin in headers; the others are handled.
  */
 export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
-  const { groupId, subscriptions, db, log, maxAttempts = 5, retryBaseMs = 100, fromBeginning = true, lagIntervalMs = 10_000, topicPrefix = '' } = options;
+  const {
+    groupId, subscriptions, db, log, maxAttempts = 5, retryBaseMs = 100, fromBeginning = true, lagIntervalMs = 10_000,
+    topicPrefix = '', partitions = 1, concurrency = 1, batchSize = 100, maxOutageBackoffMs = 10_000,
+  } = options;
   // A 10 s session (kafkajs defaults to 30 s) bounds how long a group waits for
   // members that vanished, e.g. after a broker restart, before it rebalances.
   // The prefix isolates the group too: two environments on one cluster never share offsets.
-  const consumer: Consumer = kafka.consumer({ groupId: topicPrefix + groupId, allowAutoTopicCreation: true, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+  const consumer: Consumer = kafka.consumer({ groupId: topicPrefix + groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
   const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
   const admin = kafka.admin();
-  const handlers = new Map<string, { name: EventName; handle: EventHandler<unknown> }>();
+  const handlers = new Map<string, Entry>();
   for (const [name, handle] of Object.entries(subscriptions) as [EventName, EventHandler<unknown>][]) {
     handlers.set(Events[name].type, { name, handle });
   }
@@ -76,12 +126,12 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
   let lagTimer: NodeJS.Timeout | undefined;
 
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const jittered = (ms: number) => ms / 2 + Math.random() * (ms / 2);
 
-  async function deadLetter(payload: EachMessagePayload, type: string, error: unknown, attempts: number) {
-    const { topic, partition, message } = payload;
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  async function deadLetter(batch: Batch, message: KafkaMessage, type: string, error: unknown, attempts: number) {
+    const { topic, partition } = batch;
     failSpan(trace.getActiveSpan(), error);
-    const letter = deadLetterMessage(message, { error: reason, attempts, topic, partition, offset: message.offset, group: groupId });
+    const letter = deadLetterMessage(message, { error: errorText(error), attempts, topic, partition, offset: message.offset, group: groupId });
     // The copy keeps the original traceparent, so a replay continues the original trace.
     const span = startSendSpan(topicPrefix + deadLetterTopic(groupId), letter, { propagate: false, parent: context.active() });
     try {
@@ -96,68 +146,141 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
     log.error({ err: error, topic, partition, offset: message.offset, type, attempts }, 'event dead-lettered');
   }
 
-  /** Runs the handler until it succeeds, fails for good, or attempts run out. */
-  async function handle(payload: EachMessagePayload, envelope: Envelope, entry: { name: EventName; handle: EventHandler<unknown> }) {
-    let decoded: unknown;
-    try {
-      decoded = Events[entry.name].codec.decode(payload.message.value ?? Buffer.alloc(0));
-    } catch (error) {
-      return deadLetter(payload, envelope.type, new PermanentEventError(`cannot decode ${envelope.type}: ${(error as Error).message}`), 1);
-    }
-    const labels = { event_type: envelope.type, group: groupId };
-    const stop = eventMetrics.handlingSeconds.startTimer(labels);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const fresh = await db.transaction(async (trx) => {
-          if (!(await claimEvent(trx, envelope.id, groupId, envelope.type))) return false;
-          await entry.handle(decoded, envelope, trx);
-          return true;
-        });
-        eventMetrics.consumed.inc({ ...labels, result: fresh ? 'ok' : 'duplicate' });
-        stop();
-        return;
-      } catch (error) {
-        if (stopping) throw error;
-        if (isPermanent(error) || attempt >= maxAttempts) {
-          stop();
-          return deadLetter(payload, envelope.type, error, attempt);
+  /** Sorts a batch's messages into work to handle, and letters to dead-letter at once (undecodable, foreign). */
+  function triage(messages: KafkaMessage[]) {
+    const work: Work[] = [];
+    const poison: { message: KafkaMessage; type: string; error: Error }[] = [];
+    for (const message of messages) {
+      const envelope = fromHeaders(message.headers);
+      const entry = envelope && handlers.get(envelope.type);
+      if (!envelope) {
+        poison.push({ message, type: 'unknown', error: new PermanentEventError('message without CloudEvents headers (ce_id, ce_type, ce_source, ce_time)') });
+      } else if (!entry) {
+        eventMetrics.consumed.inc({ event_type: envelope.type, group: groupId, result: 'skipped' });
+      } else if (envelope.id.length > MAX_EVENT_ID_LENGTH) {
+        poison.push({ message, type: envelope.type, error: new PermanentEventError(`event id longer than ${MAX_EVENT_ID_LENGTH} characters`) });
+      } else {
+        try {
+          work.push({ message, envelope, entry, payload: Events[entry.name].codec.decode(message.value ?? Buffer.alloc(0)) });
+        } catch (error) {
+          poison.push({ message, type: envelope.type, error: new PermanentEventError(`cannot decode ${envelope.type}: ${(error as Error).message}`) });
         }
-        eventMetrics.retried.inc(labels);
-        trace.getActiveSpan()?.recordException(error instanceof Error ? error : String(error));
-        log.warn({ err: error, eventId: envelope.id, type: envelope.type, attempt }, 'event handler failed; retrying');
-        await sleep(Math.min(retryBaseMs * 2 ** (attempt - 1), 5_000));
-        await payload.heartbeat();
+      }
+    }
+    return { work, poison };
+  }
+
+  /**
+   * Claims and handles `work` in one transaction, each handler in the
+   * CONSUMER span of its message. Returns how many were fresh.
+   */
+  async function handleTogether(batch: Batch, work: Work[]): Promise<number> {
+    const started = process.hrtime.bigint();
+    const fresh = await db.transaction(async (trx) => {
+      const claimed = await claimEvents(trx, groupId, work.map((w) => ({ id: w.envelope.id, type: w.envelope.type })));
+      const handled: Work[] = [];
+      for (const item of work) {
+        if (!claimed.delete(item.envelope.id)) continue;
+        await inProcessSpan(batch.topic, batch.partition, item.message, groupId, () => item.entry.handle(item.payload, item.envelope, trx));
+        handled.push(item);
+      }
+      return handled;
+    });
+    // The batch's time shared out over its events: what one event cost.
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9 / Math.max(work.length, 1);
+    const freshIds = new Set(fresh.map((w) => w.envelope.id));
+    for (const item of work) {
+      const labels = { event_type: item.envelope.type, group: groupId };
+      eventMetrics.handlingSeconds.observe({ labels, value: seconds });
+      eventMetrics.consumed.inc({ ...labels, result: freshIds.has(item.envelope.id) ? 'ok' : 'duplicate' });
+      freshIds.delete(item.envelope.id);
+    }
+    return fresh.length;
+  }
+
+  /**
+   * Runs `attempt` until it succeeds, waiting out outages for as long as
+   * they last (heart-beating, so the group keeps this member). Any other
+   * error is thrown to the caller.
+   */
+  async function throughOutages<T>(payload: EachBatchPayload, what: string, attempt: () => Promise<T>): Promise<T> {
+    for (let failures = 0; ; failures++) {
+      if (stopping || !payload.isRunning() || payload.isStale()) throw new BatchAbandoned(what);
+      try {
+        const result = await attempt();
+        if (failures > 0) log.info({ topic: payload.batch.topic, partition: payload.batch.partition, failures }, 'infrastructure back; consuming again');
+        return result;
+      } catch (error) {
+        if (!isOutage(error)) throw error;
+        if (failures === 0 || failures % 20 === 0) {
+          log.warn({ err: error, topic: payload.batch.topic, partition: payload.batch.partition, failures: failures + 1 }, `${what} waits: infrastructure unavailable; retrying, nothing is dead-lettered`);
+        }
+        eventMetrics.outageRetries.inc({ group: groupId });
+        await sleep(jittered(Math.min(200 * 2 ** Math.min(failures, 6), maxOutageBackoffMs)));
+        await payload.heartbeat().catch(() => undefined);
       }
     }
   }
 
-  async function eachMessage(payload: EachMessagePayload) {
-    const { topic, partition, message } = payload;
-    await inProcessSpan(payload, groupId, async () => {
-      const envelope = fromHeaders(message.headers);
-      const entry = envelope && handlers.get(envelope.type);
-      if (!envelope) {
-        await deadLetter(payload, 'unknown', new PermanentEventError('message without CloudEvents headers (ce_id, ce_type, ce_source, ce_time)'), 1);
-      } else if (!entry) {
-        eventMetrics.consumed.inc({ event_type: envelope.type, group: groupId, result: 'skipped' });
-      } else if (envelope.id.length > MAX_EVENT_ID_LENGTH) {
-        await deadLetter(payload, envelope.type, new PermanentEventError(`event id longer than ${MAX_EVENT_ID_LENGTH} characters`), 1);
-      } else {
-        await handle(payload, envelope, entry);
+  /** One event in its own transaction: bounded retries, then the dead-letter topic. Outages never count as attempts. */
+  async function handleAlone(payload: EachBatchPayload, item: Work): Promise<void> {
+    const labels = { event_type: item.envelope.type, group: groupId };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await throughOutages(payload, 'event', () => handleTogether(payload.batch, [item]));
+        return;
+      } catch (error) {
+        if (error instanceof BatchAbandoned) throw error;
+        if (isPermanent(error) || attempt >= maxAttempts) {
+          return inProcessSpan(payload.batch.topic, payload.batch.partition, item.message, groupId, () =>
+            deadLetter(payload.batch, item.message, item.envelope.type, error, attempt));
+        }
+        eventMetrics.retried.inc(labels);
+        log.warn({ err: error, eventId: item.envelope.id, type: item.envelope.type, attempt }, 'event handler failed; retrying');
+        await sleep(jittered(Math.min(retryBaseMs * 2 ** attempt, 5_000)));
+        await payload.heartbeat().catch(() => undefined);
       }
-    });
-    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+    }
+  }
+
+  async function eachBatch(payload: EachBatchPayload) {
+    const { batch } = payload;
+    try {
+      for (let start = 0; start < batch.messages.length; start += batchSize) {
+        if (stopping || !payload.isRunning() || payload.isStale()) return;
+        const chunk = batch.messages.slice(start, start + batchSize);
+        const { work, poison } = triage(chunk);
+        if (work.length > 0) {
+          try {
+            await throughOutages(payload, 'batch', () => handleTogether(batch, work));
+          } catch (error) {
+            if (error instanceof BatchAbandoned) throw error;
+            log.warn({ err: error, topic: batch.topic, partition: batch.partition, events: work.length }, 'batch failed; handling its events one by one');
+            for (const item of work) await handleAlone(payload, item);
+          }
+        }
+        for (const { message, type, error } of poison) await deadLetter(batch, message, type, error, 1);
+        const last = chunk[chunk.length - 1].offset;
+        payload.resolveOffset(last);
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        await payload.heartbeat();
+      }
+    } catch (error) {
+      // Left on purpose: whoever owns the partition now resumes from the last committed offset.
+      if (error instanceof BatchAbandoned) return;
+      throw error;
+    }
   }
 
   async function updateLag() {
     try {
       const committed = await admin.fetchOffsets({ groupId: topicPrefix + groupId, topics });
-      for (const { topic, partitions } of committed) {
+      for (const { topic, partitions: done } of committed) {
         const ends = await admin.fetchTopicOffsets(topic);
         for (const end of ends) {
-          const done = partitions.find((p) => p.partition === end.partition);
-          const position = done && Number(done.offset) >= 0 ? Number(done.offset) : Number(end.low);
-          eventMetrics.lag.set({ group: groupId, topic, partition: String(end.partition) }, Math.max(Number(end.high) - position, 0));
+          const position = done.find((p) => p.partition === end.partition);
+          const at = position && Number(position.offset) >= 0 ? Number(position.offset) : Number(end.low);
+          eventMetrics.lag.set({ group: groupId, topic, partition: String(end.partition) }, Math.max(Number(end.high) - at, 0));
         }
       }
     } catch (error) {
@@ -169,18 +292,18 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
     topics,
     groupId,
     /**
-     * Connects, makes sure the topics exist (a consumer may start before any
-     * producer has written), subscribes and runs; retried with backoff until it
-     * works or the consumer is closed, so a broker that is late or down at
-     * start-up only delays consumption.
+     * Connects, makes sure the topics exist with the configured partitions (a
+     * consumer may start before any producer has written), subscribes and
+     * runs; retried with backoff until it works or the consumer is closed, so
+     * a broker that is late or down at start-up only delays consumption.
      */
     async start(): Promise<void> {
       for (let attempt = 1; !stopping; attempt++) {
         try {
           await Promise.all([consumer.connect(), producer.connect(), admin.connect()]);
-          await admin.createTopics({ topics: topics.map((topic) => ({ topic })), waitForLeaders: true });
+          await createTopicEnsurer(admin, partitions, log).ensure(topics);
           await consumer.subscribe({ topics, fromBeginning });
-          await consumer.run({ autoCommit: false, eachMessage });
+          await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: concurrency, eachBatchAutoResolve: false, eachBatch });
           lagTimer = setInterval(() => void updateLag(), lagIntervalMs);
           lagTimer.unref();
           return;

@@ -1,5 +1,5 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type TextMapGetter } from '@opentelemetry/api';
-import type { EachMessagePayload, IHeaders } from 'kafkajs';
+import type { IHeaders, KafkaMessage } from 'kafkajs';
 
 /**
  * Spans of events on Kafka, with OpenTelemetry's messaging and CloudEvents
@@ -81,8 +81,7 @@ export function endSendSpans(spans: Span[], error?: unknown): void {
  * the producer span named in the message's header: whatever the handler does
  * (queries, calls, events it writes to its outbox) joins the same trace.
  */
-export async function inProcessSpan<T>(payload: EachMessagePayload, group: string, work: (span: Span) => Promise<T>): Promise<T> {
-  const { topic, partition, message } = payload;
+export async function inProcessSpan<T>(topic: string, partition: number, message: KafkaMessage, group: string, work: (span: Span) => Promise<T>): Promise<T> {
   const headers = message.headers ?? {};
   const parent = propagation.extract(ROOT_CONTEXT, headers, headerGetter);
   const span = tracer.startSpan(`process ${topic}`, {

@@ -5,6 +5,7 @@ import type { Logger } from '../logger';
 import { eventMetrics, outboxMetrics } from '../metrics';
 import { endSendSpans, startSendSpan } from './event-tracing';
 import { OUTBOX_TABLE } from './outbox';
+import { createTopicEnsurer } from './topics';
 
 export interface RelayOptions {
   db: Db;
@@ -13,8 +14,10 @@ export interface RelayOptions {
   service: string;
   /** KAFKA_TOPIC_PREFIX: outbox rows keep the logical topic, the prefix is added on the way out. */
   topicPrefix?: string;
+  /** Partitions of the topics the relay creates (KAFKA_TOPIC_PARTITIONS). */
+  partitions?: number;
   batchSize?: number;
-  /** Poll interval when idle; `notify()` wakes the relay sooner. */
+  /** Safety-net poll interval; `notify()` (called by the outbox after each commit) wakes the relay at once. */
   idleMs?: number;
 }
 
@@ -27,18 +30,26 @@ interface OutboxRow {
   headers: string;
 }
 
+/** How often the backlog is counted while the relay cannot publish, or publishes full batches. */
+const BACKLOG_COUNT_INTERVAL_MS = 5_000;
+
 /**
  * Publishes outbox rows to Kafka in id order and marks them published. The
  * head rows are locked (READ COMMITTED: no gap locks, so writers never wait)
  * while they are sent, so several instances never publish one row twice and
  * one aggregate's events keep their order. When Kafka is down rows wait and
  * the relay backs off; nothing is lost.
+ *
+ * Commits wake it (the outbox calls `notify`); while it publishes one batch,
+ * the commits of that time gather into the next, so under load one round trip
+ * to the broker and three statements carry many events. At rest it asks one
+ * indexed question per poll and opens no transaction.
  */
-export function createOutboxRelay({ db, kafka, log, service, topicPrefix = '', batchSize = 200, idleMs = 250 }: RelayOptions) {
+export function createOutboxRelay({ db, kafka, log, service, topicPrefix = '', partitions = 1, batchSize = 200, idleMs = 2_000 }: RelayOptions) {
   const producer: Producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
-    allowAutoTopicCreation: true,
+    allowAutoTopicCreation: false,
     createPartitioner: Partitioners.DefaultPartitioner,
     // kafkajs retries an idempotent producer's sends without limit by default
     // (retries = MAX_SAFE_INTEGER), so a lasting retriable error (e.g.
@@ -47,29 +58,40 @@ export function createOutboxRelay({ db, kafka, log, service, topicPrefix = '', b
     // the outbox; consumers drop the duplicates by event id.
     retry: { retries: 3 },
   });
+  const admin = kafka.admin();
+  const topics = createTopicEnsurer(admin, partitions, log);
   let connected = false;
   let running = false;
+  /** Set by notify(): a commit happened since the last look, so look again before sleeping. */
+  let woken = false;
   let wake: (() => void) | undefined;
   let loop: Promise<void> | undefined;
   let failures = 0;
+  let lastCount = 0;
 
-  const sleep = (ms: number) =>
+  /** A wakeable sleep ends early on notify(); a backoff after a failure does not (close() still ends it). */
+  let cut: (() => void) | undefined;
+  const sleep = (ms: number, wakeable: boolean) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         wake = undefined;
+        cut = undefined;
         resolve();
       }
-      wake = done;
+      cut = done;
+      if (wakeable) wake = done;
     });
+
+  const pendingHead = () => db(OUTBOX_TABLE).whereNull('published_at').first('id');
 
   /** One batch; returns how many rows were published. */
   async function publishBatch(): Promise<number> {
     // Connecting can take the client's whole retry budget: not while holding row locks.
     if (!connected) {
-      if (!(await db(OUTBOX_TABLE).whereNull('published_at').first('id'))) return 0;
-      await producer.connect();
+      if (!(await pendingHead())) return 0;
+      await Promise.all([producer.connect(), admin.connect()]);
       connected = true;
     }
     return db.transaction(async (trx) => {
@@ -81,7 +103,12 @@ export function createOutboxRelay({ db, kafka, log, service, topicPrefix = '', b
         .forUpdate();
       if (rows.length === 0) return 0;
       const byTopic = new Map<string, OutboxRow[]>();
-      for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+      for (const row of rows) {
+        const list = byTopic.get(row.topic);
+        if (list) list.push(row);
+        else byTopic.set(row.topic, [row]);
+      }
+      await topics.ensure([...byTopic.keys()].map((topic) => topicPrefix + topic));
       const spans: Span[] = [];
       const topicMessages = [...byTopic].map(([topic, list]) => ({
         topic: topicPrefix + topic,
@@ -105,24 +132,39 @@ export function createOutboxRelay({ db, kafka, log, service, topicPrefix = '', b
     }, { isolationLevel: 'read committed' });
   }
 
-  async function updateBacklog(): Promise<void> {
+  /**
+   * The backlog gauge without a table scan per loop: a batch that was not
+   * full emptied the head, so the backlog is zero; only a full batch or a
+   * failing relay (a real backlog) is counted, at most every few seconds.
+   */
+  async function updateBacklog(published: number, failing: boolean): Promise<void> {
+    if (!failing && published < batchSize) {
+      outboxMetrics.backlog.set({ outbox: service }, 0);
+      return;
+    }
+    if (Date.now() - lastCount < BACKLOG_COUNT_INTERVAL_MS) return;
+    lastCount = Date.now();
     const [{ pending }] = await db(OUTBOX_TABLE).whereNull('published_at').count({ pending: '*' });
     outboxMetrics.backlog.set({ outbox: service }, Number(pending));
   }
 
   async function run(): Promise<void> {
+    outboxMetrics.backlog.set({ outbox: service }, 0);
     while (running) {
       try {
+        woken = false;
         const published = await publishBatch();
         if (failures > 0) log.info({ afterFailures: failures }, 'outbox relay publishing again');
         failures = 0;
-        await updateBacklog();
-        if (published < batchSize) await sleep(idleMs);
+        await updateBacklog(published, false);
+        if (published < batchSize && !woken) await sleep(idleMs, true);
       } catch (error) {
         failures += 1;
         if (failures === 1 || failures % 20 === 0) log.warn({ err: error, failures }, 'outbox relay cannot publish; events wait in the outbox');
-        await updateBacklog().catch(() => undefined);
-        await sleep(Math.min(idleMs * 2 ** Math.min(failures, 5), 5_000));
+        await updateBacklog(0, true).catch(() => undefined);
+        // Jitter keeps the relays of many instances from retrying in step.
+        const backoff = Math.min(200 * 2 ** Math.min(failures, 5), 5_000);
+        await sleep(backoff / 2 + Math.random() * backoff / 2, false);
       }
     }
   }
@@ -133,15 +175,16 @@ export function createOutboxRelay({ db, kafka, log, service, topicPrefix = '', b
       running = true;
       loop = run();
     },
-    /** Call after committing an outbox row to publish it without waiting for the next poll. */
+    /** Wakes the relay: something was committed to the outbox. */
     notify(): void {
+      woken = true;
       wake?.();
     },
     async close(): Promise<void> {
       running = false;
-      wake?.();
+      cut?.();
       await loop;
-      if (connected) await producer.disconnect();
+      if (connected) await Promise.all([producer.disconnect(), admin.disconnect()]);
     },
   };
 }

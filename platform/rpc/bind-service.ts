@@ -117,7 +117,7 @@ export function bindService(binding: ServiceBinding, { interceptors, log, drain 
           .finally(finish)
           .then(
             () => call.end(),
-            (error: unknown) => call.emit('error', toServiceError(error)),
+            (error: unknown) => call.emit('error', toServiceError(error, ctx)),
           );
       };
       implementation[key] = serve;
@@ -129,7 +129,7 @@ export function bindService(binding: ServiceBinding, { interceptors, log, drain 
           .finally(finish)
           .then(
             (response) => callback(null, response),
-            (error: unknown) => callback(toServiceError(error)),
+            (error: unknown) => callback(toServiceError(error, ctx)),
           );
       };
       implementation[key] = serve;
@@ -138,10 +138,20 @@ export function bindService(binding: ServiceBinding, { interceptors, log, drain 
   return implementation;
 }
 
-/** Interceptors have already turned every error into an RpcError; this is the last guard. */
-function toServiceError(error: unknown) {
+/** gRPC retry pushback (A6-client-retries): a negative value tells the client not to retry. */
+export const RETRY_PUSHBACK = 'grpc-retry-pushback-ms';
+
+/**
+ * Interceptors have already turned every error into an RpcError; this is the
+ * last guard. An UNAVAILABLE caused by a dependency that this server's own
+ * clients already retried carries pushback -1: the caller must not spend a
+ * second budget on the same failure (platform/client.ts).
+ */
+function toServiceError(error: unknown, ctx: CallContext) {
   const rpc = RpcError.from(error) ?? new RpcError(Code.INTERNAL, 'internal error');
-  return { code: rpc.code, details: rpc.message, metadata: rpc.toMetadata() };
+  const metadata = rpc.toMetadata();
+  if (rpc.code === Code.UNAVAILABLE && ctx.retryBudgetSpent) metadata.set(RETRY_PUSHBACK, '-1');
+  return { code: rpc.code, details: rpc.message, metadata };
 }
 
 /** The caller's deadline as epoch ms, or undefined when it set none. */

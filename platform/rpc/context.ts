@@ -4,8 +4,13 @@ import type { Identity } from '../auth';
 import { unauthenticated } from '../errors';
 import type { Logger } from '../logger';
 
-/** Who may call a method. Every method of a service declares one. */
-export type Access = 'public' | 'authenticated' | 'admin';
+/**
+ * Who may call a method. Every method of a service declares one. 'service':
+ * only other services of the mesh, with a token they mint for themselves
+ * (role "service", see platform/service-credentials.ts); users, admins
+ * included, are refused.
+ */
+export type Access = 'public' | 'authenticated' | 'admin' | 'service';
 
 export interface CallContext {
   /** Full service name, e.g. "shop.users.v1.UsersService". */
@@ -26,6 +31,12 @@ export interface CallContext {
   readonly log: Logger;
   /** Set by the auth interceptor from a verified bearer token. */
   identity?: Identity;
+  /**
+   * Set by platform/client.ts when a call made while serving this one failed
+   * UNAVAILABLE after its retries: an UNAVAILABLE answer then tells the caller
+   * not to retry (server pushback), so retries never multiply along a path.
+   */
+  retryBudgetSpent?: boolean;
 }
 
 export interface StreamContext<Res> extends CallContext {

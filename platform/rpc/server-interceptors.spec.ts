@@ -80,6 +80,25 @@ describe('platform/rpc/server-interceptors', () => {
       assert.equal(await codeOf(failWith(timeout)(undefined, contextFor('public').ctx)), Code.UNAVAILABLE);
     });
 
+    it('answers ABORTED for a deadlock or a lock wait timeout: the caller may retry the whole call', async () => {
+      for (const code of ['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']) {
+        const conflict = Object.assign(new Error(`${code}: update stock set quantity = 3 where id = 'p-1'`), { code });
+        await assert.rejects(failWith(conflict)(undefined, contextFor('public').ctx), (error: unknown) => {
+          assert.ok(error instanceof RpcError);
+          assert.equal(error.code, Code.ABORTED, code);
+          assert.equal(error.details.reason, 'TRANSACTION_CONFLICT');
+          assert.doesNotMatch(error.message, /p-1|stock/);
+          return true;
+        });
+      }
+    });
+
+    it('answers UNAVAILABLE when the database shuts down or the connection is lost', async () => {
+      for (const code of ['ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED', 'PROTOCOL_CONNECTION_LOST']) {
+        assert.equal(await codeOf(failWith(Object.assign(new Error(code), { code }))(undefined, contextFor('public').ctx)), Code.UNAVAILABLE, code);
+      }
+    });
+
     it('answers CANCELLED when the call was already cancelled', async () => {
       const cancelled = new AbortController();
       cancelled.abort();
@@ -93,7 +112,8 @@ describe('platform/rpc/server-interceptors', () => {
 
   describe('authInterceptor', () => {
     const auth = authInterceptor(tokens);
-    const whoami = auth(async (_request, ctx) => ctx.identity);
+    // Who the call ran as; the token's expiry is checked in auth.spec.ts.
+    const whoami = auth(async (_request, ctx) => ctx.identity && { userId: ctx.identity.userId, roles: ctx.identity.roles });
     const bearer = async (roles: string[]) => `Bearer ${(await tokens.issue({ userId: 'u-1', roles })).token}`;
 
     it('lets anyone call a public method, identifying a caller with a valid token', async () => {
@@ -116,6 +136,12 @@ describe('platform/rpc/server-interceptors', () => {
       assert.equal(await codeOf(whoami(undefined, contextFor('admin').ctx)), Code.UNAUTHENTICATED);
       assert.equal(await codeOf(whoami(undefined, contextFor('admin', await bearer(['customer'])).ctx)), Code.PERMISSION_DENIED);
       assert.deepEqual(await whoami(undefined, contextFor('admin', await bearer(['admin'])).ctx), { userId: 'u-1', roles: ['admin'] });
+    });
+
+    it('lets only service tokens call a service method, not even admins', async () => {
+      assert.equal(await codeOf(whoami(undefined, contextFor('service').ctx)), Code.UNAUTHENTICATED);
+      assert.equal(await codeOf(whoami(undefined, contextFor('service', await bearer(['admin'])).ctx)), Code.PERMISSION_DENIED);
+      assert.deepEqual(await whoami(undefined, contextFor('service', await bearer(['service'])).ctx), { userId: 'u-1', roles: ['service'] });
     });
   });
 });

@@ -1,4 +1,4 @@
-import { bearerToken, type Tokens } from '../auth';
+import { bearerToken, SERVICE_ROLE, type Tokens } from '../auth';
 import { transientFailure } from '../db-errors';
 import { Code, permissionDenied, RpcError, unauthenticated, unavailable } from '../errors';
 import { rpcMetrics } from '../metrics';
@@ -25,8 +25,11 @@ export const metricsInterceptor: Interceptor = (next) => async (request, ctx) =>
 
 /**
  * Every failure leaves as an RpcError. Errors thrown on purpose keep their code
- * and details; infrastructure that is down becomes UNAVAILABLE; anything else is
- * logged in full here and answered INTERNAL with nothing of its text, stack or SQL.
+ * and details; a transaction the database gave up (deadlock, lock wait) is
+ * ABORTED, which the caller may retry as a whole; infrastructure that is down
+ * or going down is UNAVAILABLE; anything else is logged here (database errors
+ * without their SQL or values: platform/safe-error.ts) and answered INTERNAL
+ * with nothing of its text, stack or SQL.
  */
 export const errorInterceptor: Interceptor = (next) => async (request, ctx) => {
   try {
@@ -38,19 +41,19 @@ export const errorInterceptor: Interceptor = (next) => async (request, ctx) => {
       throw rpc;
     }
     if (ctx.signal.aborted) throw new RpcError(Code.CANCELLED, 'call cancelled');
-    if (isConnectionFailure(error)) {
-      ctx.log.warn({ err: error }, 'dependency unavailable');
+    const transient = transientFailure(error);
+    if (transient === 'deadlock' || transient === 'lock-wait') {
+      ctx.log.warn({ err: error }, 'transaction aborted by the database');
+      throw new RpcError(Code.ABORTED, 'the transaction conflicted with another one; retry the call', { reason: 'TRANSACTION_CONFLICT' });
+    }
+    if (transient) {
+      ctx.log.warn({ err: error, failure: transient }, 'dependency unavailable');
       throw unavailable('a dependency of this service is unavailable, retry later');
     }
     ctx.log.error({ err: error }, 'unexpected error');
     throw new RpcError(Code.INTERNAL, 'internal error');
   }
 };
-
-function isConnectionFailure(error: unknown): boolean {
-  const kind = transientFailure(error);
-  return kind === 'connection' || kind === 'pool';
-}
 
 /**
  * Verifies the bearer token and enforces the method's declared access. Public
@@ -74,6 +77,9 @@ export function authInterceptor(tokens: Tokens): Interceptor {
     ctx.identity = await tokens.verify(token);
     if (ctx.access === 'admin' && !ctx.identity.roles.includes('admin')) {
       throw permissionDenied(`${ctx.method} requires the admin role`);
+    }
+    if (ctx.access === 'service' && !ctx.identity.roles.includes(SERVICE_ROLE)) {
+      throw permissionDenied(`${ctx.method} is for services: it needs a service token (role "${SERVICE_ROLE}")`);
     }
     return next(request, ctx);
   };

@@ -4,10 +4,12 @@
  * end-to-end platform) or against Envoy in front of the same services
  * (`EDGE_URL=http://127.0.0.1:8080 npm run test:edge` with docker compose up).
  */
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
 import { SERVICES } from '../../services/manifest';
-import { usePlatform } from '../support/platform';
+import { E2E_NAME, usePlatform } from '../support/platform';
 
 export interface EdgeResponse {
   status: number;
@@ -87,17 +89,26 @@ export async function newCustomer(edge: Edge, name = 'Edge Shopper') {
 }
 
 /**
- * An admin: an account registered with an email of ADMIN_EMAILS. The suite
- * registers it in its own database; against a deployment where it exists
- * already, set EDGE_ADMIN_EMAIL / EDGE_ADMIN_PASSWORD.
+ * An admin. Registration never grants the role: against the suite's own
+ * platform an account is registered and made admin with `npm run admin --
+ * grant` on that platform's users database, as an operator would; against
+ * another deployment (EDGE_URL) name an existing admin with EDGE_ADMIN_EMAIL /
+ * EDGE_ADMIN_PASSWORD.
  */
 export async function adminToken(edge: Edge): Promise<string> {
-  const email = process.env.EDGE_ADMIN_EMAIL ?? 'admin@shopmesh.local';
-  const password = process.env.EDGE_ADMIN_PASSWORD ?? 'edge-suite-admin-password';
-  const registered = await edge.request('POST', '/v1/users', { body: { email, password, displayName: 'Edge Admin' } });
-  assert.ok([200, 409].includes(registered.status), registered.text);
+  let email = process.env.EDGE_ADMIN_EMAIL;
+  let password = process.env.EDGE_ADMIN_PASSWORD ?? 'edge-suite-admin-password';
+  if (!email) {
+    email = `edge-admin-${randomUUID().slice(0, 8)}@example.com`;
+    password = 'edge-suite-admin-password';
+    const registered = await edge.request('POST', '/v1/users', { body: { email, password, displayName: 'Edge Admin' } });
+    assert.equal(registered.status, 200, registered.text);
+    const granted = spawnSync(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '..', '..', 'scripts', 'admin.ts'), 'grant', email,
+      '--reason', 'edge suite', '--actor', 'test/edge'], { env: { ...process.env, USERS_DB_NAME: `${E2E_NAME}_users` }, encoding: 'utf8' });
+    assert.equal(granted.status, 0, `npm run admin -- grant failed: ${granted.stderr}`);
+  }
   const login = await edge.request('POST', '/v1/users:login', { body: { email, password } });
   assert.equal(login.status, 200, `cannot log in as ${email}; set EDGE_ADMIN_EMAIL and EDGE_ADMIN_PASSWORD: ${login.text}`);
-  assert.equal(login.json.user.role, 'ROLE_ADMIN', `${email} is not in ADMIN_EMAILS of this deployment`);
+  assert.equal(login.json.user.role, 'ROLE_ADMIN', `${email} is not an admin of this deployment (npm run admin -- grant)`);
   return login.json.accessToken;
 }

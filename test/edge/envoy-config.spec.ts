@@ -83,7 +83,7 @@ describe('envoy/envoy.yaml', () => {
       assert.deepEqual(transcoder.print_options, { add_whitespace: true, always_print_primitive_fields: true, always_print_enums_as_ints: false, preserve_proto_field_names: false });
       assert.deepEqual(transcoder.request_validation_options, { reject_unknown_method: true, reject_unknown_query_parameters: true, reject_binding_body_field_collisions: true });
       assert.equal(transcoder.query_param_unescape_plus, true);
-      assert.equal(transcoder.max_request_body_size, gatewayDefaults.GATEWAY_MAX_BODY_BYTES);
+      assert.equal(transcoder.max_request_body_size, 1024 * 1024);
       assert.equal(transcoder.auto_mapping, undefined, 'methods without annotations are not REST');
     });
 

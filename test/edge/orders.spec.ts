@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
-import { assertStatus, deployed, newCustomer, useEdge, violatedFields, type Edge } from './edge-client';
+import { adminToken, assertStatus, deployed, newCustomer, useEdge, violatedFields, type Edge } from './edge-client';
 
 const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
@@ -68,6 +68,25 @@ describe('edge REST: orders and payments', function () {
     const response = await edge.request('GET', `/v1/orders/${orderId}`, { token: stranger.token });
     assert.ok([403, 404].includes(response.status), response.text);
     assertStatus(await edge.request('GET', '/v1/orders'), 401, 16);
+  });
+
+  it('sells low stock once: concurrent orders against stock 3 through the edge, the others 400 OUT_OF_STOCK', async () => {
+    const admin = await adminToken(edge);
+    const product = await edge.request('POST', '/v1/products', {
+      token: admin,
+      body: { name: `Edge Last Slice ${randomUUID().slice(0, 8)}`, description: 'Only three left', category: 'pizzas', price: { currencyCode: 'EUR', amountMinor: '450' }, stock: 3 },
+    });
+    assert.equal(product.status, 200, product.text);
+    const id = product.json.product.id;
+    const responses = await Promise.all(Array.from({ length: 10 }, () => edge.request('POST', '/v1/orders', {
+      token: shopper.token, body: { items: [{ productId: id, quantity: 1 }], idempotencyKey: randomUUID(), paymentToken: 'tok_visa' },
+    })));
+    assert.equal(responses.filter((r) => r.status === 200).length, 3, responses.map((r) => r.status).join(','));
+    for (const refused of responses.filter((r) => r.status !== 200)) {
+      assertStatus(refused, 400, 9);
+      assert.ok(refused.text.includes('OUT_OF_STOCK'), refused.text);
+    }
+    assert.equal((await edge.request('GET', `/v1/products/${id}`)).json.product.stock, 0);
   });
 
   it('answers bad orders with 400 naming the fields', async () => {

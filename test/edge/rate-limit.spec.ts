@@ -30,4 +30,12 @@ describe('edge: rate limit per client', function () {
     }
     assert.equal(status, 200, 'the client is let back in once its bucket refills');
   });
+
+  it('still limits a client that writes a different X-Forwarded-For on every request (spoofed leftmost entries)', async () => {
+    // Give the first test's bucket time to refill, then spend a fresh one with a new lie each time.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const responses = await Promise.all(Array.from({ length: VOLLEY }, (_, i) =>
+      edge.request('GET', '/v1/rate-limit-probe', { headers: { 'x-forwarded-for': `198.51.100.${i % 250}, 203.0.113.${i % 200}` } })));
+    assert.ok(responses.some((r) => r.status === 429), `no 429 among ${VOLLEY} requests that each claimed another address`);
+  });
 });

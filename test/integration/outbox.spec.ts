@@ -9,8 +9,9 @@ import { Events, type EventName, type EventPayload } from '../../platform/events
 import { createEventConsumer } from '../../platform/events/consumer';
 import { fromHeaders, type Envelope } from '../../platform/events/envelope';
 import { createKafka } from '../../platform/events/kafka';
-import { addToOutbox, OUTBOX_TABLE } from '../../platform/events/outbox';
+import { createOutbox, OUTBOX_TABLE } from '../../platform/events/outbox';
 import { createOutboxRelay, type OutboxRelay } from '../../platform/events/outbox-relay';
+import { createTopicEnsurer } from '../../platform/events/topics';
 import { createLogger } from '../../platform/logger';
 import { dropDatabases } from '../support/databases';
 import { timed, until } from '../support/poll';
@@ -64,14 +65,15 @@ describe('platform events: outbox and relay with real MariaDB and Kafka', functi
   let kafka: Kafka;
   let relay: OutboxRelay;
   let consumer: Consumer;
+  // Wakes whichever relay is current when a transaction commits.
+  const outbox = createOutbox(SOURCE, () => relay.notify());
 
   /** Commits `name` for `key` with a state change, as a service does; returns the event id. */
   async function emit<N extends EventName>(name: N, key: string, payload: EventPayload<N>): Promise<string> {
     const envelope = await db.transaction(async (trx) => {
       await trx('accounts').insert({ id: randomUUID(), name: `${name} ${key}` });
-      return addToOutbox(trx, SOURCE, name, key, payload);
+      return outbox.add(trx, name, key, payload);
     });
-    relay.notify();
     return envelope.id;
   }
 
@@ -140,6 +142,44 @@ describe('platform events: outbox and relay with real MariaDB and Kafka', functi
     assert.equal(message.headers['content-type'], 'application/protobuf');
   });
 
+  it('is woken by the commit, not the poll: an event written in a savepoint is published at once at rest', async () => {
+    await relay.close();
+    // A poll this slow would never deliver within the test's timeout: only the commit's wake-up can.
+    relay = createOutboxRelay({ db, kafka, log, service: SOURCE, topicPrefix: TOPIC_PREFIX, idleMs: 600_000 });
+    relay.start();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const userId = randomUUID();
+    const envelope = await db.transaction(async (trx) => {
+      await trx('accounts').insert({ id: userId, name: 'nested' });
+      // A consumer's per-event savepoint: its release is not the commit.
+      return trx.transaction((savepoint) => outbox.add(savepoint, 'UserRegistered', userId, { userId, displayName: 'nested', registeredAt: new Date() }));
+    });
+    await arrived([envelope.id], 10_000);
+    await relay.close();
+    relay = createOutboxRelay({ db, kafka, log, service: SOURCE, topicPrefix: TOPIC_PREFIX, idleMs: 50 });
+    relay.start();
+  });
+
+  it('creates the topics it publishes to with the configured partition count', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const topic = `${TOPIC_PREFIX}partitions-${randomUUID().slice(0, 8)}`;
+      const ensurer = createTopicEnsurer(admin, 4, log);
+      await ensurer.ensure([topic]);
+      const [meta] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+      assert.equal(meta.partitions.length, 4);
+      // A topic made smaller elsewhere grows to the setting.
+      const grown = createTopicEnsurer(admin, 6, log);
+      await grown.ensure([topic]);
+      const [after] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+      assert.equal(after.partitions.length, 6);
+      await admin.deleteTopics({ topics: [topic] });
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   it('marks published rows with published_at', async () => {
     const userId = randomUUID();
     const id = await emit('UserRegistered', userId, { userId, displayName: 'Grace', registeredAt: new Date() });
@@ -156,10 +196,9 @@ describe('platform events: outbox and relay with real MariaDB and Kafka', functi
     let rolledBack: string | undefined;
     await assert.rejects(db.transaction(async (trx) => {
       await trx('accounts').insert({ id: userId, name: 'never' });
-      rolledBack = (await addToOutbox(trx, SOURCE, 'UserRegistered', userId, { userId, displayName: 'never', registeredAt: new Date() })).id;
+      rolledBack = (await outbox.add(trx, 'UserRegistered', userId, { userId, displayName: 'never', registeredAt: new Date() })).id;
       throw new Error('payment declined');
     }), /payment declined/);
-    relay.notify();
     assert.ok(rolledBack);
     // Published in id order, so once a later event arrived the rolled-back one would have too.
     const later = randomUUID();

@@ -116,7 +116,9 @@ describe('platform server and client: unary calls', function () {
   it('hands the verified identity to the handler as ctx.identity', async () => {
     const response = await client.getStats({}, { metadata: await bearer('u-admin', ['admin']) });
     assert.equal(response.methods[0].calls, '3');
-    assert.deepEqual(identities.at(-1), { userId: 'u-admin', roles: ['admin'] });
+    const { expiresAt, audience, ...identity } = identities.at(-1) as NonNullable<CallContext['identity']>;
+    assert.deepEqual(identity, { userId: 'u-admin', roles: ['admin'] });
+    assert.ok(expiresAt && expiresAt.getTime() > Date.now(), 'the token\'s expiry comes with the identity');
   });
 
   it('counts handled calls in grpc_server_handled_total by grpc_code', async () => {
@@ -240,7 +242,8 @@ describe('platform client: forwarding the caller\'s authorization', function () 
 
   it('forwards the caller\'s token when a handler calls another service', async () => {
     await client.getService({ name: 'orders' }, { metadata: await bearer('u-42', ['customer']) });
-    assert.deepEqual(seenDownstream.at(-1), { userId: 'u-42', roles: ['customer'] });
+    const { userId, roles } = seenDownstream.at(-1) as NonNullable<CallContext['identity']>;
+    assert.deepEqual({ userId, roles }, { userId: 'u-42', roles: ['customer'] });
   });
 
   it('forwards nothing for an anonymous caller, so downstream refuses it', async () => {

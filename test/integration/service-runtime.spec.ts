@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createClient } from '../../platform/client';
 import { serviceConfig } from '../../platform/config';
 import type { Db } from '../../platform/db';
-import { addToOutbox, OUTBOX_TABLE } from '../../platform/events/outbox';
+import { OUTBOX_TABLE } from '../../platform/events/outbox';
 import { startService, type RunningService } from '../../platform/service-runtime';
 import { RegistryServiceService } from '../../gen/ts/shop/registry/v1/registry';
 import { dropDatabases } from '../support/databases';
@@ -51,13 +51,12 @@ describe('platform service runtime: startService', function () {
       build: (deps) => {
         db = deps.db;
         return { services: [registryBinding({
-          // State and its event in one transaction, then a nudge to the relay.
+          // State and its event in one transaction; the commit wakes the relay.
           async register({ instance }) {
             await deps.db.transaction(async (trx) => {
               await trx('instances').insert({ id: instance!.id, service_name: instance!.serviceName });
-              await addToOutbox(trx, NAME, 'UserRegistered', instance!.id, { userId: instance!.id, displayName: instance!.serviceName, registeredAt: new Date() });
+              await deps.outbox.add(trx, 'UserRegistered', instance!.id, { userId: instance!.id, displayName: instance!.serviceName, registeredAt: new Date() });
             });
-            deps.outbox.notify();
             return { instanceId: instance!.id, heartbeatIntervalSeconds: 5 };
           },
         })] };

@@ -31,7 +31,7 @@ export interface Shopper {
  * database and with consumer groups of their own, talking over real gRPC and
  * the real Kafka broker.
  */
-export async function startMesh(overrides: { orders?: Record<string, string> } = {}) {
+export async function startMesh(overrides: { orders?: Record<string, string>; catalog?: Record<string, string> } = {}) {
   const run = randomUUID().slice(0, 8);
   const dbs: string[] = [];
   const db = (service: string) => {
@@ -40,7 +40,7 @@ export async function startMesh(overrides: { orders?: Record<string, string> } =
     return name;
   };
   const users = await startUsers(testConfig(usersConfig, { USERS_DB_NAME: db('users') }));
-  const catalog = await startCatalog(testConfig(catalogConfig, { CATALOG_DB_NAME: db('catalog') }));
+  const catalog = await startCatalog(testConfig(catalogConfig, { CATALOG_DB_NAME: db('catalog'), CATALOG_CONSUMER_GROUP: `catalog-${run}`, ...overrides.catalog }));
   const ordersSettings = testConfig(ordersConfig, {
     ORDERS_DB_NAME: db('orders'),
     ORDERS_CONSUMER_GROUP: `orders-${run}`,

@@ -111,7 +111,7 @@ export type RunningPlatform = LaunchedPlatform;
  * runs; E2E_PORT_OFFSET / E2E_NAME let two checkouts run their suites at once.
  */
 export const E2E_PORT_OFFSET = Number(process.env.E2E_PORT_OFFSET ?? 1000);
-const E2E_NAME = process.env.E2E_NAME ?? 'e2e';
+export const E2E_NAME = process.env.E2E_NAME ?? 'e2e';
 
 let shared: Promise<LaunchedPlatform> | undefined;
 

@@ -12,7 +12,10 @@ export function startCatalog(config = loadConfig(catalogConfig)) {
     database: { name: config.CATALOG_DB_NAME, migrationsDir: join(__dirname, '..', 'migrations') },
     redis: true,
     outbox: true,
-    build: (deps) => ({ services: [createCatalogService(deps)] }),
+    build: (deps) => {
+      const { binding, subscriptions } = createCatalogService(deps);
+      return { services: [binding], consumes: { groupId: config.CATALOG_CONSUMER_GROUP, subscriptions } };
+    },
   });
 }
 

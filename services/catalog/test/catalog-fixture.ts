@@ -20,12 +20,14 @@ export interface RunningCatalog {
   /** Call options carrying a bearer token with the admin role. */
   asAdmin: CallOptions;
   asCustomer: CallOptions;
+  /** A service token (role "service"), as orders calls ReserveStock with. */
+  asService: CallOptions;
   stop(): Promise<void>;
 }
 
 /** The catalog in-process on its own fresh database, with a typed client. */
 export async function startTestCatalog(overrides: Record<string, string> = {}): Promise<RunningCatalog> {
-  const config = testConfig(catalogConfig, { CATALOG_DB_NAME: testDatabase('catalog'), ...overrides });
+  const config = testConfig(catalogConfig, { CATALOG_DB_NAME: testDatabase('catalog'), CATALOG_CONSUMER_GROUP: `catalog-${randomUUID().slice(0, 8)}`, ...overrides });
   const service = await startCatalog(config);
   const client = createClient(CatalogServiceService, { addresses: [service.address], deadlineMs: 3000 });
   const tokens = createTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER });
@@ -38,6 +40,7 @@ export async function startTestCatalog(overrides: Record<string, string> = {}): 
     client,
     asAdmin: await bearer(['admin']),
     asCustomer: await bearer(['customer']),
+    asService: await bearer(['service']),
     async stop() {
       client.close();
       await service.shutdown('test done');

@@ -8,14 +8,22 @@ describe('gateway configuration', () => {
     const config = loadConfig(gatewayConfig, {});
     assert.equal(config.HTTP_PORT, 8080);
     assert.equal(config.METRICS_PORT, 9460);
-    assert.equal(config.GATEWAY_MAX_BODY_BYTES, 1024 * 1024);
+    assert.equal(config.GATEWAY_TRUSTED_PROXY_HOPS, 0);
+    assert.match(config.GATEWAY_ENVOY_CONFIG, /envoy\/envoy\.yaml$/);
     assert.deepEqual(upstreamAddresses(config, 'users'), []);
   });
 
   it('reads upstream addresses per service', () => {
-    const config = loadConfig(gatewayConfig, { USERS_ADDRESSES: '10.0.0.1:50051, 10.0.0.2:50051', GATEWAY_TRUST_PROXY: 'true' });
+    const config = loadConfig(gatewayConfig, { USERS_ADDRESSES: '10.0.0.1:50051, 10.0.0.2:50051', GATEWAY_TRUSTED_PROXY_HOPS: '1' });
     assert.deepEqual(upstreamAddresses(config, 'users'), ['10.0.0.1:50051', '10.0.0.2:50051']);
-    assert.equal(config.GATEWAY_TRUST_PROXY, true);
+    assert.equal(config.GATEWAY_TRUSTED_PROXY_HOPS, 1);
+  });
+
+  it('reads upstreams of any service by full name (GATEWAY_UPSTREAMS), ahead of <NAME>_ADDRESSES', () => {
+    const config = loadConfig(gatewayConfig, { USERS_ADDRESSES: '10.0.0.1:1', GATEWAY_UPSTREAMS: 'shop.users.v1.UsersService=10.0.0.9:1|10.0.0.8:1, bookstore.Bookstore=127.0.0.1:9' });
+    assert.deepEqual(upstreamAddresses(config, 'users', 'shop.users.v1.UsersService'), ['10.0.0.9:1', '10.0.0.8:1']);
+    assert.deepEqual(upstreamAddresses(config, 'Bookstore', 'bookstore.Bookstore'), ['127.0.0.1:9']);
+    assert.throws(() => loadConfig(gatewayConfig, { GATEWAY_UPSTREAMS: 'no-equals-sign' }), /GATEWAY_UPSTREAMS/);
   });
 
   it('declares <NAME>_ADDRESSES for every service with REST routes in the descriptor set', () => {
@@ -28,7 +36,7 @@ describe('gateway configuration', () => {
 
   it('refuses bad values, naming the variable', () => {
     assert.throws(() => loadConfig(gatewayConfig, { HTTP_PORT: '70000' }), /HTTP_PORT/);
-    assert.throws(() => loadConfig(gatewayConfig, { GATEWAY_MAX_BODY_BYTES: '' }), /GATEWAY_MAX_BODY_BYTES/);
-    assert.throws(() => loadConfig(gatewayConfig, { GATEWAY_TRUST_PROXY: 'yes' }), /GATEWAY_TRUST_PROXY/);
+    assert.throws(() => loadConfig(gatewayConfig, { GATEWAY_TRUSTED_PROXY_HOPS: '' }), /GATEWAY_TRUSTED_PROXY_HOPS/);
+    assert.throws(() => loadConfig(gatewayConfig, { GATEWAY_RATE_LIMIT_STORE: 'disk' }), /GATEWAY_RATE_LIMIT_STORE/);
   });
 });

@@ -1,7 +1,8 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Code } from '@connectrpc/connect';
+import type { ConnectError } from '@connectrpc/connect';
+import { Redis } from 'ioredis';
 import type { Logger } from '../../../platform/logger';
 import { initProcessMetrics } from '../../../platform/metrics';
 import { createStatusServer, type HealthCheck } from '../../../platform/status-server';
@@ -13,14 +14,15 @@ import { serviceKey, type Contracts } from './contracts';
 import { applyCors } from './cors';
 import { DOCS_HTML, DOCS_INITIALIZER, docsAsset } from './docs-page';
 import { httpMetrics } from './http-metrics';
-import { sendError, sendJson } from './json-reply';
+import { sendJson } from './json-reply';
+import { loadEnvoyEdge } from './envoy-edge';
 import { buildOpenApi } from './openapi';
-import { createRateLimiter } from './rate-limit';
+import { clientAddress, createRateLimiter, createSharedRateLimiter } from './rate-limit';
 import { tooLarge } from './request-body';
-import { createRestHandler } from './rest-handler';
-import { buildRouteTable } from './route-table';
+import { createRestHandler, createTranscoding, decide, type Transcoding } from './rest-handler';
 import { serveStatic } from './static-files';
-import { EdgeError } from './status-mapping';
+import { isEdgeError } from './status-mapping';
+import type { TranscoderOptions } from './transcoder-options';
 import { createUpstreams } from './upstreams';
 
 export interface GatewayDeps {
@@ -45,38 +47,69 @@ export interface RunningGateway {
  */
 export async function startGateway({ config, contracts, log }: GatewayDeps): Promise<RunningGateway> {
   initProcessMetrics('gateway');
-  const routes = buildRouteTable(contracts);
+  const edge = loadEnvoyEdge(config.GATEWAY_ENVOY_CONFIG);
+  // One Transcoding per GrpcJsonTranscoder config (the filter's and each route's), built at start:
+  // a config Envoy would refuse (unknown service, clashing routes) stops the gateway here too.
+  const transcodings = new Map<TranscoderOptions, Transcoding>();
+  const transcodingOf = (options: TranscoderOptions) => {
+    let t = transcodings.get(options);
+    if (!t) transcodings.set(options, (t = createTranscoding(options, contracts)));
+    return t;
+  };
+  const main = transcodingOf(edge.transcoder);
+  for (const options of edge.routeConfigs) transcodingOf(options);
+  const fronted = [...contracts.services, ...edge.transcoder.services.flatMap((name) => {
+    const service = contracts.registry.getService(name);
+    return service && !contracts.services.includes(service) ? [service] : [];
+  })];
   const healthService = contracts.registry.getService('grpc.health.v1.Health');
-  const upstreams = createUpstreams(contracts.services, {
-    addresses: (service) => upstreamAddresses(config, service),
+  const upstreams = createUpstreams(fronted, {
+    addresses: (service) => upstreamAddresses(config, serviceKey(service), service.typeName),
     deadlineMs: config.CLIENT_DEADLINE_MS,
     healthService,
     log,
   });
   const drain = new AbortController();
-  const rest = createRestHandler({ registry: contracts.registry, upstreams, maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES, drain: drain.signal, log });
-  const connect = createConnectProxy(contracts, upstreams, config.GATEWAY_MAX_BODY_BYTES);
-  const rpcPaths = new Set(contracts.services.flatMap((s) => s.methods.map((m) => `/${s.typeName}/${m.name}`)));
-  const rpcPrefixes = contracts.services.map((s) => `/${s.typeName}/`);
-  const openApi = JSON.stringify(buildOpenApi(routes.routes, contracts.registry, {
+  const localReplies = edge.localReplies;
+  const rest = createRestHandler({ registry: contracts.registry, upstreams, localReplies, drain: drain.signal, log });
+  const connect = createConnectProxy(contracts, upstreams, main.maxRequestBytes);
+  const rpcPaths = new Set(fronted.flatMap((s) => s.methods.map((m) => `/${s.typeName}/${m.name}`)));
+  const rpcPrefixes = fronted.map((s) => `/${s.typeName}/`);
+  const openApi = JSON.stringify(buildOpenApi(main.routes.routes, contracts.registry, {
     title: 'shopmesh REST API',
     version,
     description: 'REST transcoding of the shopmesh gRPC services, from their google.api.http annotations. The same surface is served by Envoy and by the gateway; see docs/edge.md.',
   }), null, 2);
   const publicDir = existsSync(config.GATEWAY_PUBLIC_DIR) ? config.GATEWAY_PUBLIC_DIR : undefined;
-  const limiter = config.GATEWAY_RATE_LIMIT_RPS > 0
-    ? createRateLimiter({ ratePerSecond: config.GATEWAY_RATE_LIMIT_RPS, burst: config.GATEWAY_RATE_LIMIT_BURST })
+  const redis = config.GATEWAY_RATE_LIMIT_RPS > 0 && config.GATEWAY_RATE_LIMIT_STORE === 'redis'
+    ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 1_000 })
     : undefined;
+  redis?.on('error', () => undefined); // reported by the limiter's fallback, once per failure burst
+  let limiterWarned = 0;
+  const bucket = { ratePerSecond: config.GATEWAY_RATE_LIMIT_RPS, burst: config.GATEWAY_RATE_LIMIT_BURST };
+  const limiter = config.GATEWAY_RATE_LIMIT_RPS <= 0 ? undefined : redis
+    ? createSharedRateLimiter(redis, {
+      ...bucket,
+      onError: (error) => {
+        if (Date.now() - limiterWarned < 60_000) return;
+        limiterWarned = Date.now();
+        log.warn({ err: error }, 'rate limit store unreachable: limiting per replica until it is back');
+      },
+    })
+    : createRateLimiter(bucket);
   let serving = false;
 
-  const clientAddress = (req: IncomingMessage) => {
-    const forwarded = config.GATEWAY_TRUST_PROXY ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0].trim() : '';
-    return forwarded || req.socket.remoteAddress || 'unknown';
+  const localReply = (req: IncomingMessage, res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}) => {
+    if (res.headersSent) return void res.end();
+    const reply = localReplies(status, message, req.headers);
+    res.writeHead(reply.status, { ...headers, 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.body) });
+    res.end(reply.body);
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse, label: (route: string) => void): Promise<void> {
     const url = req.url ?? '/';
-    const path = url.split('?')[0];
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
     const method = req.method ?? 'GET';
     if (path === '/healthz') {
       label('healthz');
@@ -84,17 +117,27 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
     }
     if (applyCors(req, res, config.GATEWAY_CORS_ORIGINS)) return label('preflight');
     if (limiter) {
-      const decision = limiter.take(clientAddress(req));
+      const decision = await limiter.take(clientAddress(req.headers['x-forwarded-for'], req.socket.remoteAddress, config.GATEWAY_TRUSTED_PROXY_HOPS));
       if (!decision.allowed) {
         label('rate_limited');
-        return sendError(res, new EdgeError('rate limit exceeded, retry later', Code.ResourceExhausted), contracts.registry, log, { 'retry-after': String(decision.retryAfterSeconds) });
+        // Envoy's local_ratelimit answers 429 "local_rate_limited"; local_reply_config shapes the body.
+        return localReply(req, res, 429, 'local_rate_limited', { 'retry-after': String(decision.retryAfterSeconds) });
       }
     }
 
-    const match = routes.match(method, url);
-    if (match) {
-      label(match.route.pattern);
-      return rest(req, res, match);
+    // The transcoder, as Envoy runs it: gRPC requests pass untouched; the route's own config if it has one.
+    const options = isGrpc(req, url) ? undefined : edge.transcoderFor(url);
+    if (options) {
+      const t = options === edge.transcoder ? main : transcodingOf(options);
+      const decision = decide(t, method, url);
+      if (decision.kind === 'reject') {
+        label('unmatched');
+        return localReply(req, res, decision.status, decision.message);
+      }
+      if (decision.kind === 'transcode') {
+        label(decision.match.route.pattern);
+        return rest(req, res, t, decision.match, decision.bindings);
+      }
     }
     if (rpcPrefixes.some((prefix) => path.startsWith(prefix))) {
       label(rpcPaths.has(path) ? path : 'unmatched');
@@ -127,10 +170,11 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
       }
     }
     label('unmatched');
-    throw new EdgeError(`Could not resolve ${method} ${path} to a method.`, Code.NotFound);
+    // What Envoy's router answers for a request no route takes.
+    return localReply(req, res, 404, 'no such route');
   }
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse, refusal?: EdgeError) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse, refusal?: ConnectError) => {
     const stop = httpMetrics.seconds.startTimer();
     let route = 'unmatched';
     res.once('close', () => {
@@ -141,13 +185,16 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
     if (!serving) res.setHeader('connection', 'close');
     const handled = refusal ? Promise.reject(refusal) : handle(req, res, (name) => (route = name));
     handled.catch((error) => {
-      if (!res.destroyed) sendError(res, error, contracts.registry, log);
+      if (res.destroyed) return;
+      if (isEdgeError(error)) return localReply(req, res, error.httpStatus ?? 500, error.rawMessage, error.httpStatus === 413 ? { connection: 'close' } : {});
+      log.error({ err: error }, 'edge failure');
+      localReply(req, res, 500, 'internal error');
     });
   };
   const server = createServer((req, res) => onRequest(req, res));
   // "Expect: 100-continue" (curl sends it for bodies over 1 MiB): refuse an oversize body before it is sent.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (Number(req.headers['content-length']) > config.GATEWAY_MAX_BODY_BYTES) return onRequest(req, res, tooLarge(config.GATEWAY_MAX_BODY_BYTES));
+    if (Number(req.headers['content-length']) > main.maxRequestBytes) return onRequest(req, res, tooLarge(main.maxRequestBytes));
     res.writeContinue();
     onRequest(req, res);
   });
@@ -167,7 +214,7 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
   const metricsPort = await status.listen(config.HTTP_HOST, config.METRICS_PORT);
   serving = true;
   const url = `http://${config.HTTP_HOST}:${httpPort}`;
-  log.info({ httpPort, metricsPort, routes: routes.routes.length, storefront: publicDir ?? null }, 'serving');
+  log.info({ httpPort, metricsPort, routes: main.routes.routes.length, storefront: publicDir ?? null }, 'serving');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -192,12 +239,24 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
         clearInterval(sweep);
         clearTimeout(force);
         upstreams.close();
+        redis?.disconnect();
         await status.close();
         log.info('stopped');
       })();
       return stopping;
     },
   };
+}
+
+/**
+ * gRPC, gRPC-Web and Connect requests skip the transcoder: Envoy's transcoder
+ * leaves application/grpc* alone, and its grpc_web and connect_grpc_bridge
+ * filters (before the transcoder) have turned the other two into gRPC by then.
+ */
+function isGrpc(req: IncomingMessage, url: string): boolean {
+  const type = req.headers['content-type'] ?? '';
+  return type.startsWith('application/grpc') || type.startsWith('application/connect+') || req.headers['connect-protocol-version'] !== undefined
+    || (req.method === 'GET' && url.includes('connect=v1'));
 }
 
 function sendText(res: ServerResponse, text: string, contentType: string): void {

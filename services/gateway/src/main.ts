@@ -8,7 +8,7 @@ import { startGateway } from './gateway';
 export const SERVICE_NAME = 'gateway';
 
 export function startGatewayFromEnv(config = loadConfig(gatewayConfig)) {
-  return startGateway({ config, contracts: loadContracts(), log: createLogger(SERVICE_NAME, config.LOG_LEVEL) });
+  return startGateway({ config, contracts: loadContracts(config.GATEWAY_DESCRIPTOR_SET), log: createLogger(SERVICE_NAME, config.LOG_LEVEL) });
 }
 
 if (require.main === module) runService(SERVICE_NAME, () => startGatewayFromEnv());

@@ -22,7 +22,7 @@ describe('path templates (google.api.http, as Envoy matches them)', () => {
   });
 
   it('refuses templates that are not in the grammar', () => {
-    for (const bad of ['v1/users', '/v1/{id', '/v1//x', '/v1/{id}:', '/v1/**/x', '/v1/{a-b}', '/v1/{a={b}}']) {
+    for (const bad of ['v1/users', '/v1/{id', '/v1//x', '/v1/{id}:', '/v1/**/**', '/v1/{a-b}', '/v1/{a={b}}']) {
       assert.throws(() => parsePathTemplate(bad), /invalid path template/, bad);
     }
   });
@@ -59,5 +59,34 @@ describe('path templates (google.api.http, as Envoy matches them)', () => {
     const literal = match('/v1/products/featured', '/v1/products/featured')!;
     const variable = match('/v1/products/{id}', '/v1/products/featured')!;
     assert.ok(compareRanks(literal.rank, variable.rank) < 0);
+  });
+});
+
+describe('path templates Envoy accepts beyond the common ones', () => {
+  it('matches the root template "/" against "/" only', () => {
+    const root = parsePathTemplate('/');
+    assert.deepEqual(root.segments, []);
+    assert.ok(matchPathTemplate(root, splitRequestPath('/', verbs)!));
+    assert.equal(matchPathTemplate(root, splitRequestPath('/a', verbs)!), undefined);
+  });
+
+  it('matches "**" in the middle, binding every segment between the fixed ones', () => {
+    const template = parsePathTemplate('/a/{x=**}/b/{y}');
+    const matched = matchPathTemplate(template, splitRequestPath('/a/1/2/3/b/z', verbs)!);
+    assert.deepEqual([...matched!.variables], [['x', '1/2/3'], ['y', 'z']]);
+    assert.equal(matchPathTemplate(template, splitRequestPath('/a/b/z', verbs)!), undefined, '"**" takes at least one segment');
+  });
+
+  it('treats any ":verb" as a verb with match_unregistered_custom_verb', () => {
+    assert.deepEqual(splitRequestPath('/v1/users/a:b', verbs, true), { parts: ['v1', 'users', 'a'], verb: 'b' });
+  });
+
+  it('applies url_unescape_spec to multi-segment variables only', () => {
+    const template = parsePathTemplate('/f/{p=**}');
+    const request = splitRequestPath('/f/a%2Fb/c%3Ad', verbs)!;
+    assert.equal(matchPathTemplate(template, request, 'ALL_CHARACTERS_EXCEPT_RESERVED')!.variables.get('p'), 'a%2Fb/c%3Ad');
+    assert.equal(matchPathTemplate(template, request, 'ALL_CHARACTERS_EXCEPT_SLASH')!.variables.get('p'), 'a%2Fb/c:d');
+    assert.equal(matchPathTemplate(template, request, 'ALL_CHARACTERS')!.variables.get('p'), 'a/b/c:d');
+    assert.equal(matchPathTemplate(parsePathTemplate('/f/{p}'), splitRequestPath('/f/a%2Fb', verbs)!, 'ALL_CHARACTERS_EXCEPT_RESERVED')!.variables.get('p'), 'a/b');
   });
 });

@@ -61,7 +61,8 @@ export function parsePathTemplate(text: string): PathTemplate {
     return { kind: 'literal', value: raw };
   };
 
-  let i = 1;
+  // The root template "/" has no segments: it matches "/" alone.
+  let i = path === '/' ? path.length + 1 : 1;
   while (i <= path.length) {
     if (path[i] === '{') {
       const close = path.indexOf('}', i);
@@ -84,8 +85,8 @@ export function parsePathTemplate(text: string): PathTemplate {
     if (i < path.length && path[i] !== '/') fail(`unexpected "${path[i]}"`);
     i++;
   }
-  const multiAt = segments.findIndex((s) => s.kind === 'multi');
-  if (multiAt >= 0 && multiAt !== segments.length - 1) fail('"**" must be the last segment');
+  // Envoy accepts "**" anywhere ("/a/{x=**}/b"), once: the segments around it are fixed.
+  if (segments.filter((s) => s.kind === 'multi').length > 1) fail('more than one "**"');
   return { text, segments, variables, verb };
 }
 
@@ -95,15 +96,17 @@ export interface RequestPath {
   verb?: string;
 }
 
-export function splitRequestPath(rawPath: string, knownVerbs: ReadonlySet<string>): RequestPath | undefined {
-  const path = rawPath.split('?')[0];
+export function splitRequestPath(rawPath: string, knownVerbs: ReadonlySet<string>, anyVerb = false): RequestPath | undefined {
+  const q = rawPath.indexOf('?');
+  const path = q < 0 ? rawPath : rawPath.slice(0, q);
   if (!path.startsWith('/')) return undefined;
   const parts = path.slice(1).split('/');
   while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
   // Only verbs some template declares are verbs; "/v1/users/a:b" otherwise keeps "a:b" as an id.
   const last = parts[parts.length - 1] ?? '';
   const colon = last.lastIndexOf(':');
-  if (colon > 0 && knownVerbs.has(last.slice(colon + 1))) {
+  // match_unregistered_custom_verb: any ":x" after the last "/" is a verb.
+  if (colon > 0 && (anyVerb || knownVerbs.has(last.slice(colon + 1)))) {
     parts[parts.length - 1] = last.slice(0, colon);
     return { parts, verb: last.slice(colon + 1) };
   }
@@ -112,14 +115,26 @@ export function splitRequestPath(rawPath: string, knownVerbs: ReadonlySet<string
 
 /** RFC 6570 reserved characters stay escaped in multi-segment variables (Envoy's default). */
 const RESERVED = new Set('!#$&\'()*+,/:;=?@[]'.split(''));
+const SLASH = new Set(['/']);
 
-export function unescapeSegment(raw: string, keepReserved: boolean): string {
+/** Envoy's url_unescape_spec, applied to multi-segment variables; single segments are always fully unescaped. */
+export type UnescapeSpec = 'ALL_CHARACTERS_EXCEPT_RESERVED' | 'ALL_CHARACTERS_EXCEPT_SLASH' | 'ALL_CHARACTERS';
+
+const KEPT: Record<UnescapeSpec, ReadonlySet<string>> = {
+  ALL_CHARACTERS_EXCEPT_RESERVED: RESERVED,
+  ALL_CHARACTERS_EXCEPT_SLASH: SLASH,
+  ALL_CHARACTERS: new Set(),
+};
+
+export function unescapeSegment(raw: string, keepReserved: boolean | UnescapeSpec): string {
+  if (!raw.includes('%')) return raw;
+  const kept = typeof keepReserved === 'string' ? KEPT[keepReserved] : keepReserved ? RESERVED : KEPT.ALL_CHARACTERS;
   const bytes: number[] = [];
   for (let i = 0; i < raw.length; i++) {
     const hex = raw.slice(i + 1, i + 3);
     if (raw[i] === '%' && /^[0-9A-Fa-f]{2}$/.test(hex)) {
       const byte = parseInt(hex, 16);
-      if (!(keepReserved && RESERVED.has(String.fromCharCode(byte)))) {
+      if (!kept.has(String.fromCharCode(byte))) {
         bytes.push(byte);
         i += 2;
         continue;
@@ -144,18 +159,21 @@ export interface TemplateMatch {
   rank: MatchRank;
 }
 
-export function matchPathTemplate(template: PathTemplate, request: RequestPath): TemplateMatch | undefined {
+export function matchPathTemplate(template: PathTemplate, request: RequestPath, spec: UnescapeSpec = 'ALL_CHARACTERS_EXCEPT_RESERVED'): TemplateMatch | undefined {
   if (template.verb !== request.verb) return undefined;
   const { segments } = template;
   const { parts } = request;
-  const multi = segments[segments.length - 1]?.kind === 'multi';
-  if (multi ? parts.length < segments.length : parts.length !== segments.length) return undefined;
+  const multiAt = segments.findIndex((s) => s.kind === 'multi');
+  // "**" takes one or more segments; the ones after it are matched from the end.
+  const extra = parts.length - segments.length;
+  if (multiAt < 0 ? extra !== 0 : extra < 0) return undefined;
+  const partIndex = (segment: number) => (multiAt >= 0 && segment > multiAt ? segment + extra : segment);
 
   const rank: MatchRank = [];
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i];
     if (segment.kind === 'literal') {
-      if (parts[i] !== segment.value) return undefined;
+      if (parts[partIndex(i)] !== segment.value) return undefined;
       rank.push(0);
     } else {
       rank.push(segment.kind === 'single' ? 1 : 2);
@@ -164,10 +182,11 @@ export function matchPathTemplate(template: PathTemplate, request: RequestPath):
 
   const variables = new Map<string, string>();
   for (const variable of template.variables) {
-    const end = variable.end === segments.length && multi ? parts.length : variable.end;
-    const captured = parts.slice(variable.start, end);
-    const multiSegment = end - variable.start > 1 || segments[variable.end - 1]?.kind === 'multi';
-    variables.set(variable.fieldPath.join('.'), captured.map((part) => unescapeSegment(part, multiSegment)).join('/'));
+    const start = partIndex(variable.start);
+    const end = partIndex(variable.end - 1) + 1 + (variable.end - 1 === multiAt ? extra : 0);
+    const captured = parts.slice(start, end);
+    const multiSegment = variable.end - variable.start > 1 || (multiAt >= variable.start && multiAt < variable.end);
+    variables.set(variable.fieldPath.join('.'), captured.map((part) => unescapeSegment(part, multiSegment ? spec : 'ALL_CHARACTERS')).join('/'));
   }
   return { variables, rank };
 }

@@ -1,19 +1,29 @@
 import { strict as assert } from 'node:assert';
 import { toJson, type DescMethod } from '@bufbuild/protobuf';
 import { loadContracts, type HttpBinding } from './contracts';
-import { bindRequest, parseQuery } from './request-binding';
+import { buildRequests, parseQuery, resolveBindings, UnknownQueryParameter, type BindingOptions } from './request-binding';
 import { buildRouteTable } from './route-table';
 
 const contracts = loadContracts();
 const table = buildRouteTable(contracts);
 const { registry } = contracts;
 
+/** envoy/envoy.yaml's request-side settings. */
+const envoyOptions: BindingOptions = {
+  ignoredQueryParameters: new Set(),
+  ignoreUnknownQueryParameters: false,
+  rejectBindingBodyFieldCollisions: true,
+  queryParamUnescapePlus: true,
+  caseInsensitiveEnumParsing: false,
+};
+
 /** The request an HTTP call becomes, as proto3 JSON (zero values omitted). */
-function bind(httpMethod: string, url: string, body?: unknown, routes = table) {
+function bind(httpMethod: string, url: string, body?: unknown, routes = table, options: Partial<BindingOptions> = {}) {
   const match = routes.match(httpMethod, url);
   assert.ok(match, `${httpMethod} ${url} should match`);
-  const raw = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-  const message = bindRequest({ match, query: url.split('?')[1] ?? '', body: raw }, registry);
+  const raw = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  const all = { ...envoyOptions, ...options };
+  const [message] = buildRequests(match, resolveBindings(match, url.split('?')[1] ?? '', all), raw, 'application/json', all, registry);
   return toJson(match.route.method.input, message, { registry });
 }
 const refused = (fn: () => unknown, pattern: RegExp) =>
@@ -44,21 +54,42 @@ describe('binding REST requests to gRPC messages', () => {
   });
 
   it('refuses a field the URL and the body set differently (reject_binding_body_field_collisions), accepts the same value', () => {
-    refused(() => bind('PATCH', '/v1/products/p-1', { id: 'p-2' }), /different values in the URL and in the body/);
+    refused(() => bind('PATCH', '/v1/products/p-1', { id: 'p-2' }), /is conflicting with the value "p-2" in the body/);
+  });
+
+  it('lets the body win a collision when collisions are not rejected (Envoy\'s default)', () => {
+    assert.deepEqual(bind('PATCH', '/v1/products/p-1', { id: 'p-2' }, table, { rejectBindingBodyFieldCollisions: false }), { id: 'p-2' });
     assert.deepEqual(bind('PATCH', '/v1/products/p-1', { id: 'p-1', stock: 1 }), { id: 'p-1', stock: 1 });
   });
 
   it('refuses malformed JSON, wrong types and unknown query parameters with INVALID_ARGUMENT', () => {
-    refused(() => bind('POST', '/v1/users', '{"email":'), /malformed JSON body/);
+    refused(() => bind('POST', '/v1/users', '{"email":'), /JSON body/);
     refused(() => bind('POST', '/v1/users', '[1, 2]'), /cannot decode message shop.users.v1.RegisterRequest/);
     refused(() => bind('POST', '/v1/users', { email: 42 }), /RegisterRequest.email.*expected string/);
     refused(() => bind('PATCH', '/v1/products/p-1', { stock: 'many' }), /UpdateProductRequest.stock/);
     refused(() => bind('GET', '/v1/name-suggestions?count=abc'), /SuggestNamesRequest.count/);
     refused(() => bind('GET', '/v1/name-suggestions?count=99999999999'), /out of range/);
-    refused(() => bind('GET', '/v1/products?color=red'), /unknown query parameter "color"/);
-    refused(() => bind('GET', '/v1/products?pageSize=1&pageSize=2'), /not repeated/);
-    refused(() => bind('GET', '/v1/users/u-1?userId=u-2'), /contradicts the path/);
-    refused(() => bind('POST', '/v1/users?email=x', { email: 'y' }), /different values/);
+    assert.throws(() => bind('GET', '/v1/products?color=red'), (e) => e instanceof UnknownQueryParameter && /Could not find field "color"/.test(e.message));
+    refused(() => bind('POST', '/v1/users?email=x', { email: 'y' }), /conflicting/);
+  });
+
+  it('takes the last value of a singular field given twice in the URL, as the proto wire format does', () => {
+    assert.deepEqual(bind('GET', '/v1/products?pageSize=1&pageSize=2'), { pageSize: 2 });
+    assert.deepEqual(bind('GET', '/v1/users/u-1?userId=u-2'), { userId: 'u-2' });
+  });
+
+  it('skips ignored and (when told) unknown query parameters', () => {
+    assert.deepEqual(bind('GET', '/v1/products?api_key=k&pageSize=1', undefined, table, { ignoredQueryParameters: new Set(['api_key']) }), { pageSize: 1 });
+    assert.deepEqual(bind('GET', '/v1/products?colour=red&pageSize=1', undefined, table, { ignoreUnknownQueryParameters: true }), { pageSize: 1 });
+  });
+
+  it('refuses invalid UTF-8 and unknown enum names with INVALID_ARGUMENT; enum case only with case_insensitive_enum_parsing', () => {
+    refused(() => bind('POST', '/v1/users', Buffer.from([0x7b, 0x22, 0x65, 0x6d, 0x61, 0x69, 0x6c, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d])), /non UTF-8/);
+  });
+
+  it('keeps "+" literal unless query_param_unescape_plus', () => {
+    assert.deepEqual(bind('GET', '/v1/products?query=vegan+burger', undefined, table, { queryParamUnescapePlus: false }), { query: 'vegan+burger' });
+    assert.deepEqual(bind('GET', '/v1/products?query=vegan%20burger%2B', undefined, table, { queryParamUnescapePlus: false }), { query: 'vegan burger+' });
   });
 
   it('ignores a body on a route without a body mapping, like Envoy', () => {
@@ -81,5 +112,6 @@ describe('binding REST requests to gRPC messages', () => {
 
   it('reads query strings like Envoy: "+" is a space, a name without "=" is ignored', () => {
     assert.deepEqual(parseQuery('a=1&flag&=x&b=x+y%21&c=%zz'), [['a', '1'], ['b', 'x y!'], ['c', '%zz']]);
+    assert.deepEqual(parseQuery('page%5Fsize=1'), [['page%5Fsize', '1']], 'names are field paths, taken as written');
   });
 });

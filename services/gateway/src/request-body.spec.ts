@@ -15,7 +15,7 @@ describe('request bodies', () => {
 
   it('stops at the limit when the body grows past it, without destroying the request', async () => {
     const body = Readable.from([Buffer.alloc(6), Buffer.alloc(6), Buffer.alloc(6)]);
-    await assert.rejects(readBody(body, 10), /larger than 10 bytes/);
+    await assert.rejects(readBody(body, 10), /internal buffer size exceeds the configured limit/);
     assert.equal(body.destroyed, false);
   });
 });

@@ -2,8 +2,9 @@ import type { Readable } from 'node:stream';
 import { Code } from '@connectrpc/connect';
 import { EdgeError } from './status-mapping';
 
-export const tooLarge = (limit: number) =>
-  new EdgeError(`request body larger than ${limit} bytes`, Code.ResourceExhausted, 413);
+/** Envoy's transcoder answers a body over max_request_body_size with exactly this. */
+export const tooLarge = (_limit: number) =>
+  new EdgeError('Request rejected because the transcoder\'s internal buffer size exceeds the configured limit.', Code.ResourceExhausted, 413);
 
 /**
  * Reads a request body up to `limit` bytes. A declared Content-Length over the

@@ -1,7 +1,7 @@
 import type { DescField, DescMethod, DescService } from '@bufbuild/protobuf';
-import type { Contracts } from './contracts';
+import type { Contracts, HttpBinding } from './contracts';
 import { resolveFieldPath } from './field-path';
-import { compareRanks, matchPathTemplate, parsePathTemplate, splitRequestPath, type PathTemplate } from './path-template';
+import { compareRanks, matchPathTemplate, parsePathTemplate, splitRequestPath, type PathTemplate, type UnescapeSpec } from './path-template';
 
 /** One REST route: an HTTP binding of an RPC, checked against the request message. */
 export interface RestRoute {
@@ -29,7 +29,17 @@ export interface RouteMatch {
 
 export interface RouteTable {
   routes: RestRoute[];
-  match(httpMethod: string, rawPath: string): RouteMatch | undefined;
+  match(httpMethod: string, rawPath: string, unescape?: UnescapeSpec): RouteMatch | undefined;
+}
+
+/** The transcoder settings that shape the route table (Envoy's GrpcJsonTranscoder fields). */
+export interface RouteTableOptions {
+  /** Fully qualified services to transcode; every annotated service when absent. */
+  services?: string[];
+  /** Methods without google.api.http get `POST /<package>.<Service>/<Method>` with body "*". */
+  autoMapping?: boolean;
+  /** Any ":verb" after the last "/" is a verb, registered or not. */
+  matchUnregisteredCustomVerb?: boolean;
 }
 
 /**
@@ -37,16 +47,25 @@ export interface RouteTable {
  * template variable or body naming a field the request lacks is a contract bug
  * that stops the gateway, not a 500 on the first call.
  */
-export function buildRouteTable(contracts: Pick<Contracts, 'services' | 'bindings'>): RouteTable {
+export function buildRouteTable(contracts: Pick<Contracts, 'services' | 'bindings'> & Partial<Pick<Contracts, 'registry'>>, options: RouteTableOptions = {}): RouteTable {
   const routes: RestRoute[] = [];
   const seen = new Map<string, string>();
-  for (const service of contracts.services) {
+  const services = options.services === undefined ? contracts.services : options.services.map((name) => {
+    // Envoy refuses to start on a service its descriptor set lacks; so does the gateway.
+    const service = contracts.registry?.getService(name) ?? contracts.services.find((s) => s.typeName === name);
+    if (!service) throw new Error(`transcoder: could not find '${name}' in the proto descriptor`);
+    return service;
+  });
+  const bindingsOf = (method: DescMethod): HttpBinding[] => {
+    const bindings = contracts.bindings(method);
+    if (bindings.length > 0 || !options.autoMapping) return bindings;
+    return [{ httpMethod: 'POST', pattern: `/${method.parent.typeName}/${method.name}`, body: '*', responseBody: '' }];
+  };
+  for (const service of services) {
     for (const method of service.methods) {
-      contracts.bindings(method).forEach((binding, bindingIndex) => {
+      // Client and bidi streams are transcoded too: the request body is a JSON array of messages.
+      bindingsOf(method).forEach((binding, bindingIndex) => {
         const where = `${method.parent.typeName}.${method.name} (${binding.httpMethod} ${binding.pattern})`;
-        if (method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming') {
-          throw new Error(`${where}: client streaming cannot be transcoded from REST`);
-        }
         const template = parsePathTemplate(binding.pattern);
         const pathFields = new Map<string, DescField[]>();
         for (const variable of template.variables) {
@@ -76,13 +95,13 @@ export function buildRouteTable(contracts: Pick<Contracts, 'services' | 'binding
   const verbs = new Set(routes.flatMap((r) => (r.template.verb ? [r.template.verb] : [])));
   return {
     routes,
-    match(httpMethod, rawPath) {
-      const request = splitRequestPath(rawPath, verbs);
+    match(httpMethod, rawPath, unescape) {
+      const request = splitRequestPath(rawPath, verbs, options.matchUnregisteredCustomVerb);
       if (!request) return undefined;
       let best: (RouteMatch & { rank: number[] }) | undefined;
       for (const route of routes) {
         if (route.httpMethod !== httpMethod) continue;
-        const matched = matchPathTemplate(route.template, request);
+        const matched = matchPathTemplate(route.template, request, unescape);
         if (matched && (!best || compareRanks(matched.rank, best.rank) < 0)) best = { route, ...matched };
       }
       return best && { route: best.route, variables: best.variables };

@@ -57,12 +57,15 @@ export interface StreamSink {
 export function createStreamSink(res: ServerResponse, format: StreamFormat, heartbeatMs: number): StreamSink {
   let committed = false;
   let heartbeat: NodeJS.Timeout | undefined;
+  // A client that leaves ends nothing upstream by itself: without this, the
+  // heartbeat would keep writing into a closed response for as long as the process runs.
+  res.once('close', () => clearInterval(heartbeat));
   const commit = () => {
     if (committed) return;
     committed = true;
     res.writeHead(200, STREAM_HEADERS[format]);
     res.flushHeaders();
-    if (format === 'sse' && heartbeatMs > 0) {
+    if (format === 'sse' && heartbeatMs > 0 && !res.destroyed) {
       heartbeat = setInterval(() => res.write(SSE_HEARTBEAT), heartbeatMs);
       heartbeat.unref();
     }

@@ -36,11 +36,16 @@ export function httpStatusOf(code: number): number {
  * word than the code's mapping (413), that status.
  */
 export class EdgeError extends ConnectError {
+  /** ConnectError's Symbol.hasInstance makes every ConnectError `instanceof EdgeError`: this tells them apart. */
+  readonly answeredByEdge = true;
   // The name stays "ConnectError": connect's instanceof checks rely on it.
   constructor(message: string, code: Code, readonly httpStatus?: number) {
     super(message, code);
   }
 }
+
+/** A failure the edge answers itself (Envoy's local reply), not an upstream's gRPC status. */
+export const isEdgeError = (error: unknown): error is EdgeError => error instanceof ConnectError && (error as Partial<EdgeError>).answeredByEdge === true;
 
 const TYPE_URL_PREFIX = 'type.googleapis.com/';
 

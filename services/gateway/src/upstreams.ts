@@ -30,8 +30,8 @@ export interface Upstreams {
 }
 
 export interface UpstreamOptions {
-  /** host:port of each instance of a service, by its manifest name (`users`). */
-  addresses: (serviceName: string) => string[];
+  /** host:port of each instance of a service. */
+  addresses: (service: DescService) => string[];
   /** Deadline of unary calls. */
   deadlineMs: number;
   /** grpc.health.v1.Health from the descriptor set, for probe(). */
@@ -42,8 +42,19 @@ export interface UpstreamOptions {
 /** grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING */
 const SERVING = 1;
 
-/** Retries of an idempotent call answered UNAVAILABLE, like Envoy's `retry_on: unavailable`. */
+/**
+ * Retries of an idempotent call answered UNAVAILABLE, like Envoy's `retry_on:
+ * unavailable`: at most 3 attempts, each wait drawn at random up to its bound
+ * ("full jitter"), so clients that failed together do not return together.
+ */
 const RETRY_BACKOFF_MS = [50, 200];
+
+/**
+ * The service already spent the path's retry budget on its own dependency
+ * (gRPC server pushback, platform/rpc/bind-service.ts): retrying here would
+ * multiply the attempts below it.
+ */
+const pushedBack = (error: ConnectError) => Number(error.metadata.get('grpc-retry-pushback-ms') ?? '0') < 0;
 
 /**
  * gRPC clients of every public service over HTTP/2 (@connectrpc/connect-node),
@@ -54,7 +65,7 @@ export function createUpstreams(services: DescService[], options: UpstreamOption
   const sessions: Http2SessionManager[] = [];
   const pools = new Map<string, { clients: Record<string, AnyCall>[]; health: Record<string, AnyCall>[]; turn: number }>();
   for (const service of services) {
-    const addresses = options.addresses(serviceKey(service));
+    const addresses = options.addresses(service);
     const transports = addresses.map((address): Transport => {
       const baseUrl = `http://${address}`;
       const sessionManager = new Http2SessionManager(baseUrl, { pingIntervalMs: 30_000, idleConnectionTimeoutMs: 60_000 });
@@ -87,10 +98,11 @@ export function createUpstreams(services: DescService[], options: UpstreamOption
         try {
           return (await clientFor(method)(request, callOptions(rest))) as Message;
         } catch (error) {
-          const retry = idempotent && attempt < RETRY_BACKOFF_MS.length && ConnectError.from(error).code === Code.Unavailable
+          const failure = ConnectError.from(error);
+          const retry = idempotent && attempt < RETRY_BACKOFF_MS.length && failure.code === Code.Unavailable && !pushedBack(failure)
             && pools.get(method.parent.typeName)!.clients.length > 0 && !rest.signal.aborted;
           if (!retry) throw error;
-          await new Promise((resolve) => setTimeout(resolve, RETRY_BACKOFF_MS[attempt]));
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_BACKOFF_MS[attempt]));
         }
       }
     },

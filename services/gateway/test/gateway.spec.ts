@@ -6,7 +6,7 @@
  * shutdown with open streams.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,15 @@ const { registry } = contracts;
 const service = (name: string) => contracts.services.find((s) => s.typeName === name) as DescService;
 const Users = service('shop.users.v1.UsersService');
 const Notifications = service('shop.notifications.v1.NotificationsService');
+
+/** envoy/envoy.yaml with a 1000-byte transcoder body limit: the gateway follows whatever the file says. */
+function smallBodyEnvoy(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'gateway-envoy-')), 'envoy.yaml');
+  const text = readFileSync(join(__dirname, '..', '..', '..', 'envoy', 'envoy.yaml'), 'utf8');
+  assert.match(text, /max_request_body_size: 1048576/);
+  writeFileSync(file, text.replace('max_request_body_size: 1048576', 'max_request_body_size: 1000'));
+  return file;
+}
 
 /** The fake services read their scenario from the forwarded Authorization header. */
 const scenario = (ctx: HandlerContext) => ctx.requestHeader.get('authorization')?.replace('Bearer ', '') ?? '';
@@ -113,8 +122,9 @@ describe('gateway over real sockets, in front of a fake gRPC upstream', function
       ORDERS_ADDRESSES: '127.0.0.1:1',
       GATEWAY_RATE_LIMIT_RPS: '1',
       GATEWAY_RATE_LIMIT_BURST: '5',
-      GATEWAY_TRUST_PROXY: 'true',
-      GATEWAY_MAX_BODY_BYTES: '1000',
+      GATEWAY_TRUSTED_PROXY_HOPS: '1',
+      GATEWAY_RATE_LIMIT_STORE: 'memory',
+      GATEWAY_ENVOY_CONFIG: smallBodyEnvoy(),
       GATEWAY_PUBLIC_DIR: publicDir,
       SHUTDOWN_GRACE_MS: '3000',
     });
@@ -139,25 +149,17 @@ describe('gateway over real sockets, in front of a fake gRPC upstream', function
       });
     });
 
-    it('delivers newline-delimited JSON when asked with Accept: application/x-ndjson', async () => {
-      const response = await call('/v1/notifications:watch', { headers: { authorization: 'Bearer ok', accept: 'application/x-ndjson' } });
-      assert.match(response.headers.get('content-type')!, /^application\/x-ndjson/);
-      const lines = (await response.text()).trim().split('\n').map((line) => JSON.parse(line));
-      assert.deepEqual(lines.map((l) => l.notification.id), ['n-1', 'n-2']);
-    });
-
     it('answers a stream that fails at once with its HTTP status and google.rpc.Status', async () => {
       const response = await call('/v1/notifications:watch', { headers: { authorization: 'Bearer deny' } });
       assert.equal(response.status, 401);
       assert.deepEqual(await response.json(), { code: 16, message: 'authentication required', details: [] });
     });
 
-    it('ends a stream that fails later with an error event carrying the status', async () => {
+    it('ends a stream that fails later after the messages it got, as Envoy does over HTTP/1.1 (no trailers)', async () => {
       const response = await call('/v1/notifications:watch', { headers: { authorization: 'Bearer fail-after-one' } });
       assert.equal(response.status, 200);
       const text = await response.text();
-      assert.match(text, /^data: \{"notification"/);
-      assert.match(text, /event: error\ndata: \{"code":14,"message":"broker gone","details":\[\]\}\n\n$/);
+      assert.match(text, /^data: \{"notification"[^\n]*\}\n\n$/);
     });
 
     it('sends the headers of a quiet stream after a moment, and heartbeats keep it open', async () => {
@@ -185,7 +187,8 @@ describe('gateway over real sockets, in front of a fake gRPC upstream', function
     it('serves Connect unary with JSON, forwarding Authorization', async () => {
       const response = await call('/shop.users.v1.UsersService/GetUser', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: 'Bearer c1' },
+        // The header marks it as Connect: without it, a JSON POST is REST for the transcoder (404), as in Envoy.
+        headers: { 'content-type': 'application/json', 'connect-protocol-version': '1', authorization: 'Bearer c1' },
         body: JSON.stringify({ userId: 'u-7' }),
       });
       assert.equal(response.status, 200);
@@ -210,7 +213,7 @@ describe('gateway over real sockets, in front of a fake gRPC upstream', function
     });
 
     it('does not expose methods without an HTTP annotation (internal RPCs)', async () => {
-      const response = await call('/shop.registry.v1.RegistryService/Heartbeat', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const response = await call('/shop.registry.v1.RegistryService/Heartbeat', { method: 'POST', headers: { 'content-type': 'application/json', 'connect-protocol-version': '1' }, body: '{}' });
       assert.equal((await json(response)).code, 'unimplemented');
     });
   });
@@ -261,7 +264,8 @@ describe('gateway over real sockets, in front of a fake gRPC upstream', function
       assert.deepEqual(statuses.slice(0, 5), [200, 200, 200, 200, 200]);
       assert.equal(statuses[5], 429);
       assert.equal(limited!.headers.get('retry-after'), '1');
-      assert.deepEqual(await limited!.json(), { code: 8, message: 'rate limit exceeded, retry later', details: [] });
+      // Envoy's local_ratelimit reply, shaped by envoy.yaml's local_reply_config.
+      assert.deepEqual(await limited!.json(), { code: 8, message: 'local_rate_limited' });
       assert.equal((await call('/v1/users/u-1', { client: '10.9.9.10' })).status, 200, 'another client is not limited');
     });
 

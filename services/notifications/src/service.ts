@@ -2,6 +2,7 @@ import { defineService } from '../../../platform/rpc/bind-service';
 import type { ServiceDeps } from '../../../platform/service-runtime';
 import { NotificationsServiceService } from '../../../gen/ts/shop/notifications/v1/notifications';
 import type { NotificationsConfig } from './config';
+import { createWatchQuota } from './domain/watch-quota';
 import { businessEventHandlers } from './handlers/business-events';
 import { listNotificationsHandler } from './handlers/list-notifications';
 import { watchNotificationsHandler } from './handlers/watch-notifications';
@@ -11,7 +12,7 @@ import { createNotificationsStore } from './store/notifications-store';
 export const SERVICE_NAME = 'notifications';
 
 /** The notifications contract and the business events it turns into notifications; used by main.ts and tests alike. */
-export function createNotificationsService({ db, redis, log, onClose }: ServiceDeps<NotificationsConfig>) {
+export function createNotificationsService({ config, db, redis, log, onClose }: ServiceDeps<NotificationsConfig>) {
   const store = createNotificationsStore(db);
   const feed = createLiveFeed(redis, { log: log.child({ component: 'live-feed' }) });
   onClose('live feed', () => feed.close());
@@ -21,7 +22,10 @@ export function createNotificationsService({ db, redis, log, onClose }: ServiceD
       definition: NotificationsServiceService,
       handlers: {
         listNotifications: listNotificationsHandler(store),
-        watchNotifications: watchNotificationsHandler(feed),
+        watchNotifications: watchNotificationsHandler(feed, createWatchQuota({
+          perUser: config.NOTIFICATIONS_MAX_WATCHES_PER_USER,
+          total: config.NOTIFICATIONS_MAX_WATCHES,
+        })),
       },
       access: { listNotifications: 'authenticated', watchNotifications: 'authenticated' },
     }),

@@ -1,5 +1,6 @@
 import { createClient } from '../../../platform/client';
 import { defineService } from '../../../platform/rpc/bind-service';
+import { createServiceCredentials } from '../../../platform/service-credentials';
 import type { ServiceDeps } from '../../../platform/service-runtime';
 import { CatalogServiceService } from '../../../gen/ts/shop/catalog/v1/catalog';
 import { OrdersServiceService } from '../../../gen/ts/shop/orders/v1/orders';
@@ -14,24 +15,30 @@ import { createOrdersStore } from './store/orders-store';
 export const SERVICE_NAME = 'orders';
 
 /** The orders contract and the payment events it reacts to; used by main.ts and tests alike. */
-export function createOrdersService({ config, db, outbox, log, onClose, resolver }: ServiceDeps<OrdersConfig>) {
+export function createOrdersService({ config, db, outbox, log, onClose, resolver, tokens }: ServiceDeps<OrdersConfig>) {
   const store = createOrdersStore(db);
   const users = createClient(UsersServiceService, { addresses: config.USERS_ADDRESSES, deadlineMs: config.CLIENT_DEADLINE_MS, resolver });
-  const catalog = createClient(CatalogServiceService, { addresses: config.CATALOG_ADDRESSES, deadlineMs: config.CLIENT_DEADLINE_MS, resolver });
+  const catalog = createClient(CatalogServiceService, {
+    addresses: config.CATALOG_ADDRESSES,
+    deadlineMs: config.CLIENT_DEADLINE_MS,
+    resolver,
+    // Reservations are idempotent by their id (the order id), so they may be retried like the read.
+    idempotentMethods: ['BatchGetProducts', 'ReserveStock', 'ReleaseStock'],
+  });
+  const serviceAuth = createServiceCredentials(tokens, SERVICE_NAME);
   onClose('users client', async () => users.close());
   onClose('catalog client', async () => catalog.close());
-  const committed = () => outbox.notify();
 
   return {
     binding: defineService({
       definition: OrdersServiceService,
       handlers: {
-        createOrder: createOrderHandler({ store, users, catalog, source: SERVICE_NAME, onCommitted: committed }),
-        cancelOrder: cancelOrderHandler(store, SERVICE_NAME, committed),
+        createOrder: createOrderHandler({ store, users, catalog, outbox, serviceAuth }),
+        cancelOrder: cancelOrderHandler(store, outbox),
         ...orderQueryHandlers(store),
       },
       access: { createOrder: 'authenticated', getOrder: 'authenticated', listOrders: 'authenticated', cancelOrder: 'authenticated' },
     }),
-    subscriptions: paymentEventHandlers(store, SERVICE_NAME, log, committed),
+    subscriptions: paymentEventHandlers(store, outbox, log),
   };
 }

@@ -20,10 +20,9 @@ export function createPaymentsService({ config, db, outbox, log }: ServiceDeps<P
     subscriptions: orderEventHandlers({
       store,
       processor: createSimulatedProcessor(),
-      source: SERVICE_NAME,
       log,
       retry: { maxAttempts: config.PAYMENT_MAX_ATTEMPTS, baseMs: config.PAYMENT_RETRY_BASE_MS },
-      onCommitted: () => outbox.notify(),
+      outbox,
     }),
   };
 }

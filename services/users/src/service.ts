@@ -14,10 +14,10 @@ export const SERVICE_NAME = 'users';
 
 /** The users contract over its store; used by main.ts and by tests alike. */
 export function createUsersService({ config, db, outbox }: ServiceDeps<UsersConfig>) {
-  const store = createUsersStore(db, SERVICE_NAME, outbox);
+  const store = createUsersStore(db, outbox);
   const pii = createPiiCipher(config.PII_ENCRYPTION_KEY);
   const tokens = createTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: config.TOKEN_TTL_SECONDS });
-  const accounts = accountHandlers({ store, pii, tokens, adminEmails: config.ADMIN_EMAILS });
+  const accounts = accountHandlers({ store, pii, tokens });
 
   return defineService({
     definition: UsersServiceService,

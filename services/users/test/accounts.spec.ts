@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import knex from 'knex';
 import { Kafka, logLevel } from 'kafkajs';
 import { createClient, type CallOptions } from '../../../platform/client';
@@ -16,9 +18,20 @@ import { startUsers } from '../src/main';
 import { rpcErrorOf } from '../../../test/support/rpc-error';
 
 
+/** `npm run admin -- <args>` against this suite's database. */
+function adminCli(args: string[]) {
+  const result = spawnSync(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '..', '..', '..', 'scripts', 'admin.ts'), ...args], {
+    env: { ...process.env, USERS_DB_NAME: config.USERS_DB_NAME, MYSQL_URL: config.MYSQL_URL },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+let config: UsersConfig;
+
 describe('users: accounts, tokens and profiles', function () {
   this.timeout(30_000);
-  let config: UsersConfig;
   let service: Awaited<ReturnType<typeof startUsers>>;
   let client: ReturnType<typeof createClient<typeof UsersServiceService>>;
   const email = `ada-${randomUUID().slice(0, 8)}@Example.com`;
@@ -27,7 +40,7 @@ describe('users: accounts, tokens and profiles', function () {
   let userId: string;
 
   before(async () => {
-    config = testConfig(usersConfig, { USERS_DB_NAME: testDatabase('users'), ADMIN_EMAILS: 'boss@example.com' });
+    config = testConfig(usersConfig, { USERS_DB_NAME: testDatabase('users') });
     service = await startUsers(config);
     client = createClient(UsersServiceService, { addresses: [service.address], deadlineMs: 5_000 });
     const { user } = await client.register({ email, password, displayName: ' Ada ', phone: '+34 600 111 222', address: 'Calle Mayor 1' });
@@ -93,10 +106,38 @@ describe('users: accounts, tokens and profiles', function () {
     assert.equal((await rpcErrorOf(client.getProfile({}, forged))).code, Code.UNAUTHENTICATED);
   });
 
-  it('makes the emails of ADMIN_EMAILS admins', async () => {
-    await client.register({ email: 'Boss@example.com', password, displayName: 'Boss', phone: '', address: '' });
-    const { user } = await client.login({ email: 'boss@example.com', password });
-    assert.equal(user!.role, Role.ROLE_ADMIN);
+  it('never makes an admin by registration, whatever the email', async () => {
+    const { user } = await client.register({ email: `Admin+${randomUUID().slice(0, 8)}@shopmesh.local`, password, displayName: 'Admin', phone: '', address: '' });
+    assert.equal(user!.role, Role.ROLE_CUSTOMER);
+    const { user: registered } = await client.register({ email: 'admin@shopmesh.local', password, displayName: 'Admin', phone: '', address: '' });
+    assert.equal(registered!.role, Role.ROLE_CUSTOMER);
+  });
+
+  it('makes an admin only through `npm run admin -- grant`, with an audit row, and takes it back with revoke', async () => {
+    const boss = `boss-${randomUUID().slice(0, 8)}@example.com`;
+    const { user } = await client.register({ email: boss, password, displayName: 'Boss', phone: '', address: '' });
+    const granted = adminCli(['grant', boss.toUpperCase(), '--reason', 'runs the shop', '--actor', 'ops-alice']);
+    assert.equal(granted.status, 0, granted.stderr);
+    assert.deepEqual(JSON.parse(granted.stdout), { ...JSON.parse(granted.stdout), audit: 'role_change', userId: user!.id, previousRole: 'customer', role: 'admin', actor: 'ops-alice' });
+    assert.ok(!granted.stdout.includes(boss), 'the audit line names the account by id, not by email');
+    assert.equal((await client.login({ email: boss, password })).user!.role, Role.ROLE_ADMIN);
+    assert.match(adminCli(['list']).stdout, new RegExp(boss));
+
+    assert.equal(adminCli(['revoke', boss, '--reason', 'left the company', '--actor', 'ops-bob']).status, 0);
+    assert.equal((await client.login({ email: boss, password })).user!.role, Role.ROLE_CUSTOMER);
+    const db = knex({ client: 'mysql2', connection: { host: '127.0.0.1', user: 'root', database: config.USERS_DB_NAME } });
+    const audit = await db('role_changes').where({ user_id: user!.id }).orderBy('id');
+    await db.destroy();
+    assert.deepEqual(audit.map((r) => [r.previous_role, r.role, r.actor, r.reason]),
+      [['customer', 'admin', 'ops-alice', 'runs the shop'], ['admin', 'customer', 'ops-bob', 'left the company']]);
+  });
+
+  it('explains the admin command, and refuses an unknown account or a change without a reason', () => {
+    const help = adminCli(['--help']);
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /grant <email>/);
+    assert.equal(adminCli(['grant', 'nobody@example.com', '--reason', 'x']).status, 1);
+    assert.equal(adminCli(['grant', email]).status, 2, 'a reason is required');
   });
 
   it('publishes UserRegistered through the outbox, with no PII on the bus', async () => {

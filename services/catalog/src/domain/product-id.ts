@@ -1,6 +1,8 @@
-import { createHash } from 'node:crypto';
 import { Violations } from '../../../../platform/errors';
-import { isUuid } from '../../../../platform/ids';
+import { isUuid, nameBasedId } from '../../../../platform/ids';
+
+// Moved to platform/ids.ts (orders derive ids from names too); kept importable from here.
+export { nameBasedId };
 
 export const isProductId = isUuid;
 
@@ -8,18 +10,6 @@ export const isProductId = isUuid;
 export function parseProductId(value: string, field = 'id'): string {
   new Violations().check(isProductId(value), field, 'must be a product id (UUID)').throwIfAny();
   return value.toLowerCase();
-}
-
-/**
- * RFC 9562 version 5 (SHA-1, name-based) UUID: the same name always gives the
- * same id, and anyone can recompute it with a standard uuid library.
- */
-export function nameBasedId(namespace: string, name: string): string {
-  const hash = createHash('sha1').update(Buffer.from(namespace.replace(/-/g, ''), 'hex')).update(name, 'utf8').digest();
-  hash[6] = (hash[6] & 0x0f) | 0x50;
-  hash[8] = (hash[8] & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join('-');
 }
 
 /** uuid5(NAMESPACE_URL, "https://shopmesh.dev/catalog/products"). */

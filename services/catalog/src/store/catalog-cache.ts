@@ -59,6 +59,12 @@ export function createCatalogCache(redis: Redis, { namespace, ttlSeconds, log }:
     async productChanged(id: string): Promise<void> {
       await Promise.all([products.invalidate(productKey(id)), lists.bumpGeneration(listScope)]);
     },
+
+    /** After a committed change of several products' stock (a reservation or its release): one list bump for all. */
+    async productsChanged(ids: string[]): Promise<void> {
+      if (ids.length === 0) return;
+      await Promise.all([products.invalidate(...ids.map(productKey)), lists.bumpGeneration(listScope)]);
+    },
   };
 }
 

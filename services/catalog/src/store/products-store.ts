@@ -1,5 +1,5 @@
 import type { Db } from '../../../../platform/db';
-import { addToOutbox } from '../../../../platform/events/outbox';
+import type { Outbox } from '../../../../platform/events/outbox';
 import { ProductChanged_ChangeType as ChangeType } from '../../../../gen/ts/shop/catalog/v1/events';
 import type { Product } from '../../../../gen/ts/shop/catalog/v1/catalog';
 import { applyChanges, categoryNameOf } from '../domain/product';
@@ -10,7 +10,7 @@ import { after, categoriesWithCounts, matching, withTags } from './product-reads
 
 type Transaction = Parameters<Parameters<Db['transaction']>[0]>[0];
 
-export function createProductsStore(db: Db, source: string, outbox: { notify(): void }) {
+export function createProductsStore(db: Db, outbox: Outbox) {
   /**
    * Products name their category by slug; the contract has no category RPCs,
    * so the first product in a new category creates it with a name from its slug.
@@ -19,7 +19,7 @@ export function createProductsStore(db: Db, source: string, outbox: { notify(): 
     trx('categories').insert({ slug, name: categoryNameOf(slug) }).onConflict('slug').ignore();
 
   const emit = (trx: Transaction, product: Product, changeType: ChangeType) =>
-    addToOutbox(trx, source, 'ProductChanged', product.id, { changeType, product, changedAt: product.updatedAt });
+    outbox.add(trx, 'ProductChanged', product.id, { changeType, product, changedAt: product.updatedAt });
 
   return {
     /** One page in (name, id) order plus one product more when another page follows, and the filter's total. */
@@ -46,7 +46,6 @@ export function createProductsStore(db: Db, source: string, outbox: { notify(): 
         if (product.tags.length) await trx('product_tags').insert(toTagRows(product));
         await emit(trx, product, ChangeType.CHANGE_TYPE_CREATED);
       });
-      outbox.notify();
     },
 
     /**
@@ -71,7 +70,6 @@ export function createProductsStore(db: Db, source: string, outbox: { notify(): 
         await emit(trx, next, ChangeType.CHANGE_TYPE_UPDATED);
         return { product: next, changed: true };
       });
-      if (result?.changed) outbox.notify();
       return result;
     },
   };

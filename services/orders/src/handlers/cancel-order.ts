@@ -1,4 +1,4 @@
-import { addToOutbox } from '../../../../platform/events/outbox';
+import type { Outbox } from '../../../../platform/events/outbox';
 import type { CallContext } from '../../../../platform/rpc/context';
 import { Violations } from '../../../../platform/errors';
 import type { CancelOrderRequest, CancelOrderResponse } from '../../../../gen/ts/shop/orders/v1/orders';
@@ -8,7 +8,7 @@ import { toOrder } from './mapping';
 import { ownOrder } from './order-queries';
 
 /** PENDING or PAID -> CANCELLED with an OrderCancelled event; a paid order is then refunded by payments. */
-export function cancelOrderHandler(store: OrdersStore, source: string, onCommitted: () => void) {
+export function cancelOrderHandler(store: OrdersStore, outbox: Outbox) {
   return async function cancelOrder(req: CancelOrderRequest, ctx: CallContext): Promise<CancelOrderResponse> {
     new Violations().check(req.reason.length <= 255, 'reason', 'must be at most 255 characters').throwIfAny();
     const { order } = await ownOrder(store, req.orderId, ctx);
@@ -17,11 +17,10 @@ export function cancelOrderHandler(store: OrdersStore, source: string, onCommitt
       assertTransition(order.id, current.status, 'CANCELLED');
       const reason = req.reason.trim() || 'cancelled by the customer';
       await store.setStatus(trx, order.id, 'CANCELLED', reason);
-      await addToOutbox(trx, source, 'OrderCancelled', order.id, {
+      await outbox.add(trx, 'OrderCancelled', order.id, {
         orderId: order.id, userId: order.user_id, reason, wasPaid: current.status === 'PAID', cancelledAt: new Date(),
       });
     });
-    onCommitted();
     return { order: toOrder((await store.byId(order.id))!) };
   };
 }

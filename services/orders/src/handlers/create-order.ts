@@ -1,15 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import type { TypedClient } from '../../../../platform/client';
-import { addToOutbox } from '../../../../platform/events/outbox';
+import type { CallOptions, TypedClient } from '../../../../platform/client';
+import type { Outbox } from '../../../../platform/events/outbox';
+import { RpcError } from '../../../../platform/errors';
 import { prom, registry } from '../../../../platform/metrics';
 import { caller, type CallContext } from '../../../../platform/rpc/context';
 import type { CatalogServiceService } from '../../../../gen/ts/shop/catalog/v1/catalog';
 import type { CreateOrderRequest, CreateOrderResponse } from '../../../../gen/ts/shop/orders/v1/orders';
 import type { UsersServiceService } from '../../../../gen/ts/shop/users/v1/users';
+import { orderIdFor } from '../domain/order-id';
 import { parseOrderRequest } from '../domain/order-request';
 import { priceOrder, type CatalogPrice } from '../domain/pricing';
 import type { OrdersStore } from '../store/orders-store';
-import { dependencyFailure } from './dependencies';
+import { dependencyFailure, stockReservationFailure } from './dependencies';
 import { toOrder } from './mapping';
 
 /** Business counters: orders created and their value, per currency (minor units, e.g. cents). */
@@ -27,16 +28,19 @@ export interface CreateOrderDeps {
   store: OrdersStore;
   users: TypedClient<typeof UsersServiceService>;
   catalog: TypedClient<typeof CatalogServiceService>;
-  source: string;
-  onCommitted: () => void;
+  outbox: Outbox;
+  /** Authenticates orders itself: catalog's ReserveStock / ReleaseStock are for services only. */
+  serviceAuth: () => Promise<CallOptions>;
 }
 
 /**
- * Validates the caller with users, prices the items with catalog, then writes
- * the order and its OrderCreated event in one transaction. The same
- * idempotency key always answers with the order it first created.
+ * Validates the caller with users, prices the items with catalog, reserves
+ * their stock in catalog, then writes the order and its OrderCreated event in
+ * one transaction. The same idempotency key always answers with the order it
+ * first created, and always names the same order id, which is the id of its
+ * stock reservation (docs/stock.md).
  */
-export function createOrderHandler({ store, users, catalog, source, onCommitted }: CreateOrderDeps) {
+export function createOrderHandler({ store, users, catalog, outbox, serviceAuth }: CreateOrderDeps) {
   return async function createOrder(req: CreateOrderRequest, ctx: CallContext): Promise<CreateOrderResponse> {
     const lines = parseOrderRequest(req);
     const { userId } = caller(ctx);
@@ -53,27 +57,51 @@ export function createOrderHandler({ store, users, catalog, source, onCommitted 
     }]));
     const priced = priceOrder(lines, prices);
 
+    // Reserved before the order is written: stock is taken atomically or the
+    // order is refused (OUT_OF_STOCK), and a retry with this key re-uses this
+    // reservation instead of taking the stock again.
+    const orderId = orderIdFor(userId, key);
+    try {
+      await catalog.reserveStock({ reservationId: orderId, items: lines }, await serviceAuth());
+    } catch (error) {
+      // Another request with this key but other items won the race and wrote its order: answer with it, as for any repeated key.
+      const winner = RpcError.from(error)?.details.reason === 'RESERVATION_MISMATCH' ? await store.byIdempotencyKey(userId, key) : undefined;
+      if (winner) return { order: toOrder(winner) };
+      throw stockReservationFailure(error);
+    }
+
     const now = new Date();
     const order = {
-      id: randomUUID(), user_id: userId, idempotency_key: key, status: 'PENDING' as const, status_reason: '',
+      id: orderId, user_id: userId, idempotency_key: key, status: 'PENDING' as const, status_reason: '',
       currency: priced.currency, total_minor: priced.totalMinor.toString(), payment_token: req.paymentToken, created_at: now, updated_at: now,
     };
     const money = (minor: bigint) => ({ currencyCode: priced.currency, amountMinor: minor.toString() });
-    const inserted = await store.insert(order, priced, (trx) => addToOutbox(trx, source, 'OrderCreated', order.id, {
-      orderId: order.id,
-      userId,
-      userDisplayName: user?.displayName ?? '',
-      items: priced.lines.map((l) => ({ productId: l.productId, productName: l.productName, quantity: l.quantity, unitPrice: money(l.unitMinor), lineTotal: money(l.lineMinor) })),
-      total: money(priced.totalMinor),
-      paymentToken: req.paymentToken,
-      createdAt: now,
-    }));
+    let inserted: boolean;
+    try {
+      inserted = await store.insert(order, priced, (trx) => outbox.add(trx, 'OrderCreated', order.id, {
+        orderId: order.id,
+        userId,
+        userDisplayName: user?.displayName ?? '',
+        items: priced.lines.map((l) => ({ productId: l.productId, productName: l.productName, quantity: l.quantity, unitPrice: money(l.unitMinor), lineTotal: money(l.lineMinor) })),
+        total: money(priced.totalMinor),
+        paymentToken: req.paymentToken,
+        createdAt: now,
+      }));
+    } catch (error) {
+      // The order was not written (as far as we can tell): give the stock back
+      // now rather than at the reservation's expiry. Best effort: the expiry
+      // is the backstop, and an order that was committed after all takes its
+      // stock again when catalog sees its OrderCreated.
+      await catalog.releaseStock({ reservationId: orderId, reason: 'the order could not be written' }, await serviceAuth())
+        .catch((releaseError) => ctx.log.warn({ err: releaseError, orderId }, 'stock release failed; the reservation expires instead'));
+      throw error;
+    }
     if (inserted) {
-      onCommitted();
       ordersCreated.inc({ currency: priced.currency });
       orderValue.observe({ currency: priced.currency }, Number(priced.totalMinor));
     }
-    // Lost a race with a concurrent request carrying the same key: answer with the winner.
+    // Lost a race with a concurrent request carrying the same key: answer with
+    // the winner, which holds the same reservation (same order id).
     const stored = inserted ? await store.byId(order.id) : await store.byIdempotencyKey(userId, key);
     return { order: toOrder(stored!) };
   };

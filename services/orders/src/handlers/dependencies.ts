@@ -23,3 +23,18 @@ export function dependencyFailure(service: string, error: unknown): Error {
   }
   return error;
 }
+
+/**
+ * What a failed ReserveStock means for the caller of CreateOrder. OUT_OF_STOCK
+ * (FAILED_PRECONDITION naming the products) passes through with its details;
+ * unknown products and an unreachable catalog map as for any catalog call.
+ * The call carries orders' own service token, so a refused token is this
+ * deployment's fault (a JWT secret that differs between services), not the
+ * caller's: INTERNAL, never the caller's PERMISSION_DENIED.
+ */
+export function stockReservationFailure(error: unknown): Error {
+  if (error instanceof RpcError && (error.code === Code.UNAUTHENTICATED || error.code === Code.PERMISSION_DENIED)) {
+    return new RpcError(Code.INTERNAL, 'orders could not reserve stock: catalog refused its service token');
+  }
+  return dependencyFailure('catalog', error);
+}

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { EventHandler } from '../../../../platform/events/consumer';
-import { addToOutbox } from '../../../../platform/events/outbox';
+import type { Outbox } from '../../../../platform/events/outbox';
 import type { Logger } from '../../../../platform/logger';
 import type { PaymentFailed, PaymentSucceeded } from '../../../../gen/ts/shop/payments/v1/events';
 import { canTransition, type OrderStatus } from '../domain/order-status';
@@ -11,7 +11,7 @@ import type { OrdersStore } from '../store/orders-store';
  * order that already left PENDING (cancelled meanwhile) changes nothing here;
  * payments refunds a paid order when it sees the OrderCancelled.
  */
-export function paymentEventHandlers(store: OrdersStore, source: string, log: Logger, onCommitted: () => void) {
+export function paymentEventHandlers(store: OrdersStore, outbox: Outbox, log: Logger) {
   async function move(trx: Knex.Transaction, orderId: string, to: OrderStatus, reason: string): Promise<boolean> {
     const order = await store.lock(trx, orderId);
     if (!order) {
@@ -28,10 +28,9 @@ export function paymentEventHandlers(store: OrdersStore, source: string, log: Lo
 
   const paymentSucceeded: EventHandler<PaymentSucceeded> = async (event, _envelope, trx) => {
     if (!(await move(trx, event.orderId, 'PAID', ''))) return;
-    await addToOutbox(trx, source, 'OrderPaid', event.orderId, {
+    await outbox.add(trx, 'OrderPaid', event.orderId, {
       orderId: event.orderId, userId: event.userId, paymentId: event.paymentId, total: event.amount, paidAt: event.processedAt ?? new Date(),
     });
-    trx.executionPromise.then(onCommitted, () => undefined);
   };
 
   const paymentFailed: EventHandler<PaymentFailed> = async (event, _envelope, trx) => {

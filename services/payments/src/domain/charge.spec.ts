@@ -2,7 +2,9 @@ import { strict as assert } from 'node:assert';
 import { chargeWithRetry } from './charge';
 import { createSimulatedProcessor, TransientProcessorError, type PaymentProcessor } from './processor';
 
-const request = (token: string) => ({ paymentId: 'p-1', token, amountMinor: 1000n, currency: 'EUR' });
+let payments = 0;
+/** A new payment each time: the processor answers a payment id it has seen with its first answer. */
+const request = (token: string) => ({ paymentId: `p-${++payments}`, token, amountMinor: 1000n, currency: 'EUR' });
 const retry = { maxAttempts: 4, baseMs: 1 };
 
 describe('charging with the simulated processor', () => {
@@ -25,6 +27,13 @@ describe('charging with the simulated processor', () => {
     const outcome = await chargeWithRetry(processor, request('tok_transient'), { maxAttempts: 2, baseMs: 1 });
     assert.equal(outcome.attempts, 2);
     assert.equal(outcome.result.approved, false);
+  });
+
+  it('answers a payment it has seen with the first answer, taking nothing again (the idempotency key)', async () => {
+    const again = request('tok_declined');
+    const first = await chargeWithRetry(processor, again, retry);
+    const second = await chargeWithRetry(processor, { ...again, token: 'tok_visa' }, retry);
+    assert.deepEqual(second, first);
   });
 
   it('lets an unexpected processor error through instead of calling it a decline', async () => {

@@ -9,6 +9,7 @@ const STATUS: Record<PaymentRow['status'], PaymentStatus> = {
   SUCCEEDED: PaymentStatus.PAYMENT_STATUS_SUCCEEDED,
   FAILED: PaymentStatus.PAYMENT_STATUS_FAILED,
   REFUNDED: PaymentStatus.PAYMENT_STATUS_REFUNDED,
+  CANCELLED: PaymentStatus.PAYMENT_STATUS_CANCELLED,
 };
 
 /** The payment of one of the caller's orders (admins may read any). */

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { EventHandler } from '../../../../platform/events/consumer';
-import { addToOutbox } from '../../../../platform/events/outbox';
+import type { Outbox } from '../../../../platform/events/outbox';
+import { nameBasedId } from '../../../../platform/ids';
 import type { Logger } from '../../../../platform/logger';
 import { prom, registry } from '../../../../platform/metrics';
 import type { OrderCancelled, OrderCreated } from '../../../../gen/ts/shop/orders/v1/events';
@@ -9,33 +9,44 @@ import type { PaymentProcessor } from '../domain/processor';
 import type { PaymentsStore } from '../store/payments-store';
 
 const payments = (registry.getSingleMetric('payments_processed_total') as prom.Counter<'result'> | undefined)
-  ?? new prom.Counter({ name: 'payments_processed_total', help: 'Payments by outcome: succeeded, failed, refunded.', labelNames: ['result'] });
+  ?? new prom.Counter({ name: 'payments_processed_total', help: 'Payments by outcome: succeeded, failed, refunded, cancelled_before_charge.', labelNames: ['result'] });
 
 export interface OrderEventDeps {
   store: PaymentsStore;
   processor: PaymentProcessor;
-  source: string;
+  outbox: Outbox;
   log: Logger;
   retry: { maxAttempts: number; baseMs: number };
-  onCommitted: () => void;
 }
+
+/** The one payment of an order: the same id on every delivery and retry, so the processor's idempotency key is stable. */
+export const paymentIdOf = (orderId: string) => nameBasedId(PAYMENTS_NAMESPACE, orderId);
+/** uuid5(NAMESPACE_URL, "https://shopmesh.dev/payments/payments"). */
+const PAYMENTS_NAMESPACE = '27b343eb-8b33-58dd-ada4-04db8c0a10b6';
 
 /**
  * The payment side of the order saga. OrderCreated takes exactly one payment
  * per order (the unique order_id decides, even if the event arrives twice)
  * and answers PaymentSucceeded or PaymentFailed; OrderCancelled refunds a
  * succeeded payment (the compensation) and answers PaymentRefunded.
+ *
+ * Never twice: the charge carries the payment id, derived from the order id,
+ * as its idempotency key, so a handler retried after its transaction rolled
+ * back (the charge taken, the commit lost) asks the processor for the same
+ * payment and gets the first answer. An OrderCancelled that arrives before
+ * its OrderCreated (a replay from a dead-letter topic, say) leaves a
+ * CANCELLED payment behind, so the order is never charged.
  */
-export function orderEventHandlers({ store, processor, source, log, retry, onCommitted }: OrderEventDeps) {
+export function orderEventHandlers({ store, processor, outbox, log, retry }: OrderEventDeps) {
   const orderCreated: EventHandler<OrderCreated> = async (event, _envelope, trx) => {
     const now = new Date();
     const amount = event.total ?? { currencyCode: 'EUR', amountMinor: '0' };
     const payment = {
-      id: randomUUID(), order_id: event.orderId, user_id: event.userId, currency: amount.currencyCode, amount_minor: amount.amountMinor,
+      id: paymentIdOf(event.orderId), order_id: event.orderId, user_id: event.userId, currency: amount.currencyCode, amount_minor: amount.amountMinor,
       status: 'PENDING' as const, failure_reason: '', attempts: 0, created_at: now, updated_at: now,
     };
     if (!(await store.insert(trx, payment))) {
-      log.info({ orderId: event.orderId }, 'order already has its payment');
+      log.info({ orderId: event.orderId }, 'order already has its payment (or was cancelled before it)');
       return;
     }
     const { result, attempts } = await chargeWithRetry(processor, {
@@ -44,27 +55,35 @@ export function orderEventHandlers({ store, processor, source, log, retry, onCom
     const base = { paymentId: payment.id, orderId: event.orderId, userId: event.userId, amount };
     if (result.approved) {
       await store.update(trx, payment.id, { status: 'SUCCEEDED', attempts });
-      await addToOutbox(trx, source, 'PaymentSucceeded', event.orderId, { ...base, processedAt: new Date() });
+      await outbox.add(trx, 'PaymentSucceeded', event.orderId, { ...base, processedAt: new Date() });
       payments.inc({ result: 'succeeded' });
     } else {
       await store.update(trx, payment.id, { status: 'FAILED', attempts, failure_reason: result.reason.slice(0, 255) });
-      await addToOutbox(trx, source, 'PaymentFailed', event.orderId, { ...base, reason: result.reason, failedAt: new Date() });
+      await outbox.add(trx, 'PaymentFailed', event.orderId, { ...base, reason: result.reason, failedAt: new Date() });
       payments.inc({ result: 'failed' });
     }
-    trx.executionPromise.then(onCommitted, () => undefined);
   };
 
   const orderCancelled: EventHandler<OrderCancelled> = async (event, _envelope, trx) => {
     const payment = await store.lockByOrder(trx, event.orderId);
-    // Only money taken is given back; a failed or absent payment needs nothing.
-    if (!payment || payment.status !== 'SUCCEEDED') return;
+    if (!payment) {
+      // Cancelled before it was charged: the tombstone takes the order's one payment slot.
+      const now = new Date();
+      await store.insert(trx, {
+        id: paymentIdOf(event.orderId), order_id: event.orderId, user_id: event.userId, currency: '', amount_minor: '0',
+        status: 'CANCELLED', failure_reason: 'order cancelled before payment', attempts: 0, created_at: now, updated_at: now,
+      });
+      payments.inc({ result: 'cancelled_before_charge' });
+      return;
+    }
+    // Only money taken is given back; a failed payment needs nothing.
+    if (payment.status !== 'SUCCEEDED') return;
     await store.update(trx, payment.id, { status: 'REFUNDED' });
-    await addToOutbox(trx, source, 'PaymentRefunded', event.orderId, {
+    await outbox.add(trx, 'PaymentRefunded', event.orderId, {
       paymentId: payment.id, orderId: event.orderId, userId: payment.user_id,
       amount: { currencyCode: payment.currency, amountMinor: String(payment.amount_minor) }, refundedAt: new Date(),
     });
     payments.inc({ result: 'refunded' });
-    trx.executionPromise.then(onCommitted, () => undefined);
   };
 
   return { OrderCreated: orderCreated, OrderCancelled: orderCancelled };

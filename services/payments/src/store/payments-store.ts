@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import type { Db } from '../../../../platform/db';
 import { isDuplicateKey } from '../../../../platform/db';
 
-export type PaymentStatus = 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'REFUNDED';
+/** CANCELLED: the order was cancelled before it was charged, and never will be. */
+export type PaymentStatus = 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'REFUNDED' | 'CANCELLED';
 
 export interface PaymentRow {
   id: string;

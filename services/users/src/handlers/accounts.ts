@@ -12,12 +12,9 @@ export interface AccountDeps {
   store: UsersStore;
   pii: PiiCipher;
   tokens: Tokens;
-  adminEmails: string[];
 }
 
-export function accountHandlers({ store, pii, tokens, adminEmails }: AccountDeps) {
-  const admins = new Set(adminEmails.map(normalizeEmail));
-
+export function accountHandlers({ store, pii, tokens }: AccountDeps) {
   return {
     async register(req: RegisterRequest): Promise<RegisterResponse> {
       validateRegistration(req);
@@ -31,7 +28,8 @@ export function accountHandlers({ store, pii, tokens, adminEmails }: AccountDeps
         display_name: req.displayName.trim(),
         phone_enc: req.phone ? pii.encrypt(req.phone, id) : null,
         address_enc: req.address ? pii.encrypt(req.address, id) : null,
-        role: admins.has(email) ? ('admin' as const) : ('customer' as const),
+        // Never admin: operators grant that with `npm run admin` (scripts/admin.ts), audited.
+        role: 'customer' as const,
         created_at: now,
         updated_at: now,
       };

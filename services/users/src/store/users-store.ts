@@ -1,7 +1,7 @@
 import type { Db } from '../../../../platform/db';
 import { isDuplicateKey } from '../../../../platform/db';
-import { alreadyExists } from '../../../../platform/errors';
-import { addToOutbox } from '../../../../platform/events/outbox';
+import { Code, RpcError } from '../../../../platform/errors';
+import type { Outbox } from '../../../../platform/events/outbox';
 
 export interface UserRow {
   id: string;
@@ -15,22 +15,22 @@ export interface UserRow {
   updated_at: Date;
 }
 
-export function createUsersStore(db: Db, source: string, outbox: { notify(): void }) {
+export function createUsersStore(db: Db, outbox: Outbox) {
   return {
     /** Inserts the user and its UserRegistered event in one transaction. */
     async insert(row: UserRow): Promise<void> {
       try {
         await db.transaction(async (trx) => {
           await trx('users').insert(row);
-          await addToOutbox(trx, source, 'UserRegistered', row.id, {
+          await outbox.add(trx, 'UserRegistered', row.id, {
             userId: row.id,
             displayName: row.display_name,
             registeredAt: row.created_at,
           });
         });
-        outbox.notify();
       } catch (error) {
-        if (isDuplicateKey(error)) throw alreadyExists('user', row.email, 'EMAIL_TAKEN');
+        // The email is not repeated in the error: messages reach logs and span statuses.
+        if (isDuplicateKey(error)) throw new RpcError(Code.ALREADY_EXISTS, 'an account with this email already exists', { reason: 'EMAIL_TAKEN' });
         throw error;
       }
     },

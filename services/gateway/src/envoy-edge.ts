@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { createLocalReplies, type LocalReplies } from './local-reply';
+import { parseTranscoderOptions, type TranscoderOptions } from './transcoder-options';
+
+const TRANSCODER = 'envoy.filters.http.grpc_json_transcoder';
+const HCM = 'envoy.filters.network.http_connection_manager';
+const FILTER_CONFIG = 'type.googleapis.com/envoy.config.route.v3.FilterConfig';
+
+/** The transcoder settings that apply to one request: Envoy's per-route config when its route has one. */
+export type RouteTranscoder = TranscoderOptions | 'disabled';
+
+/**
+ * What the gateway takes from envoy/envoy.yaml: the grpc_json_transcoder
+ * filter's settings, the per-route overrides (matched on the REST path before
+ * transcoding, first match wins, as Envoy picks the route), and the local
+ * reply mappers of the connection manager. The one source of truth for both
+ * edges: Envoy reads this file in compose and Kubernetes, the gateway here.
+ */
+export interface EnvoyEdge {
+  transcoder: TranscoderOptions;
+  /** The per-route transcoder configs, in route order. */
+  routeConfigs: TranscoderOptions[];
+  /** The settings for a request path: its first matching route's override, else the filter's; undefined where disabled. */
+  transcoderFor(path: string): TranscoderOptions | undefined;
+  localReplies: LocalReplies;
+}
+
+export function loadEnvoyEdge(file: string): EnvoyEdge {
+  return envoyEdgeFromYaml(readFileSync(file, 'utf8'), file);
+}
+
+export function envoyEdgeFromYaml(text: string, where = 'envoy.yaml'): EnvoyEdge {
+  const bootstrap = parse(text);
+  const hcms: any[] = [];
+  for (const listener of bootstrap?.static_resources?.listeners ?? []) {
+    for (const chain of listener.filter_chains ?? []) {
+      for (const filter of chain.filters ?? []) if (filter.name === HCM) hcms.push(filter.typed_config);
+    }
+  }
+  const withTranscoder = hcms.filter((hcm) => (hcm.http_filters ?? []).some((f: any) => f.name === TRANSCODER));
+  if (withTranscoder.length !== 1) throw new Error(`${where}: expected one http_connection_manager with ${TRANSCODER}, found ${withTranscoder.length}`);
+  const [hcm] = withTranscoder;
+  const filter = hcm.http_filters.find((f: any) => f.name === TRANSCODER);
+  const transcoder = parseTranscoderOptions(filter.typed_config, `${where}: http_filters.${TRANSCODER}`);
+
+  const routes: { matches: (path: string) => boolean; config: RouteTranscoder | undefined }[] = [];
+  for (const vhost of hcm.route_config?.virtual_hosts ?? []) {
+    const vhostConfig = perFilter(vhost.typed_per_filter_config, `${where}: virtual_hosts.${vhost.name}`);
+    for (const [i, route] of (vhost.routes ?? []).entries()) {
+      routes.push({ matches: pathMatcher(route.match, `${where}: route ${i}`), config: perFilter(route.typed_per_filter_config, `${where}: route ${i}`) ?? vhostConfig });
+    }
+  }
+
+  return {
+    transcoder,
+    routeConfigs: routes.flatMap((r) => (r.config && r.config !== 'disabled' ? [r.config] : [])),
+    transcoderFor(path) {
+      const route = routes.find((r) => r.matches(path));
+      const config = route?.config ?? transcoder;
+      return config === 'disabled' ? undefined : config;
+    },
+    localReplies: createLocalReplies(hcm.local_reply_config, `${where}: local_reply_config`),
+  };
+}
+
+function perFilter(config: any, where: string): RouteTranscoder | undefined {
+  const raw = config?.[TRANSCODER];
+  if (raw === undefined) return undefined;
+  if (raw['@type'] === FILTER_CONFIG) {
+    if (raw.disabled === true) return 'disabled';
+    if (raw.config) return parseTranscoderOptions(raw.config, where);
+    return undefined;
+  }
+  // Envoy's per-route transcoder config replaces the filter's, field for field: no merge.
+  return parseTranscoderOptions(raw, where);
+}
+
+function pathMatcher(match: any, where: string): (path: string) => boolean {
+  const pathOnly = (p: string) => p.split('?')[0];
+  if (match?.path !== undefined) return (p) => pathOnly(p) === match.path;
+  if (match?.prefix !== undefined) return (p) => p.startsWith(match.prefix);
+  if (match?.path_separated_prefix !== undefined) {
+    const prefix = match.path_separated_prefix;
+    return (p) => pathOnly(p) === prefix || pathOnly(p).startsWith(`${prefix}/`);
+  }
+  if (match?.safe_regex?.regex !== undefined) {
+    const re = new RegExp(`^(?:${match.safe_regex.regex})$`);
+    return (p) => re.test(pathOnly(p));
+  }
+  throw new Error(`${where}: route match ${JSON.stringify(match)} is not supported by the gateway`);
+}
