@@ -25,9 +25,18 @@ describe('platform/auth', () => {
   describe('tokens', () => {
     it('verifies what it issued, giving back user id and roles', async () => {
       const { token, expiresAt } = await tokens.issue({ userId: 'u-1', roles: ['customer', 'admin'] });
-      assert.deepEqual(await tokens.verify(token), { userId: 'u-1', roles: ['customer', 'admin'], expiresAt });
+      assert.deepEqual(await tokens.verify(token), { userId: 'u-1', roles: ['customer', 'admin'], expiresAt, audience: ['shopmesh-api'] });
       const lifetime = expiresAt.getTime() - Date.now();
       assert.ok(lifetime > 3590_000 && lifetime <= 3600_000, `default lifetime is an hour, got ${lifetime} ms`);
+    });
+
+    it('mints a token for another purpose, accepted only where that audience is', async () => {
+      const { token } = await tokens.issue({ userId: 'service:users', roles: ['service'] }, { audience: 'registry' });
+      await rejectsUnauthenticated(tokens.verify(token), /invalid token/);
+      const registry = createTokens({ secret, issuer: 'shopmesh', alsoAccepted: ['registry'] });
+      assert.deepEqual((await registry.verify(token)).audience, ['registry']);
+      const plain = await tokens.issue({ userId: 'u-1', roles: [] });
+      assert.deepEqual((await registry.verify(plain.token)).audience, ['shopmesh-api']);
     });
 
     it('issues tokens with the configured lifetime', async () => {

@@ -11,6 +11,8 @@ export interface Identity {
   roles: string[];
   /** When the token proving this identity expires: long-lived streams end then. */
   expiresAt?: Date;
+  /** The purposes the token was minted for (`aud`), e.g. ["registry"] for services' registry tokens. */
+  audience?: string[];
 }
 
 /** The audience of the tokens users get from Login: every public API of the platform. */
@@ -30,6 +32,11 @@ export interface TokenSettings {
    * refused where another is expected. Default: USER_TOKEN_AUDIENCE.
    */
   audience?: string;
+  /**
+   * Further audiences `verify` accepts besides `audience`: the registry also
+   * takes the tokens services mint for it alone (platform/registration.ts).
+   */
+  alsoAccepted?: string[];
   /** Lifetime of issued tokens. */
   ttlSeconds?: number;
 }
@@ -40,19 +47,20 @@ export interface IssuedToken {
 }
 
 /** HS256 tokens: `sub` is the user id, `roles` the granted roles. */
-export function createTokens({ secret, issuer, audience = USER_TOKEN_AUDIENCE, ttlSeconds = 3600 }: TokenSettings) {
+export function createTokens({ secret, issuer, audience = USER_TOKEN_AUDIENCE, alsoAccepted = [], ttlSeconds = 3600 }: TokenSettings) {
   // A KeyObject built once: a raw secret would be imported again on every sign and verify.
   const key = createSecretKey(Buffer.from(secret, 'utf8'));
 
   return {
-    async issue(identity: Pick<Identity, 'userId' | 'roles'>): Promise<IssuedToken> {
+    /** `options.audience` mints a token for another purpose than this instance's own audience. */
+    async issue(identity: Pick<Identity, 'userId' | 'roles'>, options: { audience?: string } = {}): Promise<IssuedToken> {
       const now = Math.floor(Date.now() / 1000);
       const exp = now + ttlSeconds;
       const token = await new SignJWT({ roles: identity.roles })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(identity.userId)
         .setIssuer(issuer)
-        .setAudience(audience)
+        .setAudience(options.audience ?? audience)
         .setIssuedAt(now)
         .setExpirationTime(exp)
         .sign(key);
@@ -69,7 +77,7 @@ export function createTokens({ secret, issuer, audience = USER_TOKEN_AUDIENCE, t
       try {
         const { payload } = await jwtVerify(token, key, {
           issuer,
-          audience,
+          audience: [audience, ...alsoAccepted],
           algorithms: ['HS256'],
           requiredClaims: ['exp', 'iat', 'sub'],
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
@@ -77,7 +85,8 @@ export function createTokens({ secret, issuer, audience = USER_TOKEN_AUDIENCE, t
         // jose checks a future `iat` only together with maxTokenAge; the rule is ours.
         if (payload.iat! > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) throw unauthenticated('token issued in the future');
         const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
-        return { userId: payload.sub!, roles, expiresAt: new Date(payload.exp! * 1000) };
+        const aud = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
+        return { userId: payload.sub!, roles, expiresAt: new Date(payload.exp! * 1000), audience: aud };
       } catch (error) {
         if (error instanceof joseErrors.JWTExpired) throw unauthenticated('token expired');
         if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'sub') throw unauthenticated('token has no subject');

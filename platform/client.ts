@@ -45,6 +45,26 @@ export interface ClientOptions {
 
 const READ_METHOD = /^(Get|List|BatchGet|Check|Suggest|Similar|Frequently)/;
 
+/** A finished outbound call, as observers see it: no request, no response, no credentials. */
+export interface FinishedCall {
+  /** Full service name, e.g. "shop.users.v1.UsersService". */
+  contract: string;
+  method: string;
+  code: number;
+  latencyMs: number;
+}
+
+const callObservers = new Set<(call: FinishedCall) => void>();
+
+/**
+ * Sees every call this process's clients finish (the registry's sampled call
+ * log, platform/call-reporting.ts). Returns the function that stops it.
+ */
+export function observeClientCalls(observer: (call: FinishedCall) => void): () => void {
+  callObservers.add(observer);
+  return () => callObservers.delete(observer);
+}
+
 /**
  * The retry budget of a call path. A call is tried at most RETRY_ATTEMPTS
  * times, backing off 50 ms, then 100 ms (±20 % jitter from grpc-js, so callers
@@ -151,9 +171,10 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
   for (const [key, method] of Object.entries(definition) as [string, D[keyof D] & Record<string, any>][]) {
     const [, service, name] = method.path.split('/');
     const labels = { grpc_service: service, grpc_method: name, grpc_type: method.responseStream ? 'server_stream' : 'unary' };
-    const done = (code: number, stop: () => void) => {
-      stop();
+    const done = (code: number, stop: () => number) => {
+      const seconds = stop();
       rpcMetrics.clientHandled.inc({ ...labels, grpc_code: Code[code] ?? 'UNKNOWN' });
+      for (const observe of callObservers) observe({ contract: service, method: name, code, latencyMs: seconds * 1000 });
     };
 
     if (method.responseStream) {

@@ -71,6 +71,11 @@ export const baseConfig = z.object({
    * `*_HOST`: those are listen addresses (test/deploy/deployment-rules.ts).
    */
   ADVERTISED_HOSTNAME: z.string().regex(/^[a-zA-Z0-9.:_-]*$/).default(''),
+  /**
+   * Share of this service's outbound calls reported to the registry's call
+   * log (platform/call-reporting.ts): 0 turns reporting off, 1 reports all.
+   */
+  REGISTRY_CALL_SAMPLE_RATE: z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), z.number().min(0).max(1)).default(0.1),
   ...eventSettings,
 });
 

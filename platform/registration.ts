@@ -1,12 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, networkInterfaces } from 'node:os';
-import { SERVICE_ROLE, type Tokens } from './auth';
+import { SERVICE_ROLE, type IssuedToken, type Tokens } from './auth';
 import { createClient } from './client';
 import { Code, RpcError } from './errors';
 import type { Logger } from './logger';
 import { RegistryServiceService } from '../gen/ts/shop/registry/v1/registry';
 
 export { SERVICE_ROLE };
+
+/**
+ * The audience of those tokens: they are good for the registry only, so one
+ * leaked from a registry call is no service credential anywhere else.
+ */
+export const REGISTRY_AUDIENCE = 'registry';
+
+/**
+ * Call options with this service's token for the registry (subject
+ * `service:<name>`, role "service", audience "registry"). The registry lets a
+ * service write only instances of the name in its subject. Minted again once
+ * less than a minute of its lifetime is left.
+ */
+export function registryCredentials(tokens: Tokens, serviceName: string): () => Promise<{ metadata: Record<string, string> }> {
+  let issued: IssuedToken | undefined;
+  return async () => {
+    if (!issued || issued.expiresAt.getTime() - Date.now() < 60_000) {
+      issued = await tokens.issue({ userId: `service:${serviceName}`, roles: [SERVICE_ROLE] }, { audience: REGISTRY_AUDIENCE });
+    }
+    return { metadata: { authorization: `Bearer ${issued.token}` } };
+  };
+}
 
 export interface RegistrationOptions {
   /** host:port of the registry instances. */
@@ -88,11 +110,9 @@ export function startRegistration(options: RegistrationOptions): Registration {
     health: 0,
     methods: [],
     uptimeSeconds: '0',
+    discovered: false,
   };
-  const auth = async () => {
-    const { token } = await options.tokens.issue({ userId: `service:${options.serviceName}`, roles: [SERVICE_ROLE] });
-    return { metadata: { authorization: `Bearer ${token}` } };
-  };
+  const auth = registryCredentials(options.tokens, options.serviceName);
 
   let registered = false;
   let stopped = false;

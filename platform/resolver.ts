@@ -1,4 +1,4 @@
-import { createClient } from './client';
+import { createClient, type CallOptions } from './client';
 import type { Logger } from './logger';
 import { HealthStatus, RegistryServiceService, type ServiceSummary } from '../gen/ts/shop/registry/v1/registry';
 
@@ -20,6 +20,8 @@ export interface RegistryResolverOptions {
   refreshMs?: number;
   /** Deadline of each ListServices call. */
   deadlineMs?: number;
+  /** This service's token for the registry (`registryCredentials`): instance addresses are not public. */
+  credentials: () => Promise<CallOptions>;
   log: Logger;
 }
 
@@ -56,7 +58,7 @@ export function createRegistryResolver(options: RegistryResolverOptions): Addres
   async function refresh(): Promise<void> {
     let services: ServiceSummary[] | undefined;
     try {
-      services = (await registry.listServices({})).services;
+      services = (await registry.listServices({}, await options.credentials())).services;
       if (registryDown) options.log.info('service registry reachable again; resolving through it');
       registryDown = false;
     } catch (error) {

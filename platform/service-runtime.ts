@@ -10,8 +10,9 @@ import { createOutbox, type Outbox } from './events/outbox';
 import { createOutboxRelay } from './events/outbox-relay';
 import { startRetentionPurge } from './events/retention';
 import { createLogger, type Logger } from './logger';
-import { advertisedHost, startRegistration, type Registration } from './registration';
+import { advertisedHost, registryCredentials, startRegistration, type Registration } from './registration';
 import { createRegistryResolver, type AddressResolver } from './resolver';
+import { startCallReporting } from './call-reporting';
 import type { ServiceBinding } from './rpc/bind-service';
 import { createServer, type PlatformServer, type StartedServer } from './server';
 
@@ -26,6 +27,11 @@ export interface ServiceSpec<C extends BaseConfig> {
   /** Builds the service's contracts, and what it consumes, from its dependencies. */
   build(deps: ServiceDeps<C>): BuiltService | Promise<BuiltService>;
   logger?: Logger;
+  /**
+   * Token audiences this service accepts besides the user API's: the
+   * registry takes the tokens services mint for it alone.
+   */
+  alsoAcceptedAudiences?: string[];
 }
 
 export interface BuiltService {
@@ -72,7 +78,7 @@ const unavailableDependency = (what: string) =>
 export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): Promise<RunningService> {
   const { config, name } = spec;
   const log = spec.logger ?? createLogger(name, config.LOG_LEVEL);
-  const tokens = createTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER });
+  const tokens = createTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, alsoAccepted: spec.alsoAcceptedAudiences });
   const server = createServer({
     name, log, tokens,
     host: config.GRPC_HOST,
@@ -116,7 +122,12 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
     }
     // Service registry (services/registry): clients may resolve through it.
     if (config.REGISTRY_ADDRESSES.length) {
-      const resolver = createRegistryResolver({ registryAddresses: config.REGISTRY_ADDRESSES, deadlineMs: config.CLIENT_DEADLINE_MS, log: log.child({ component: 'resolver' }) });
+      const resolver = createRegistryResolver({
+        registryAddresses: config.REGISTRY_ADDRESSES,
+        deadlineMs: config.CLIENT_DEADLINE_MS,
+        credentials: registryCredentials(tokens, name),
+        log: log.child({ component: 'resolver' }),
+      });
       deps.resolver = resolver;
       server.onClose('registry resolver', async () => resolver.close());
     }
@@ -138,6 +149,18 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
         deadlineMs: config.CLIENT_DEADLINE_MS,
       })
       : undefined;
+    // A sample of this service's outbound calls goes to the registry's call log.
+    const reporting = config.REGISTRY_ADDRESSES.length
+      ? startCallReporting({
+        registryAddresses: config.REGISTRY_ADDRESSES,
+        serviceName: name,
+        tokens,
+        sampleRate: config.REGISTRY_CALL_SAMPLE_RATE,
+        log: log.child({ component: 'call-reporting' }),
+        deadlineMs: config.CLIENT_DEADLINE_MS,
+      })
+      : undefined;
+    if (reporting) server.onClose('call reporting', () => reporting.stop());
     if (built.consumes) {
       const consumer = createEventConsumer(deps.kafka, {
         ...built.consumes, db: deps.db, topicPrefix: config.KAFKA_TOPIC_PREFIX, log: log.child({ component: 'consumer' }),

@@ -60,6 +60,18 @@ export function registryBinding(overrides: Partial<RegistryHandlers> = {}, acces
     async getStats() {
       return { methods: [] };
     },
+    async callMethod() {
+      return { instanceId: '', response: {}, messages: [], truncated: false, latencyMs: 0 };
+    },
+    async listCalls() {
+      return { calls: [], nextPageToken: '' };
+    },
+    async reportCalls({ calls }) {
+      return { accepted: calls.length };
+    },
+    async discoverServices() {
+      return { results: [] };
+    },
     ...overrides,
   };
   return defineService({
@@ -73,6 +85,10 @@ export function registryBinding(overrides: Partial<RegistryHandlers> = {}, acces
       getService: 'public',
       checkAll: 'public',
       getStats: 'admin',
+      callMethod: 'admin',
+      listCalls: 'admin',
+      reportCalls: 'authenticated',
+      discoverServices: 'admin',
       ...access,
     },
   });
@@ -90,6 +106,7 @@ export const anInstance = (id: string, serviceName = 'catalog'): Instance => ({
   health: 1,
   methods: ['shop.catalog.v1.CatalogService/GetProduct'],
   uptimeSeconds: '12',
+  discovered: false,
 });
 
 export interface TestServer {

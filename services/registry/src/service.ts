@@ -2,10 +2,19 @@ import { once } from 'node:events';
 import { defineService } from '../../../platform/rpc/bind-service';
 import type { ServiceDeps } from '../../../platform/service-runtime';
 import { RegistryServiceService } from '../../../gen/ts/shop/registry/v1/registry';
+import { catalogMetrics } from './catalog-metrics';
 import type { RegistryConfig } from './config';
+import { parseStaticTargets } from './domain/discovery-rules';
+import { healthOf } from './domain/service-health';
+import { callLogHandlers } from './handlers/call-log';
+import { callMethodHandler } from './handlers/call-method';
+import { discoveryHandlers } from './handlers/discovery';
+import { createFleetView } from './handlers/fleet-view';
+import { HealthStatus } from './handlers/mapping';
 import { queryHandlers } from './handlers/queries';
 import { registrationHandlers } from './handlers/registrations';
 import { createInstanceProbes } from './probes/instance-probes';
+import { createCallLogStore } from './store/call-log-store';
 import { createInstancesStore } from './store/instances-store';
 
 export const SERVICE_NAME = 'registry';
@@ -17,26 +26,72 @@ export async function createRegistryService({ config, redis, log, onClose }: Ser
     await Promise.race([once(redis, 'ready'), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
   }
   const store = createInstancesStore(redis, config.REGISTRY_KEY_PREFIX);
-  const probes = createInstanceProbes({ timeoutMs: config.REGISTRY_PROBE_TIMEOUT_MS, log: log.child({ component: 'probes' }) });
+  const callLog = createCallLogStore(redis, config.REGISTRY_KEY_PREFIX, {
+    maxEntries: config.REGISTRY_CALL_LOG_MAX_ENTRIES,
+    maxAgeMs: config.REGISTRY_CALL_LOG_MAX_AGE_SECONDS * 1000,
+  });
+  const probes = createInstanceProbes({
+    timeoutMs: config.REGISTRY_PROBE_TIMEOUT_MS,
+    cacheMs: config.REGISTRY_PROBE_CACHE_MS,
+    metricsMaxBytes: config.REGISTRY_METRICS_MAX_BYTES,
+    log: log.child({ component: 'probes' }),
+  });
   onClose('instance probes', async () => probes.close());
   const heartbeatIntervalMs = config.REGISTRY_HEARTBEAT_INTERVAL_SECONDS * 1000;
+  const fleet = createFleetView(store, probes, heartbeatIntervalMs);
+  const discovery = discoveryHandlers({
+    store, fleet, probes, heartbeatIntervalMs,
+    probeConcurrency: config.REGISTRY_PROBE_CONCURRENCY,
+    staticTargets: parseStaticTargets(config.REGISTRY_DISCOVERY_ADDRESSES),
+    log: log.child({ component: 'discovery' }),
+  });
+  discovery.start();
+  onClose('discovery', () => discovery.stop());
+  const { proxyCalls } = catalogMetrics({
+    // The health last probed, not a new probe: a scrape never fans out over the fleet.
+    async instances() {
+      const counts = new Map<string, { service: string; health: string; count: number }>();
+      for (const record of await fleet.live(new Date())) {
+        const health = HealthStatus[healthOf(probes.lastHealth(record.id))];
+        const key = `${record.serviceName}/${health}`;
+        const row = counts.get(key) ?? { service: record.serviceName, health, count: 0 };
+        row.count += 1;
+        counts.set(key, row);
+      }
+      return [...counts.values()];
+    },
+    redisUp: async () => (await Promise.race([redis.ping(), new Promise((resolve) => setTimeout(resolve, 500).unref())])) === 'PONG',
+  });
 
   return defineService({
     definition: RegistryServiceService,
     handlers: {
       ...registrationHandlers({ store, heartbeatIntervalMs }),
-      ...queryHandlers({ store, probes, heartbeatIntervalMs, probeConcurrency: config.REGISTRY_PROBE_CONCURRENCY }),
+      ...queryHandlers({ fleet, probes, heartbeatIntervalMs, probeConcurrency: config.REGISTRY_PROBE_CONCURRENCY }),
+      callMethod: callMethodHandler({
+        fleet, probes, callLog,
+        limits: { defaultTimeoutMs: config.REGISTRY_CALL_TIMEOUT_MS, maxTimeoutMs: config.REGISTRY_CALL_MAX_TIMEOUT_MS, maxMessages: config.REGISTRY_CALL_MAX_MESSAGES },
+        countCall: (service, result) => proxyCalls.inc({ registry_service: service, result }),
+      }),
+      ...callLogHandlers({ callLog, fleet }),
+      ...discovery.handlers,
     },
     access: {
-      // Checked in the handlers: a service token (see handlers/registrations.ts).
+      // Checked in the handlers: a service token for the registry, writing only its own service's instances.
       register: 'authenticated',
       heartbeat: 'authenticated',
       deregister: 'authenticated',
-      // Read-only views of the fleet, served at the edge (GET /v1/services...).
-      listServices: 'public',
-      getService: 'public',
+      reportCalls: 'authenticated',
+      // Instance details (addresses, versions, methods): admins and services, checked in the handlers.
+      listServices: 'authenticated',
+      getService: 'authenticated',
+      getStats: 'authenticated',
+      // Names and counts only, probes cached: a status page anyone may read at the edge.
       checkAll: 'public',
-      getStats: 'public',
+      // Operator tools: a call with the caller's credentials, the log of calls, probing addresses.
+      callMethod: 'admin',
+      listCalls: 'admin',
+      discoverServices: 'admin',
     },
   });
 }

@@ -7,6 +7,7 @@ import { createTokens } from '../../../platform/auth';
 import { createClient, type TypedClient } from '../../../platform/client';
 import { Code, RpcError } from '../../../platform/errors';
 import { createLogger } from '../../../platform/logger';
+import { registryCredentials } from '../../../platform/registration';
 import { createRegistryResolver, type AddressResolver } from '../../../platform/resolver';
 import type { RunningService } from '../../../platform/service-runtime';
 import { HealthStatus, RegistryServiceService, type Instance } from '../../../gen/ts/shop/registry/v1/registry';
@@ -47,15 +48,22 @@ describe('registry: service instances, health, methods, stats and resolution', f
   let client: RegistryClient;
   let users: TypedClient<typeof UsersServiceService> | undefined;
   let resolver: AddressResolver | undefined;
+  const { JWT_SECRET, JWT_ISSUER } = testConfig(registryConfig);
+  const tokens = createTokens({ secret: JWT_SECRET, issuer: JWT_ISSUER });
+  /** Instance details are for admins and services (issue 13). */
+  let asAdmin: { metadata: Record<string, string> };
 
-  const usersInstances = async () => (await client.getService({ name: 'users' })).service!.instances;
+  const usersInstances = async () => (await client.getService({ name: 'users' }, asAdmin)).service!.instances;
   const byId = (instances: Instance[], id: string) => instances.find((i) => i.id === id);
 
   before(async () => {
+    asAdmin = { metadata: { authorization: `Bearer ${(await tokens.issue({ userId: 'admin-1', roles: ['admin'] })).token}` } };
     registry = await startRegistry(testConfig(registryConfig, {
       REGISTRY_KEY_PREFIX: prefix,
       REGISTRY_HEARTBEAT_INTERVAL_SECONDS: String(HEARTBEAT_SECONDS),
       REGISTRY_PROBE_TIMEOUT_MS: '500',
+      // Stats are compared call by call here: no scrape may be reused.
+      REGISTRY_PROBE_CACHE_MS: '0',
     }));
     client = createClient(RegistryServiceService, { addresses: [registry.address], deadlineMs: 5_000 });
     inProcess = await startUsers(testConfig(usersConfig, { USERS_DB_NAME: database, REGISTRY_ADDRESSES: registry.address }));
@@ -114,18 +122,18 @@ describe('registry: service instances, health, methods, stats and resolution', f
       assert.ok(instance.startedAt && instance.lastHeartbeatAt);
       assert.ok(instance.metricsPort > 0);
     }
-    const listed = await client.listServices({});
+    const listed = await client.listServices({}, asAdmin);
     assert.deepEqual(listed.services.map((s) => s.name), ['users']);
   });
 
   it('answers NOT_FOUND for a service with no instances, INVALID_ARGUMENT for a malformed name', async () => {
-    await assert.rejects(client.getService({ name: 'nobody' }), (error: RpcError) => error.code === Code.NOT_FOUND);
-    await assert.rejects(client.getService({ name: 'Not A Name' }), (error: RpcError) => error.code === Code.INVALID_ARGUMENT);
+    await assert.rejects(client.getService({ name: 'nobody' }, asAdmin), (error: RpcError) => error.code === Code.NOT_FOUND);
+    await assert.rejects(client.getService({ name: 'Not A Name' }, asAdmin), (error: RpcError) => error.code === Code.INVALID_ARGUMENT);
   });
 
   it("counts calls and errors per method from the instances' own metrics", async () => {
     const statsOf = async (method: string) => {
-      const found = (await client.getStats({})).methods.find((m) => m.serviceName === 'users' && m.method === `${USERS}/${method}`);
+      const found = (await client.getStats({}, asAdmin)).methods.find((m) => m.serviceName === 'users' && m.method === `${USERS}/${method}`);
       return { calls: Number(found?.calls ?? 0), errors: Number(found?.errors ?? 0) };
     };
     const before = { suggest: await statsOf('SuggestNames'), register: await statsOf('Register') };
@@ -147,10 +155,8 @@ describe('registry: service instances, health, methods, stats and resolution', f
   });
 
   it('takes registrations only from services: a service token, valid fields', async () => {
-    const { JWT_SECRET, JWT_ISSUER } = testConfig(registryConfig);
-    const tokens = createTokens({ secret: JWT_SECRET, issuer: JWT_ISSUER });
     const asUser = { metadata: { authorization: `Bearer ${(await tokens.issue({ userId: 'u-1', roles: ['customer'] })).token}` } };
-    const asService = { metadata: { authorization: `Bearer ${(await tokens.issue({ userId: 'service:test', roles: ['service'] })).token}` } };
+    const asService = await registryCredentials(tokens, 'users')();
     const instance = { ...(await childInstance()), id: '', address: '127.0.0.1:1', grpcPort: 1 };
     await assert.rejects(client.register({ instance }), (error: RpcError) => error.code === Code.UNAUTHENTICATED);
     await assert.rejects(client.register({ instance }, asUser), (error: RpcError) => error.code === Code.PERMISSION_DENIED);
@@ -175,7 +181,7 @@ describe('registry: service instances, health, methods, stats and resolution', f
   });
 
   it('resolves a client through the registry, round-robin over both instances', async () => {
-    resolver = createRegistryResolver({ registryAddresses: [registry.address], refreshMs: 200, log });
+    resolver = createRegistryResolver({ registryAddresses: [registry.address], refreshMs: 200, credentials: registryCredentials(tokens, 'registry-test'), log });
     const resolved: string[][] = [];
     resolver.watch(USERS, [inProcess.address], (addresses) => resolved.push(addresses));
     users = createClient(UsersServiceService, { addresses: [inProcess.address], deadlineMs: 2_000, resolver });
@@ -213,7 +219,7 @@ describe('registry: service instances, health, methods, stats and resolution', f
     const killedId = (await usersInstances()).find((i) => i.id !== inProcess.registration!.instanceId)?.id;
     assert.ok(killedId, 'the killed instance is still listed: it never deregistered');
     await until('the killed instance is UNREACHABLE', async () => byId(await usersInstances(), killedId)?.health === UNREACHABLE, { timeoutMs: 5_000 });
-    assert.deepEqual(await client.checkAll({}), { services: [{ name: 'users', status: SERVING, healthyInstances: 1, totalInstances: 2 }] });
+    assert.deepEqual(await client.checkAll({}, asAdmin), { services: [{ name: 'users', status: SERVING, healthyInstances: 1, totalInstances: 2 }] });
     await until('the killed instance expired', async () => !byId(await usersInstances(), killedId), { timeoutMs: 3 * HEARTBEAT_SECONDS * 1000 + 3_000, intervalMs: 200 });
     assert.deepEqual((await usersInstances()).map((i) => i.id), [inProcess.registration!.instanceId]);
   });

@@ -16,6 +16,7 @@ const instance = (overrides: Partial<Instance> = {}): Instance => ({
   health: 0,
   methods: [],
   uptimeSeconds: '0',
+  discovered: false,
   ...overrides,
 });
 

@@ -14,7 +14,15 @@ export interface InstanceRecord {
   metricsPort: number;
   startedAt: Date;
   lastHeartbeatAt: Date;
+  /**
+   * `self`: registered by the instance with its service token; `discovered`:
+   * found by DiscoverServices and heart-beaten by the registry. Callers'
+   * credentials are forwarded only to the former (handlers/call-method.ts).
+   */
+  origin: InstanceOrigin;
 }
+
+export type InstanceOrigin = 'self' | 'discovered';
 
 /**
  * An instance is `late` once it has missed a heartbeat and more (two intervals
@@ -65,7 +73,7 @@ export function splitAddress(address: string): { host: string; port: number } | 
  * once. An instance may choose its id (so it can register again under the same
  * one); without one the registry mints it.
  */
-export function validateRegistration(instance: Instance | undefined, now: Date): InstanceRecord {
+export function validateRegistration(instance: Instance | undefined, now: Date, origin: InstanceOrigin = 'self'): InstanceRecord {
   const violations = new Violations();
   if (!instance) {
     violations.add('instance', 'required');
@@ -92,6 +100,7 @@ export function validateRegistration(instance: Instance | undefined, now: Date):
     metricsPort: i.metricsPort,
     startedAt,
     lastHeartbeatAt: now,
+    origin,
   };
 }
 

@@ -14,6 +14,7 @@ export function toInstance(record: InstanceRecord, health: HealthStatus, methods
     health,
     methods,
     uptimeSeconds: String(uptimeSeconds(record.startedAt, now)),
+    discovered: record.origin === 'discovered',
   };
 }
 

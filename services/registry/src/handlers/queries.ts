@@ -12,11 +12,13 @@ import { liveness, validateServiceName, type InstanceRecord } from '../domain/in
 import { healthOf, summarizeService } from '../domain/service-health';
 import { mapBounded } from '../probes/bounded-parallel';
 import type { InstanceProbes } from '../probes/instance-probes';
-import type { InstancesStore } from '../store/instances-store';
+import type { CallContext } from '../../../../platform/rpc/context';
+import { requireOperator } from '../domain/caller-rules';
+import type { FleetView } from './fleet-view';
 import { HealthStatus, toInstance } from './mapping';
 
 export interface QueryDeps {
-  store: InstancesStore;
+  fleet: FleetView;
   probes: InstanceProbes;
   heartbeatIntervalMs: number;
   probeConcurrency: number;
@@ -25,14 +27,14 @@ export interface QueryDeps {
 
 const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
 
-/** ListServices, GetService, CheckAll and GetStats: what the registry knows, checked live. */
-export function queryHandlers({ store, probes, heartbeatIntervalMs, probeConcurrency, now = () => new Date() }: QueryDeps) {
-  /** Live registrations; the probes of instances that are gone are dropped on the way. */
-  async function liveRecords(at: Date): Promise<InstanceRecord[]> {
-    const records = (await store.list(at)).filter((r) => liveness(r, at, heartbeatIntervalMs) !== 'expired');
-    probes.forgetAllBut(records.map((r) => r.id));
-    return records;
-  }
+/**
+ * ListServices, GetService, CheckAll and GetStats: what the registry knows,
+ * checked live (probes are cached briefly, probes/instance-probes.ts). Instance
+ * details are for admins and services (domain/caller-rules.ts); CheckAll,
+ * names and counts only, is public.
+ */
+export function queryHandlers({ fleet, probes, heartbeatIntervalMs, probeConcurrency, now = () => new Date() }: QueryDeps) {
+  const liveRecords = (at: Date) => fleet.live(at);
 
   /** An instance that missed its heartbeats is down whatever a probe would say: it is not probed. */
   const healthNow = async (record: InstanceRecord, at: Date) =>
@@ -54,12 +56,14 @@ export function queryHandlers({ store, probes, heartbeatIntervalMs, probeConcurr
   }
 
   return {
-    async listServices(): Promise<ListServicesResponse> {
+    async listServices(_req: unknown, ctx: CallContext): Promise<ListServicesResponse> {
+      requireOperator(ctx.identity, ctx.method);
       const at = now();
       return { services: await summaries(await liveRecords(at), at) };
     },
 
-    async getService(req: GetServiceRequest): Promise<GetServiceResponse> {
+    async getService(req: GetServiceRequest, ctx: CallContext): Promise<GetServiceResponse> {
+      requireOperator(ctx.identity, ctx.method);
       validateServiceName(req.name);
       const at = now();
       const records = (await liveRecords(at)).filter((r) => r.serviceName === req.name);
@@ -83,9 +87,9 @@ export function queryHandlers({ store, probes, heartbeatIntervalMs, probeConcurr
       };
     },
 
-    async getStats(): Promise<GetStatsResponse> {
-      const at = now();
-      const records = (await liveRecords(at)).filter((r) => liveness(r, at, heartbeatIntervalMs) === 'alive');
+    async getStats(_req: unknown, ctx: CallContext): Promise<GetStatsResponse> {
+      requireOperator(ctx.identity, ctx.method);
+      const records = await fleet.alive(now());
       const scraped = await mapBounded(records, probeConcurrency, async (record) => {
         const [samples, methods] = await Promise.all([probes.metrics(record, (name) => name === HANDLED_METRIC), probes.methods(record)]);
         const contracts = [...new Set(methods.map((method) => method.split('/')[0]))];

@@ -1,6 +1,5 @@
-import { notFound, permissionDenied } from '../../../../platform/errors';
-import { SERVICE_ROLE } from '../../../../platform/registration';
-import { caller, type CallContext } from '../../../../platform/rpc/context';
+import { notFound } from '../../../../platform/errors';
+import type { CallContext } from '../../../../platform/rpc/context';
 import type {
   DeregisterRequest,
   DeregisterResponse,
@@ -9,6 +8,7 @@ import type {
   RegisterRequest,
   RegisterResponse,
 } from '../../../../gen/ts/shop/registry/v1/registry';
+import { isAdmin, notOwner, requireOwner, requireService } from '../domain/caller-rules';
 import { expiresAfterMs, validateInstanceId, validateRegistration } from '../domain/instance-rules';
 import type { InstancesStore } from '../store/instances-store';
 
@@ -19,45 +19,41 @@ export interface RegistrationDeps {
 }
 
 /**
- * Register / Heartbeat / Deregister need a service token (role "service"),
- * minted by each service with the platform's shared JWT secret
- * (platform/registration.ts). Not 'public': a registration decides where
- * other services send their calls (clients resolve through the registry), and
- * those calls carry users' bearer tokens, so an anonymous Register would let
- * anyone who reaches the port redirect traffic to an address of their
- * choosing. Admins may deregister too (removing a stuck instance by hand).
+ * Register / Heartbeat / Deregister need a service token for the registry
+ * (domain/caller-rules.ts), and a service writes only instances of its own
+ * name: the name in the token's subject. Admins may deregister any instance
+ * (removing a stuck one by hand).
  */
-function requireService(ctx: CallContext, alsoAdmin = false): void {
-  const { roles } = caller(ctx);
-  if (roles.includes(SERVICE_ROLE) || (alsoAdmin && roles.includes('admin'))) return;
-  throw permissionDenied(`${ctx.method} is for services: it needs a service token (role "${SERVICE_ROLE}")`);
-}
-
 export function registrationHandlers({ store, heartbeatIntervalMs, now = () => new Date() }: RegistrationDeps) {
   const ttlMs = expiresAfterMs(heartbeatIntervalMs);
 
   return {
     async register(req: RegisterRequest, ctx: CallContext): Promise<RegisterResponse> {
-      requireService(ctx);
+      const service = requireService(ctx.identity, ctx.method);
       const record = validateRegistration(req.instance, now());
+      requireOwner(service, record.serviceName, record.id);
+      const existing = await store.get(record.id);
+      if (existing) requireOwner(service, existing.serviceName, record.id);
       await store.register(record, ttlMs);
       ctx.log.info({ instance: record.id, service: record.serviceName, address: record.address }, 'instance registered');
       return { instanceId: record.id, heartbeatIntervalSeconds: Math.round(heartbeatIntervalMs / 1000) };
     },
 
     async heartbeat(req: HeartbeatRequest, ctx: CallContext): Promise<HeartbeatResponse> {
-      requireService(ctx);
+      const service = requireService(ctx.identity, ctx.method);
       validateInstanceId(req.instanceId);
+      const outcome = await store.heartbeat(req.instanceId, service, now(), ttlMs);
       // NOT_FOUND tells the instance to register again (it expired, or the store was flushed).
-      if (!(await store.heartbeat(req.instanceId, now(), ttlMs))) throw notFound('instance', req.instanceId);
+      if (outcome === 'unknown') throw notFound('instance', req.instanceId);
+      if (outcome === 'not-owner') throw notOwner(service, req.instanceId);
       return {};
     },
 
     async deregister(req: DeregisterRequest, ctx: CallContext): Promise<DeregisterResponse> {
-      requireService(ctx, true);
+      const service = isAdmin(ctx.identity) ? '' : requireService(ctx.identity, ctx.method);
       validateInstanceId(req.instanceId);
-      await store.deregister(req.instanceId);
-      ctx.log.info({ instance: req.instanceId }, 'instance deregistered');
+      if (!(await store.deregister(req.instanceId, service))) throw notOwner(service, req.instanceId);
+      ctx.log.info({ instance: req.instanceId, by: service || 'admin' }, 'instance deregistered');
       return {};
     },
   };

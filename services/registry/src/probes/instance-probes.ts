@@ -4,7 +4,9 @@ import type { Logger } from '../../../../platform/logger';
 import { metricsUrl, type InstanceRecord } from '../domain/instance-rules';
 import { parseExposition, type Sample } from '../domain/metrics-exposition';
 import type { ProbedStatus } from '../domain/service-health';
-import { reflectMethods } from './reflection-client';
+import { readCapped } from './capped-body';
+import { createProbeCache } from './probe-cache';
+import { reflectContracts, type ReflectedContracts } from './reflection-client';
 
 const STATUS_NAMES: ProbedStatus[] = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'];
 const check = healthService.Check;
@@ -12,67 +14,107 @@ const check = healthService.Check;
 export interface ProbeOptions {
   /** Deadline of each probe. */
   timeoutMs: number;
+  /** How long a health answer or a scrape is reused. */
+  cacheMs: number;
+  /** Largest /metrics body read; a larger one counts as no answer. */
+  metricsMaxBytes: number;
   log: Logger;
 }
+
+/** Reflection answers can be large (whole contracts with their imports), but not unboundedly. */
+const MAX_REFLECTION_BYTES = 4 * 1024 * 1024;
 
 /**
  * How the registry looks at an instance from outside: grpc.health.v1 Check,
  * server reflection and its /metrics. Each instance gets a channel of its own,
  * keyed by instance id (a restarted process at the same address is a new
- * instance, so it never inherits an old channel's reconnect backoff), and its
- * method list is cached: it cannot change while the instance lives.
+ * instance, so it never inherits an old channel's reconnect backoff).
+ *
+ * Reads of the registry may be anonymous (CheckAll), so a burst of them must
+ * not turn into a burst of probes: health answers and scrapes are kept for
+ * `cacheMs`, and concurrent askers share one probe in flight. Contracts are
+ * kept while the instance lives: they cannot change under one process.
  */
-export function createInstanceProbes({ timeoutMs, log }: ProbeOptions) {
+export function createInstanceProbes({ timeoutMs, cacheMs, metricsMaxBytes, log }: ProbeOptions) {
   const channels = new Map<string, grpc.Client>();
-  const methods = new Map<string, string[]>();
+  const health = createProbeCache<ProbedStatus | undefined>(cacheMs);
+  const scrapes = createProbeCache<string | undefined>(cacheMs);
+  const contracts = new Map<string, Promise<ReflectedContracts>>();
   const deadline = () => new Date(Date.now() + timeoutMs);
 
   const channelOf = (record: InstanceRecord) => {
     let channel = channels.get(record.id);
     if (!channel) {
-      channel = new grpc.Client(record.address, grpc.credentials.createInsecure());
+      channel = new grpc.Client(record.address, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': MAX_REFLECTION_BYTES });
       channels.set(record.id, channel);
     }
     return channel;
   };
 
+  const checkHealth = (record: InstanceRecord): Promise<ProbedStatus | undefined> =>
+    new Promise((resolve) => {
+      channelOf(record).makeUnaryRequest(check.path, check.requestSerialize, check.responseDeserialize, { service: '' }, new grpc.Metadata(), { deadline: deadline() },
+        (error, response) => {
+          if (error || !response) return resolve(undefined);
+          const status = (response as { status: unknown }).status;
+          resolve(typeof status === 'number' ? STATUS_NAMES[status] : (status as ProbedStatus));
+        });
+    });
+
+  async function scrape(record: InstanceRecord): Promise<string | undefined> {
+    try {
+      const response = await fetch(metricsUrl(record), { signal: AbortSignal.timeout(timeoutMs) });
+      if (!response.ok || !response.body) return undefined;
+      const body = await readCapped(response.body, metricsMaxBytes);
+      if (body === undefined) log.warn({ instance: record.id, maxBytes: metricsMaxBytes }, '/metrics body over the size limit; ignored');
+      return body;
+    } catch (error) {
+      log.debug({ err: error, instance: record.id }, 'metrics scrape failed');
+      return undefined;
+    }
+  }
+
   return {
+    /** The gRPC channel to an instance, shared with calls made through the registry. */
+    channelOf,
+
     /** The overall status (service ''), or undefined when the instance does not answer in time. */
     health(record: InstanceRecord): Promise<ProbedStatus | undefined> {
-      return new Promise((resolve) => {
-        channelOf(record).makeUnaryRequest(check.path, check.requestSerialize, check.responseDeserialize, { service: '' }, new grpc.Metadata(), { deadline: deadline() },
-          (error, response) => {
-            if (error || !response) return resolve(undefined);
-            const status = (response as { status: unknown }).status;
-            resolve(typeof status === 'number' ? STATUS_NAMES[status] : (status as ProbedStatus));
-          });
-      });
+      return health.get(record.id, () => checkHealth(record));
     },
 
-    /** `package.Service/Method` of each method it serves; [] (not cached) when reflection fails. */
+    /** Its contracts through reflection; rejects (and is not cached) when reflection fails. */
+    contracts(record: InstanceRecord): Promise<ReflectedContracts> {
+      let found = contracts.get(record.id);
+      if (!found) {
+        found = reflectContracts(channelOf(record), deadline());
+        contracts.set(record.id, found);
+        found.catch(() => contracts.delete(record.id));
+      }
+      return found;
+    },
+
+    /** `package.Service/Method` of each method it serves; [] when reflection fails. */
     async methods(record: InstanceRecord): Promise<string[]> {
-      const cached = methods.get(record.id);
-      if (cached) return cached;
       try {
-        const found = await reflectMethods(channelOf(record), deadline());
-        methods.set(record.id, found);
-        return found;
+        return (await this.contracts(record)).methods;
       } catch (error) {
         log.debug({ err: error, instance: record.id }, 'reflection failed');
         return [];
       }
     },
 
-    /** Samples of the wanted metrics from its /metrics, or undefined when unreachable. */
+    /** Samples of the wanted metrics from its /metrics, or undefined when unreachable or too large. */
     async metrics(record: InstanceRecord, wanted: (name: string) => boolean): Promise<Sample[] | undefined> {
-      try {
-        const response = await fetch(metricsUrl(record), { signal: AbortSignal.timeout(timeoutMs) });
-        if (!response.ok) return undefined;
-        return parseExposition(await response.text(), wanted);
-      } catch (error) {
-        log.debug({ err: error, instance: record.id }, 'metrics scrape failed');
-        return undefined;
-      }
+      // A discovered server may have no /metrics at all.
+      if (!record.metricsPort) return undefined;
+      const body = await scrapes.get(record.id, () => scrape(record));
+      return body === undefined ? undefined : parseExposition(body, wanted);
+    },
+
+    /** The health last probed, without probing (metrics of the registry itself). */
+    lastHealth(id: string): ProbedStatus | undefined {
+      return health.peek(id);
     },
 
     /** Drops the channels and caches of instances that are gone. */
@@ -82,9 +124,10 @@ export function createInstanceProbes({ timeoutMs, log }: ProbeOptions) {
         if (keep.has(id)) continue;
         channel.close();
         channels.delete(id);
-        methods.delete(id);
       }
-      for (const id of methods.keys()) if (!keep.has(id)) methods.delete(id);
+      for (const id of contracts.keys()) if (!keep.has(id)) contracts.delete(id);
+      health.forgetAllBut(keep);
+      scrapes.forgetAllBut(keep);
     },
 
     close(): void {

@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { fromBinary } from '@bufbuild/protobuf';
-import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
+import { createFileRegistry, fromBinary, type DescFile, type FileRegistry } from '@bufbuild/protobuf';
+import * as wkt from '@bufbuild/protobuf/wkt';
+import { FileDescriptorProtoSchema, type DescriptorProto, type FileDescriptorProto } from '@bufbuild/protobuf/wkt';
 
 /**
  * A client of grpc.reflection.v1.ServerReflection, from the proto that
@@ -28,12 +29,34 @@ interface ReflectionResponse {
 const isInfrastructure = (service: string) => service.startsWith('grpc.');
 
 /**
- * The full names (`package.Service/Method`) of the methods an instance
- * serves, read through its server reflection: list the services, then ask for
- * the file defining each and read its methods from the descriptor. One
- * stream, one request at a time, bounded by `deadline`.
+ * Well-known types by file name: a server whose reflection leaves out
+ * google/protobuf imports (a third-party one) can still be decoded.
  */
-export async function reflectMethods(channel: grpc.Client, deadline: Date): Promise<string[]> {
+const WELL_KNOWN = new Map(
+  Object.values(wkt)
+    .filter((value): value is DescFile => typeof value === 'object' && value !== null && (value as DescFile).kind === 'file')
+    .map((file) => [file.proto.name, file.proto] as const),
+);
+
+/** What an instance's reflection says about the contracts it serves. */
+export interface ReflectedContracts {
+  /** Full names of its own services (not grpc.health / grpc.reflection). */
+  services: string[];
+  /** `package.Service/Method` of each of their methods, sorted. */
+  methods: string[];
+  /** Every type those services use, to encode requests and decode answers. */
+  registry: FileRegistry;
+}
+
+/** Reflection answers beyond this many files are refused: a contract is tens of files, not thousands. */
+const MAX_FILES = 500;
+
+/**
+ * The contracts an instance serves, read through its server reflection: list
+ * the services, ask for the file defining each, then for any import the
+ * answers left out. One stream, one request at a time, bounded by `deadline`.
+ */
+export async function reflectContracts(channel: grpc.Client, deadline: Date): Promise<ReflectedContracts> {
   const call = channel.makeBidiStreamRequest(
     serverReflectionInfo.path,
     serverReflectionInfo.requestSerialize,
@@ -50,24 +73,56 @@ export async function reflectMethods(channel: grpc.Client, deadline: Date): Prom
     if (value.errorResponse) throw new Error(`reflection: ${value.errorResponse.errorMessage}`);
     return value;
   };
+  const files = new Map<string, FileDescriptorProto>();
+  const keep = (response: ReflectionResponse) => {
+    for (const bytes of response.fileDescriptorResponse?.fileDescriptorProto ?? []) {
+      const file = fromBinary(FileDescriptorProtoSchema, bytes);
+      file.messageType.forEach(fillJsonNames);
+      files.set(file.name, file);
+    }
+    if (files.size > MAX_FILES) throw new Error(`reflection answered more than ${MAX_FILES} files`);
+  };
 
   try {
     const listed = await ask({ listServices: '*' });
     const services = (listed.listServicesResponse?.service ?? []).map((s) => s.name).filter((name) => !isInfrastructure(name));
-    const methods: string[] = [];
-    for (const service of services) {
-      const { fileDescriptorResponse } = await ask({ fileContainingSymbol: service });
-      const files = (fileDescriptorResponse?.fileDescriptorProto ?? []).map((bytes) => fromBinary(FileDescriptorProtoSchema, bytes));
-      for (const file of files) {
-        for (const declared of file.service) {
-          const fullName = file.package ? `${file.package}.${declared.name}` : declared.name;
-          if (fullName === service) methods.push(...declared.method.map((method) => `${fullName}/${method.name}`));
-        }
+    for (const service of services) keep(await ask({ fileContainingSymbol: service }));
+    for (let missing = missingImports(files); missing.length > 0; missing = missingImports(files)) {
+      for (const name of missing) {
+        const answer = await ask({ fileByFilename: name }).catch(() => undefined);
+        if (answer) keep(answer);
+        if (!files.has(name)) files.set(name, WELL_KNOWN.get(name) ?? unknownImport(name));
       }
     }
-    return [...new Set(methods)].sort();
+    const registry = createFileRegistry(...[...files.values()]
+      .filter((file) => file.service.length > 0)
+      .map((file) => createFileRegistry(file, (name) => files.get(name))));
+    const methods = services.flatMap((name) => {
+      const service = registry.getService(name);
+      return service ? service.methods.map((method) => `${name}/${method.name}`) : [];
+    });
+    return { services: services.filter((name) => registry.getService(name)), methods: [...new Set(methods)].sort(), registry };
   } finally {
     call.end();
     call.cancel();
   }
+}
+
+/**
+ * protoc and buf always write `json_name`, and @bufbuild/protobuf reads it
+ * as written. Servers whose reflection re-encodes descriptors
+ * (proto-loader's, as @grpc/reflection serves them) leave it empty, so every
+ * field would map to the JSON key "": it is derived here as protoc does.
+ */
+function fillJsonNames(message: DescriptorProto): void {
+  for (const field of message.field) if (!field.jsonName) field.jsonName = field.name.replace(/_+([a-zA-Z0-9])?/g, (_, c: string | undefined) => (c ?? '').toUpperCase());
+  message.nestedType.forEach(fillJsonNames);
+}
+
+function missingImports(files: Map<string, FileDescriptorProto>): string[] {
+  return [...new Set([...files.values()].flatMap((file) => file.dependency))].filter((name) => !files.has(name));
+}
+
+function unknownImport(name: string): never {
+  throw new Error(`reflection does not serve ${name}, an import of the service's contract`);
 }
