@@ -44,7 +44,7 @@ const guard = setTimeout(() => {
 }, timeoutMs + 2000);
 guard.unref();
 
-(async () => {
+void (async () => {
   let code = 1;
   try {
     await admin.connect();
