@@ -6,18 +6,20 @@
 #   docker build --target descriptors -t shopmesh/descriptors .   # the descriptor set for Envoy
 #
 # Stages: deps (every npm dependency, keyed on the lockfile only) -> build (code generated
-# from the contracts, then type-checked) -> prod-deps (production dependencies only, also
-# keyed on the lockfile only) -> runtime (one service, non-root). SERVICE is declared in
-# the runtime stage alone, so every service shares the cached deps/build/prod-deps layers.
+# from the contracts, type-checked, compiled to JavaScript by tsc) -> prod-deps (production
+# dependencies only, also keyed on the lockfile only) -> runtime (one service, compiled
+# JavaScript under plain node, non-root). SERVICE is declared in the runtime stage alone,
+# so every service shares the cached deps/build/prod-deps layers.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# The current Node LTS (.nvmrc names the same major).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: our postinstall (code generation) needs the contracts, which come in a
 # later layer, so this layer only changes with the lockfile. No dependency needs its own
-# install script: buf and esbuild ship their binaries as optional platform packages.
+# install script: buf ships its binary as an optional platform package.
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     npm ci --ignore-scripts --no-audit --no-fund
 
@@ -28,19 +30,21 @@ COPY proto/ proto/
 # gen/ts (ts-proto) and gen/descriptors/shopmesh.binpb (reflection, gateway, Envoy).
 RUN npm run generate
 COPY . .
-# Services run TypeScript through tsx, which strips types without checking them: the
-# type check is the compile step, and a type error fails the image build.
-RUN npm run typecheck
+# The whole tree is type-checked (tests and tools too), then tsc emits what production
+# runs into dist/ with the source tree's layout, plus the files read at run time
+# (scripts/build.mjs): a type error fails the image build.
+RUN npm run typecheck && npm run build
 
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # A fresh production-only install rather than pruning the build stage: it is cached on the
-# lockfile alone and builds in parallel with the build stage. tsx must be among the
-# production dependencies, since it runs the services; the build fails here if it is not.
+# lockfile alone and builds in parallel with the build stage. Development tools (tsx,
+# esbuild, TypeScript, the bench's packages) stay out; the build fails here if tsx slips
+# back into the production dependencies.
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
-    && node -e "require.resolve('tsx/cjs')"
+    && ! node -e "require.resolve('tsx/cjs')" 2>/dev/null
 
 # A one-shot image for docker-compose: copies the descriptor set into the volume that Envoy
 # mounts (/etc/envoy/descriptors/shopmesh.binpb there), then exits.
@@ -62,22 +66,20 @@ ENV NODE_ENV=production \
     SERVICE=${SERVICE}
 WORKDIR /app
 # Least to most often changed. Files stay owned by root: the service cannot rewrite its code.
+# dist/ mirrors the source tree (platform/, services/<name>/{src,migrations,public},
+# gen/, package.json), so every path a module finds relative to itself is the same.
 COPY --from=prod-deps /app/node_modules node_modules
-COPY --from=build /app/gen gen
-COPY package.json tsconfig.json ./
-COPY platform/ platform/
-# Every service folder (a few hundred KB): a service may import the manifest or another
-# service's config, and the layer is shared by every image.
-COPY services/ services/
+COPY --from=build /app/dist ./
 # The gateway follows envoy.yaml's transcoder settings (GATEWAY_ENVOY_CONFIG): one config for both edges.
 COPY envoy/envoy.yaml envoy/envoy.yaml
-RUN test -f "services/${SERVICE}/src/main.ts" || { echo "no services/${SERVICE}/src/main.ts" >&2; exit 1; }
+RUN test -f "services/${SERVICE}/src/main.js" || { echo "no services/${SERVICE}/src/main.js" >&2; exit 1; }
 # The node user, by number so that Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
 # /healthz on the metrics port (set by compose and Kubernetes): 200 when serving and the
-# critical dependencies answer. No curl in slim images; Node 20 has fetch.
+# critical dependencies answer. No curl in slim images; Node has fetch.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.METRICS_PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 STOPSIGNAL SIGTERM
-# exec: node becomes PID 1 and receives SIGTERM itself (the service drains on it).
-CMD ["sh", "-c", "exec node --require tsx/cjs --require ./platform/telemetry.ts services/${SERVICE}/src/main.ts"]
+# exec: node becomes PID 1 and receives SIGTERM itself (the service drains on it). Plain
+# node on compiled JavaScript: no loader, no transform at start, no source maps.
+CMD ["sh", "-c", "exec node --require ./platform/telemetry.js services/${SERVICE}/src/main.js"]

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark of shopmesh in one run on this machine,
  * each figure beside its baseline measured in the same run. The platform runs
- * as `npm start` runs it (one process per service, tracing on into a local
+ * as the images run it (compiled JavaScript, one process per service, tracing on into a local
  * sink, logs at info into files) on ports shifted by --port-offset, with
  * bench_* databases and topics of its own; a bare grpc-js echo server runs
  * beside it. Prints tables and writes JSON to bench/results/.
@@ -141,6 +141,9 @@ async function main(): Promise<number> {
 
   // Idempotent: starts the project's broker only when none answers. Never stopped here: others use it.
   execFileSync('bash', [join(REPO_ROOT, 'scripts', 'kafka.sh'), 'start'], { stdio: ['ignore', process.stderr, process.stderr] });
+  // The services run compiled, as the images run them (bench/lib/service-process.ts).
+  progress.note('building the services (npm run build) ...');
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: ['ignore', process.stderr, process.stderr] });
   const sink = await startOtlpSink();
   progress.note(`starting the platform (ports +${opts.portOffset}, databases bench_*, topics bench-${runId}.*, logs in ${relative(process.cwd(), logDir)}) ...`);
   const platform = await startBenchPlatform({

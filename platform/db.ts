@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import knex, { type Knex } from 'knex';
 import type { Logger } from './logger';
 import { watchPool } from './metrics';
@@ -48,12 +48,24 @@ function connectionFor(url: string, database?: string): Knex.MySql2ConnectionCon
 }
 
 /**
+ * `.ts` when this code runs as TypeScript (tsx: npm start, tests), `.js` when it runs
+ * compiled (npm run build, the images): migrations are modules of the same kind as the
+ * code that loads them, so the same folder rule finds them in both trees.
+ */
+export const MODULE_EXTENSION = extname(__filename);
+
+/** The migration modules of a folder, in the order they run. */
+export function migrationFiles(dir: string, extension: string = MODULE_EXTENSION): string[] {
+  return readdirSync(dir).filter((f) => /^\d/.test(f) && f.endsWith(extension) && !f.endsWith(`.d${extension}`)).sort();
+}
+
+/**
  * Migrations are plain modules listed from the service's folder, loaded with
- * the running TypeScript loader, so knex needs no compile step of its own.
+ * the running loader, so knex needs no compile step of its own.
  */
 function folderMigrations(dir: string): Knex.MigrationSource<string> {
   return {
-    getMigrations: async () => readdirSync(dir).filter((f) => /^\d+.*\.ts$/.test(f) && !f.endsWith('.d.ts')).sort(),
+    getMigrations: async () => migrationFiles(dir),
     getMigrationName: (name) => name,
     getMigration: async (name) => require(join(dir, name)) as Knex.Migration,
   };

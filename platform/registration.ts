@@ -4,6 +4,7 @@ import { SERVICE_ROLE, type IssuedToken, type Tokens } from './auth';
 import { createClient } from './client';
 import { Code, RpcError } from './errors';
 import type { Logger } from './logger';
+import { createStartupGrace, isNotUpYet } from './startup-grace';
 import { RegistryServiceService } from '../gen/ts/shop/registry/v1/registry';
 
 export { SERVICE_ROLE };
@@ -115,6 +116,8 @@ export function startRegistration(options: RegistrationOptions): Registration {
   const auth = registryCredentials(options.tokens, options.serviceName);
 
   let registered = false;
+  let everRegistered = false;
+  const grace = createStartupGrace(30_000);
   let stopped = false;
   let failures = 0;
   let intervalMs = 5_000;
@@ -131,6 +134,7 @@ export function startRegistration(options: RegistrationOptions): Registration {
         const response = await client.register({ instance }, await auth());
         intervalMs = Math.max(1, response.heartbeatIntervalSeconds) * 1000;
         registered = true;
+        everRegistered = true;
         markRegistered();
         log.info({ instanceId, address: instance.address, heartbeatSeconds: intervalMs / 1000 }, 'registered with the service registry');
       } else {
@@ -144,8 +148,12 @@ export function startRegistration(options: RegistrationOptions): Registration {
         registered = false;
         return;
       }
-      // Logged once per outage, not at every beat.
-      if (failures++ === 0) log.warn({ err: error, registry: options.registryAddresses }, 'service registry unreachable; retrying');
+      // Logged once per outage, not at every beat. Before the first registration the registry
+      // not answering yet is the normal order of a start: said at info, once, if it lasts.
+      if (!everRegistered && isNotUpYet(error)) {
+        failures++;
+        if (grace.lasted('unregistered')) log.info({ err: error, registry: options.registryAddresses }, 'service registry not reachable yet; retrying');
+      } else if (failures++ === 0) log.warn({ err: error, registry: options.registryAddresses }, 'service registry unreachable; retrying');
     }
   }
 

@@ -1,5 +1,6 @@
 import { createClient, type CallOptions } from './client';
 import type { Logger } from './logger';
+import { createStartupGrace, isNotUpYet } from './startup-grace';
 import { HealthStatus, RegistryServiceService, type ServiceSummary } from '../gen/ts/shop/registry/v1/registry';
 
 /** Where the instances of a contract are, as the service registry knows them. */
@@ -22,6 +23,8 @@ export interface RegistryResolverOptions {
   deadlineMs?: number;
   /** This service's token for the registry (`registryCredentials`): instance addresses are not public. */
   credentials: () => Promise<CallOptions>;
+  /** How long the registry may stay unreachable at start before that is logged (at info). */
+  startupGraceMs?: number;
   log: Logger;
 }
 
@@ -54,15 +57,24 @@ export function createRegistryResolver(options: RegistryResolverOptions): Addres
   let timer: NodeJS.Timeout | undefined;
   let refreshing: Promise<void> | undefined;
   let registryDown = false;
+  let everReached = false;
+  // Services start side by side: until the registry first answers, not reaching it is the
+  // normal order of a start, said once at info only if it lasts.
+  const grace = createStartupGrace(options.startupGraceMs ?? 30_000);
 
   async function refresh(): Promise<void> {
     let services: ServiceSummary[] | undefined;
     try {
       services = (await registry.listServices({}, await options.credentials())).services;
-      if (registryDown) options.log.info('service registry reachable again; resolving through it');
+      if (registryDown && everReached) options.log.info('service registry reachable again; resolving through it');
       registryDown = false;
+      everReached = true;
     } catch (error) {
-      if (!registryDown) options.log.warn({ err: error }, 'service registry unreachable; clients use their static addresses');
+      if (!everReached && isNotUpYet(error)) {
+        if (grace.lasted('unreachable')) options.log.info({ err: error }, 'service registry not reachable yet; clients use their static addresses meanwhile');
+      } else if (!registryDown) {
+        options.log.warn({ err: error }, 'service registry unreachable; clients use their static addresses');
+      }
       registryDown = true;
     }
     for (const watcher of watchers) {

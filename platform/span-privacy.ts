@@ -1,8 +1,8 @@
 import { SpanStatusCode } from '@opentelemetry/api';
-import type { tracing } from '@opentelemetry/sdk-node';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { maskLiterals } from './safe-error';
 
-type MutableSpan = tracing.ReadableSpan & { setStatus(status: { code: SpanStatusCode; message?: string }): unknown };
+type MutableSpan = ReadableSpan & { setStatus(status: { code: SpanStatusCode; message?: string }): unknown };
 
 /**
  * Options of the mysql2 instrumentation: statements recorded with their
@@ -17,7 +17,7 @@ export const mysqlTracing = { maskStatement: true, maskStatementHook: maskLitera
  * 'ada@example.com' ..."). Before a span ends, this masks the literals of a
  * database span's error message; it runs first among the span processors.
  */
-export const databaseErrorMasking: tracing.SpanProcessor & { onEnding(span: MutableSpan): void } = {
+export const databaseErrorMasking: SpanProcessor & { onEnding(span: MutableSpan): void } = {
   onStart: () => undefined,
   onEnding(span) {
     const isDatabase = span.attributes['db.system.name'] !== undefined || span.attributes['db.system'] !== undefined;

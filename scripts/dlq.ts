@@ -18,20 +18,48 @@ import { Kafka, logLevel, Partitioners, type KafkaMessage } from 'kafkajs';
 import { deadLetterTopic, originalHeaders, readDeadLetter } from '../platform/events/dead-letter';
 import { fromHeaders } from '../platform/events/envelope';
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: {
-    group: { type: 'string', short: 'g' },
-    'event-id': { type: 'string' },
-    brokers: { type: 'string', default: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092' },
-    'topic-prefix': { type: 'string', default: process.env.KAFKA_TOPIC_PREFIX ?? '' },
-  },
-});
-const command = positionals[0];
-if (!['list', 'replay'].includes(command) || !values.group) {
-  process.stderr.write('usage: npm run dlq -- list|replay --group <consumer group> [--event-id <id>]\n');
+const USAGE = `usage: npm run dlq -- list|replay --group <consumer group> [options]
+
+  list                 print each dead letter of dlq.<group> as one JSON line (commits nothing)
+  replay               republish the dead letters to their original topics (once per message)
+  --group, -g <name>   the consumer group whose dead letters to read (e.g. notifications)
+  --event-id <id>      replay: only the dead letter of this event, whenever asked
+  --brokers <list>     Kafka brokers (default $KAFKA_BROKERS or 127.0.0.1:9092)
+  --topic-prefix <p>   prefix of every topic (default $KAFKA_TOPIC_PREFIX or none)
+  --help, -h           this text
+`;
+
+function usage(problem?: string): never {
+  if (problem === undefined) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  process.stderr.write(`dlq: ${problem}\n\n${USAGE}`);
   process.exit(2);
 }
+
+function options() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        group: { type: 'string', short: 'g' },
+        'event-id': { type: 'string' },
+        brokers: { type: 'string', default: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092' },
+        'topic-prefix': { type: 'string', default: process.env.KAFKA_TOPIC_PREFIX ?? '' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    return usage((error as Error).message);
+  }
+}
+
+const { positionals, values } = options();
+if (values.help) usage();
+const command = positionals[0];
+if (!['list', 'replay'].includes(command)) usage(command ? `unknown command ${command}` : 'give a command: list or replay');
+if (!values.group) usage('--group is required');
 
 const kafka = new Kafka({ clientId: 'shopmesh-dlq', brokers: values.brokers!.split(','), logLevel: logLevel.ERROR });
 const topic = values['topic-prefix'] + deadLetterTopic(values.group);

@@ -10,6 +10,15 @@ import { join } from 'node:path';
 import { fromBinary, toBinary, create } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(`usage: npm run generate
+
+Regenerates gen/ts (ts-proto, per buf.gen.yaml) and gen/descriptors/shopmesh.binpb
+(contracts + google.rpc + grpc.health.v1) from proto/. Takes no options; npm ci runs it.
+`);
+  process.exit(0);
+}
+
 const buf = (...args) => execFileSync('node_modules/.bin/buf', args, { stdio: 'inherit' });
 const googleProtos = 'node_modules/google-proto-files';
 

@@ -12,6 +12,15 @@
 // kafkajs logging is switched off: right after startup the broker answers with
 // retriable errors (e.g. "The coordinator is loading") that are harmless here.
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(`usage: node scripts/kafka-ready.cjs [host:port[,host:port...]] [--verbose]
+
+One metadata request to the broker (default $KAFKA_BROKERS, then 127.0.0.1:9092), no retries.
+Exit 0: it answered; 1: not answering (yet); 2: kafkajs cannot be loaded.
+`);
+  process.exit(0);
+}
+
 let kafkajs;
 try {
   kafkajs = require('kafkajs');
@@ -44,7 +53,7 @@ const guard = setTimeout(() => {
 }, timeoutMs + 2000);
 guard.unref();
 
-(async () => {
+void (async () => {
   let code = 1;
   try {
     await admin.connect();

@@ -7,12 +7,41 @@
  *
  * PORT_OFFSET shifts every default port (e.g. 1000: users on 51051), so a
  * second copy (the end-to-end tests) can run beside a developer's.
+ *
+ * `npm run dev` (--watch): the same, each service under `node --watch`, which
+ * restarts it (SIGTERM, so it drains first) when a file it loaded changes.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import concurrently from 'concurrently';
 import { defaultPorts, SERVICES } from '../services/manifest';
+
+const USAGE = `usage: npm start [-- --watch]     (npm run dev is npm start -- --watch)
+
+Starts the Kafka broker (unless one answers at $KAFKA_BROKERS or START_KAFKA=false), then
+every service of services/manifest.ts with its logs prefixed by its name, and prints where
+to reach each one. Ctrl-C stops everything, the broker too if this command started it.
+
+  --watch      restart a service when a file it loaded changes (development)
+  --help, -h   this text
+
+Environment: PORT_OFFSET shifts every default port (e.g. 1000: users on 51051); each
+service reads its own settings from the environment (see .env.example).
+`;
+const { values: args } = (() => {
+  try {
+    return parseArgs({ options: { watch: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+})();
+if (args.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 const root = join(__dirname, '..');
 const offset = Number(process.env.PORT_OFFSET ?? 0);
@@ -52,7 +81,7 @@ const commands = SERVICES.map((service) => {
   if (service.name === 'registry' && offset !== 0) env.REGISTRY_KEY_PREFIX = `registry-${offset}:`;
   return {
     name: service.name,
-    command: `node --require tsx/cjs --require ./platform/telemetry.ts ${service.main}`,
+    command: `node ${args.watch ? '--watch ' : ''}--require tsx/cjs --require ./platform/telemetry.ts ${service.main}`,
     env,
     cwd: root,
   };

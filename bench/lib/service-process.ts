@@ -29,15 +29,24 @@ export interface SpawnServiceOptions {
   nodeArgs?: string[];
 }
 
+/** Where `npm run build` puts the services as production runs them (scripts/build.mjs). */
+export const COMPILED_ROOT = 'dist';
+
 /**
- * One service as its own process, started the way `npm start` and the image
- * start it (`node --require tsx/cjs --require ./platform/telemetry.ts main.ts`),
- * with its output in a log file so the parent spends no CPU on it.
+ * One service as its own process, with its output in a log file so the parent
+ * spends no CPU on it. A service (services/...) runs as the image runs it:
+ * compiled JavaScript under plain node (`node --require ./dist/platform/telemetry.js
+ * dist/services/<name>/src/main.js`; bench/run.ts builds first). Fixtures run as
+ * TypeScript through tsx.
  */
 export function spawnService({ name, main, env, logDir, telemetry, nodeArgs = [] }: SpawnServiceOptions): ServiceProcess {
   const logFile = join(logDir, `${name}.log`);
   const fd = openSync(logFile, 'w');
-  const args = [...nodeArgs, '--require', 'tsx/cjs', ...(telemetry ? ['--require', './platform/telemetry.ts'] : []), main];
+  const compiled = main.startsWith('services/');
+  const js = (path: string) => join(COMPILED_ROOT, path.replace(/\.ts$/, '.js'));
+  const args = compiled
+    ? [...nodeArgs, ...(telemetry ? ['--require', `./${js('platform/telemetry.ts')}`] : []), js(main)]
+    : [...nodeArgs, '--require', 'tsx/cjs', ...(telemetry ? ['--require', './platform/telemetry.ts'] : []), main];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   let exitCode: number | null | undefined;

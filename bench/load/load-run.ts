@@ -95,7 +95,7 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
           }
           actions++;
           const session = pool.length > 0 ? pool[Math.floor(Math.random() * pool.length)] : undefined;
-          track(perform(steps, pickAction(), session).then(keep));
+          void track(perform(steps, pickAction(), session).then(keep));
         }
       }, 5);
     });

@@ -50,7 +50,7 @@ export function memoryScenario({ idle, underLoad, idleCpuPercent = {}, baselines
     variants: [],
     table: { columns: ['process', 'idle MB', 'under load MB', 'growth MB', 'idle CPU %'], rows },
     notes: [
-      'VmRSS from /proc/<pid>/status; "under load" is the highest sample (every 250 ms) while the other scenarios ran; idle CPU over 5 s before any load. Services run as `npm start` runs them (tsx + OpenTelemetry preload).',
+      'VmRSS from /proc/<pid>/status; "under load" is the highest sample (every 250 ms) while the other scenarios ran; idle CPU over 5 s before any load. Services run as the images run them: compiled JavaScript (npm run build) under plain node, OpenTelemetry preloaded, tracing on into a local sink.',
     ],
   };
 }

@@ -61,18 +61,25 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('generates the code from the contracts and type-checks in the build stage', () => {
+  it('generates the code from the contracts, type-checks and compiles with tsc in the build stage', () => {
     const runs = stage('build').instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
     assert.ok(runs.some((r) => r.includes('npm run generate')));
     assert.ok(runs.some((r) => r.includes('npm run typecheck')));
+    assert.ok(runs.some((r) => r.includes('npm run build')), 'the build stage must compile the services (npm run build)');
+    assert.match(pkg.scripts.build, /scripts\/build\.mjs/);
   });
 
-  it('ships production dependencies only, tsx among them', () => {
+  it('ships production dependencies only: no TypeScript loader, compiler or bench packages', () => {
     const install = stage('prod-deps').instructions.find((i) => i.keyword === 'RUN' && /npm ci\b/.test(i.args));
     assert.ok(install && /--omit=dev/.test(install.args), 'prod-deps must install with --omit=dev');
-    assert.ok(pkg.dependencies.tsx, 'tsx runs the services: it must be a production dependency');
+    for (const devOnly of ['tsx', 'typescript', 'cli-progress', 'hdr-histogram-js', 'mocha', '@biomejs/biome']) {
+      assert.equal(pkg.dependencies[devOnly], undefined, `${devOnly} is for development: a devDependency`);
+    }
     const modules = runtime.instructions.find((i) => i.keyword === 'COPY' && /\bnode_modules\b/.test(i.args));
     assert.ok(modules && /--from=prod-deps\b/.test(modules.args), 'runtime must take node_modules from prod-deps');
+    const code = runtime.instructions.find((i) => i.keyword === 'COPY' && /--from=build\b/.test(i.args));
+    assert.match(code?.args ?? '', /^--from=build \/app\/dist \.\/$/, 'runtime must take the compiled tree, dist/, as /app');
+    assert.ok(!runtime.instructions.some((i) => i.keyword === 'COPY' && /\b(platform|services)\//.test(i.args) && !/--from/.test(i.args)), 'no TypeScript sources in the runtime image');
   });
 
   it('picks the service with a build argument declared in the runtime stage only (shared layers)', () => {
@@ -94,11 +101,12 @@ describe('Dockerfile', () => {
     assert.match(healthcheck.args, /METRICS_PORT.*\/healthz/);
   });
 
-  it('starts each manifest service the way npm start does, with telemetry preloaded', () => {
+  it('starts each manifest service as compiled JavaScript under plain node, with telemetry preloaded', () => {
     const cmd = runtime.instructions.find((i) => i.keyword === 'CMD');
     assert.ok(cmd);
-    assert.match(cmd.args, /exec node --require tsx\/cjs --require \.\/platform\/telemetry\.ts services\/\$\{SERVICE\}\/src\/main\.ts/);
-    for (const service of SERVICES) assert.equal(service.main, `services/${service.name}/src/main.ts`, `the image runs services/<name>/src/main.ts`);
+    assert.match(cmd.args, /exec node --require \.\/platform\/telemetry\.js services\/\$\{SERVICE\}\/src\/main\.js"/);
+    assert.doesNotMatch(cmd.args, /tsx|\.ts\b|--enable-source-maps/);
+    for (const service of SERVICES) assert.equal(service.main, `services/${service.name}/src/main.ts`, `the image runs services/<name>/src/main.js, compiled from main.ts`);
   });
 
   it('keeps the build context small: no node_modules, generated code, git or .env', () => {
@@ -106,9 +114,12 @@ describe('Dockerfile', () => {
     for (const entry of ['**/node_modules', 'gen/', '.git/', '.env']) assert.ok(ignored.includes(entry), `.dockerignore must list ${entry}`);
   });
 
-  it('uses Node 20, as package.json engines ask', () => {
+  it('runs the Node LTS major that .nvmrc names, one package.json engines allows', () => {
+    const major = readFileSync(join(root, '.nvmrc'), 'utf8').trim();
+    assert.match(major, /^\d*[02468]$/, 'an LTS line (even major)');
     const base = /ARG NODE_IMAGE=(\S+)/.exec(text)?.[1];
-    assert.match(base ?? '', /^node:20[.\w-]*$/);
-    assert.match(pkg.engines.node, /^>=20\./);
+    assert.match(base ?? '', new RegExp(`^node:${major}[.\\w-]*$`));
+    const minimum = Number(/^>=(\d+)\./.exec(pkg.engines.node)?.[1]);
+    assert.ok(minimum <= Number(major), `engines ${pkg.engines.node} must allow Node ${major}`);
   });
 });

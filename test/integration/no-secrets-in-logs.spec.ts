@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Metadata } from '@grpc/grpc-js';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { tracing } from '@opentelemetry/sdk-node';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import knex from 'knex';
 import { createLogger } from '../../platform/logger';
 import { errorInterceptor } from '../../platform/rpc/server-interceptors';
@@ -74,8 +74,8 @@ describe('no personal data or secrets in logs, errors or spans', function () {
   });
 
   it('masks values in database statements and error statuses on spans', async () => {
-    const exporter = new tracing.InMemorySpanExporter();
-    const provider = new tracing.BasicTracerProvider({ spanProcessors: [databaseErrorMasking, new tracing.SimpleSpanProcessor(exporter)] });
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [databaseErrorMasking, new SimpleSpanProcessor(exporter)] });
     const span = provider.getTracer('test').startSpan('INSERT', {
       kind: SpanKind.CLIENT,
       attributes: { 'db.system.name': 'mysql', 'db.query.text': mysqlTracing.maskStatementHook(`insert into \`users\` (\`email\`) values ('${secrets.email}')`) },

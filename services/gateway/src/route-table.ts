@@ -29,7 +29,7 @@ export interface RouteMatch {
 
 export interface RouteTable {
   routes: RestRoute[];
-  match(httpMethod: string, rawPath: string, unescape?: UnescapeSpec): RouteMatch | undefined;
+  match(httpMethod: string, rawPath: string, unescapeSpec?: UnescapeSpec): RouteMatch | undefined;
 }
 
 /** The transcoder settings that shape the route table (Envoy's GrpcJsonTranscoder fields). */
@@ -95,13 +95,13 @@ export function buildRouteTable(contracts: Pick<Contracts, 'services' | 'binding
   const verbs = new Set(routes.flatMap((r) => (r.template.verb ? [r.template.verb] : [])));
   return {
     routes,
-    match(httpMethod, rawPath, unescape) {
+    match(httpMethod, rawPath, unescapeSpec) {
       const request = splitRequestPath(rawPath, verbs, options.matchUnregisteredCustomVerb);
       if (!request) return undefined;
       let best: (RouteMatch & { rank: number[] }) | undefined;
       for (const route of routes) {
         if (route.httpMethod !== httpMethod) continue;
-        const matched = matchPathTemplate(route.template, request, unescape);
+        const matched = matchPathTemplate(route.template, request, unescapeSpec);
         if (matched && (!best || compareRanks(matched.rank, best.rank) < 0)) best = { route, ...matched };
       }
       return best && { route: best.route, variables: best.variables };

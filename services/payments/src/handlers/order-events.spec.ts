@@ -13,7 +13,11 @@ import { orderEventHandlers, paymentIdOf } from './order-events';
 function memoryStore() {
   const rows = new Map<string, PaymentRow>();
   const store: PaymentsStore = {
-    insert: async (_trx, row) => (rows.has(row.order_id) ? false : (rows.set(row.order_id, { ...row }), true)),
+    insert: async (_trx, row) => {
+      if (rows.has(row.order_id)) return false;
+      rows.set(row.order_id, { ...row });
+      return true;
+    },
     byOrder: async (orderId) => rows.get(orderId),
     lockByOrder: async (_trx, orderId) => rows.get(orderId),
     update: async (_trx, id, changes) => {
@@ -33,9 +37,19 @@ describe('payments: the order events it handles', () => {
   const log = createLogger('payments-test', 'silent');
   const processor = createSimulatedProcessor();
   const charged: ChargeRequest[] = [];
-  const spy = { charge: (req: ChargeRequest) => (charged.push(req), processor.charge(req)) };
+  const spy = {
+    charge: (req: ChargeRequest) => {
+      charged.push(req);
+      return processor.charge(req);
+    },
+  };
   const written: string[] = [];
-  const outbox: Outbox = { add: async (_trx, name) => (written.push(name), {} as Envelope) };
+  const outbox: Outbox = {
+    add: async (_trx, name) => {
+      written.push(name);
+      return {} as Envelope;
+    },
+  };
 
   beforeEach(() => {
     charged.length = 0;
