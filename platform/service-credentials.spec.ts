@@ -8,7 +8,9 @@ describe('platform/service-credentials', () => {
   it('authenticates as the service itself, with the service role', async () => {
     const options = await createServiceCredentials(tokens, 'orders')();
     const token = options.metadata!.authorization.replace(/^Bearer /, '');
-    assert.deepEqual(await tokens.verify(token), { userId: 'service:orders', roles: ['service'] });
+    const { userId, roles, expiresAt } = await tokens.verify(token);
+    assert.deepEqual({ userId, roles }, { userId: 'service:orders', roles: ['service'] });
+    assert.ok(expiresAt && expiresAt.getTime() > Date.now(), 'a token that expires');
   });
 
   it('keeps one token while it is fresh', async () => {

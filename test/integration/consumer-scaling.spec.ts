@@ -31,7 +31,6 @@ async function assignments(admin: Admin, group: string, topic: string): Promise<
  */
 describe('two instances of one consumer group share the partitions and keep each order in order', function () {
   this.timeout(180_000);
-  const prefix = process.env.KAFKA_TOPIC_PREFIX ?? '';
   let mesh: Mesh;
   let second: RunningService;
   let shopper: Shopper;
@@ -58,8 +57,8 @@ describe('two instances of one consumer group share the partitions and keep each
   });
 
   it('assigns partitions to both members, both handle events, and a cancel is never seen before its order', async () => {
-    const topic = prefix + Events.OrderCreated.topic;
-    const group = prefix + mesh.paymentsGroup;
+    const topic = mesh.ordersConfig.KAFKA_TOPIC_PREFIX + Events.OrderCreated.topic;
+    const group = mesh.ordersConfig.KAFKA_TOPIC_PREFIX + mesh.paymentsGroup;
     const { partitions } = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0];
     assert.ok(partitions.length >= 6, `the orders topic has ${partitions.length} partitions`);
     const stable = await until('the group to settle with two members owning partitions', async () => {

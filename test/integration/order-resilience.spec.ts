@@ -30,7 +30,6 @@ describe('the order flow under failure: duplicates, a broker outage, poison mess
   let ordersDb: Knex;
   let paymentsDb: Knex;
   let notificationsDb: Knex;
-  const prefix = process.env.KAFKA_TOPIC_PREFIX ?? '';
 
   before(async () => {
     mesh = await startMesh();
@@ -65,7 +64,7 @@ describe('the order flow under failure: duplicates, a broker outage, poison mess
     await producer.connect();
     const duplicates = (group: string) => counter('events_consumed_total', { event_type: Events.OrderCreated.type, result: 'duplicate', group });
     const before = { payments: await duplicates(mesh.paymentsGroup), notifications: await duplicates(mesh.notificationsGroup) };
-    await producer.send({ topic: prefix + row.topic, messages: [{ key: row.message_key, value: row.payload, headers: JSON.parse(row.headers) }] });
+    await producer.send({ topic: mesh.ordersConfig.KAFKA_TOPIC_PREFIX + row.topic, messages: [{ key: row.message_key, value: row.payload, headers: JSON.parse(row.headers) }] });
     await producer.disconnect();
     // Both consumers of OrderCreated here, payments and notifications, must see it again.
     await until('the duplicate to be recognised by payments and notifications', async () =>
@@ -116,7 +115,7 @@ describe('the order flow under failure: duplicates, a broker outage, poison mess
     await producer.connect();
     const poison = newEnvelope(Events.OrderCreated.type, 'resilience-test');
     await producer.send({
-      topic: prefix + Events.OrderCreated.topic,
+      topic: mesh.ordersConfig.KAFKA_TOPIC_PREFIX + Events.OrderCreated.topic,
       messages: [{ key: `poison-${randomUUID()}`, value: Buffer.from([0xff, 0xff, 0xff, 0x01]), headers: toHeaders(poison) }],
     });
     await producer.disconnect();
@@ -126,7 +125,7 @@ describe('the order flow under failure: duplicates, a broker outage, poison mess
       (await counter('events_dead_lettered_total', { event_type: Events.OrderCreated.type })) > 0, { timeoutMs: 20_000 });
 
     const listed = spawnSync('npx', ['tsx', 'scripts/dlq.ts', 'list', '--group', mesh.paymentsGroup], {
-      cwd: root, encoding: 'utf8', env: { ...process.env, KAFKA_TOPIC_PREFIX: prefix }, timeout: 60_000,
+      cwd: root, encoding: 'utf8', env: { ...process.env, KAFKA_TOPIC_PREFIX: mesh.ordersConfig.KAFKA_TOPIC_PREFIX }, timeout: 60_000,
     });
     assert.equal(listed.status, 0, listed.stderr);
     const letters = listed.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
@@ -134,11 +133,11 @@ describe('the order flow under failure: duplicates, a broker outage, poison mess
     assert.ok(letter, `poison event ${poison.id} not listed:\n${listed.stdout}`);
     assert.match(letter.error, /cannot decode/);
     assert.equal(letter.attempts, 1);
-    assert.match(letter.origin, new RegExp(`^${prefix.replace(/\./g, '\\.')}shop\\.orders\\.v1\\.events\\[\\d+\\]@\\d+$`));
+    assert.match(letter.origin, new RegExp(`^${mesh.ordersConfig.KAFKA_TOPIC_PREFIX.replace(/\./g, '\\.')}shop\\.orders\\.v1\\.events\\[\\d+\\]@\\d+$`));
 
     const before = await counter('events_dead_lettered_total', { event_type: Events.OrderCreated.type });
     const replayed = spawnSync('npx', ['tsx', 'scripts/dlq.ts', 'replay', '--group', mesh.paymentsGroup, '--event-id', poison.id], {
-      cwd: root, encoding: 'utf8', env: { ...process.env, KAFKA_TOPIC_PREFIX: prefix }, timeout: 60_000,
+      cwd: root, encoding: 'utf8', env: { ...process.env, KAFKA_TOPIC_PREFIX: mesh.ordersConfig.KAFKA_TOPIC_PREFIX }, timeout: 60_000,
     });
     assert.equal(replayed.status, 0, replayed.stderr);
     assert.match(replayed.stdout, new RegExp(`replayed shop.orders.v1.OrderCreated ${poison.id}`));

@@ -115,7 +115,7 @@ describe('stock: orders reserve it in catalog, payment failures and cancellation
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     const message = (headers: Record<string, string>) => ({ key: row.message_key, value: row.payload, headers });
-    await producer.send({ topic: (process.env.KAFKA_TOPIC_PREFIX ?? '') + row.topic, messages: [message(JSON.parse(row.headers)), message({ ...JSON.parse(row.headers), ce_id: copyId })] });
+    await producer.send({ topic: mesh.ordersConfig.KAFKA_TOPIC_PREFIX + row.topic, messages: [message(JSON.parse(row.headers)), message({ ...JSON.parse(row.headers), ce_id: copyId })] });
     await producer.disconnect();
     await until('catalog to handle the copy', async () => (await catalogDb('processed_events').where({ event_id: copyId })).length > 0, { timeoutMs: 60_000 });
     assert.equal(await stockOf(product.id), 4);

@@ -33,15 +33,19 @@ export interface Shopper {
  */
 export async function startMesh(overrides: { orders?: Record<string, string>; catalog?: Record<string, string>; payments?: Record<string, string>; notifications?: Record<string, string> } = {}) {
   const run = randomUUID().slice(0, 8);
+  // Topics of this mesh alone: its fresh consumer groups read from the beginning,
+  // and the run's earlier meshes' events would be a backlog to wade through first.
+  const topics = { KAFKA_TOPIC_PREFIX: `${process.env.KAFKA_TOPIC_PREFIX ?? ''}${run}.` };
   const dbs: string[] = [];
   const db = (service: string) => {
     const name = testDatabase(service);
     dbs.push(name);
     return name;
   };
-  const users = await startUsers(testConfig(usersConfig, { USERS_DB_NAME: db('users') }));
-  const catalog = await startCatalog(testConfig(catalogConfig, { CATALOG_DB_NAME: db('catalog'), CATALOG_CONSUMER_GROUP: `catalog-${run}`, ...overrides.catalog }));
+  const users = await startUsers(testConfig(usersConfig, { ...topics, USERS_DB_NAME: db('users') }));
+  const catalog = await startCatalog(testConfig(catalogConfig, { ...topics, CATALOG_DB_NAME: db('catalog'), CATALOG_CONSUMER_GROUP: `catalog-${run}`, ...overrides.catalog }));
   const ordersSettings = testConfig(ordersConfig, {
+    ...topics,
     ORDERS_DB_NAME: db('orders'),
     ORDERS_CONSUMER_GROUP: `orders-${run}`,
     USERS_ADDRESSES: users.address,
@@ -51,10 +55,12 @@ export async function startMesh(overrides: { orders?: Record<string, string>; ca
   const orders = await startOrders(ordersSettings);
   const paymentsGroup = `payments-${run}`;
   const payments = await startPayments(testConfig(paymentsConfig, {
+    ...topics,
     PAYMENTS_DB_NAME: db('payments'), PAYMENTS_CONSUMER_GROUP: paymentsGroup, PAYMENT_RETRY_BASE_MS: '10', ...overrides.payments,
   }));
   const notificationsGroup = `notifications-${run}`;
   const notifications = await startNotifications(testConfig(notificationsConfig, {
+    ...topics,
     NOTIFICATIONS_DB_NAME: db('notifications'), NOTIFICATIONS_CONSUMER_GROUP: notificationsGroup, ...overrides.notifications,
   }));
   const services: RunningService[] = [notifications, payments, orders, catalog, users];

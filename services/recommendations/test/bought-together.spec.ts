@@ -50,7 +50,7 @@ describe('FrequentlyBoughtTogether, learnt from real orders', function () {
     e = await make.create({ name: 'E-wrap', category: wraps, priceMinor: 900, tags: [hot] });
     cola = await make.create({ name: 'Cola', category: drinks, priceMinor: 250, tags: [cold] });
     lemonade = await make.create({ name: 'Lemonade', category: drinks, priceMinor: 380, tags: [cold] });
-    recommendations = await startTestRecommendations(mesh.services.catalog.address);
+    recommendations = await startTestRecommendations(mesh.services.catalog.address, { KAFKA_TOPIC_PREFIX: mesh.ordersConfig.KAFKA_TOPIC_PREFIX });
     ordersDb = connect(mesh.databases.find((name) => name.startsWith('test_orders'))!);
     recommendationsDb = connect(recommendations.config.RECOMMENDATIONS_DB_NAME);
     // A with B three times, with C twice, with D once; B with C once and with D once.
