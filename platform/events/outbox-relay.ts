@@ -31,6 +31,9 @@ interface OutboxRow {
   headers: string;
 }
 
+/** How long close() waits for a batch in flight. */
+const CLOSE_WAIT_MS = 10_000;
+
 /** How often the backlog is counted while the relay cannot publish, or publishes full batches. */
 const BACKLOG_COUNT_INTERVAL_MS = 5_000;
 
@@ -186,7 +189,10 @@ export function createOutboxRelay({ db, kafka, log, service, topicPrefix = '', p
     async close(): Promise<void> {
       running = false;
       cut?.();
-      await loop;
+      // A publish in flight may be retrying against a broker that is just coming
+      // back; its rows stay unpublished and locked only until its transaction
+      // ends, so shutdown does not wait for it beyond a bound.
+      await Promise.race([loop, new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
       if (connected) await Promise.all([producer.disconnect(), admin.disconnect()]);
     },
   };
