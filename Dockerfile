@@ -69,9 +69,8 @@ WORKDIR /app
 # dist/ mirrors the source tree (platform/, services/<name>/{src,migrations,public},
 # gen/, package.json), so every path a module finds relative to itself is the same.
 COPY --from=prod-deps /app/node_modules node_modules
+# dist/ holds envoy/envoy.yaml too: the gateway follows its transcoder settings (one config for both edges).
 COPY --from=build /app/dist ./
-# The gateway follows envoy.yaml's transcoder settings (GATEWAY_ENVOY_CONFIG): one config for both edges.
-COPY envoy/envoy.yaml envoy/envoy.yaml
 RUN test -f "services/${SERVICE}/src/main.js" || { echo "no services/${SERVICE}/src/main.js" >&2; exit 1; }
 # The node user, by number so that Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 const USAGE = `usage: npm run build [-- --out-dir <dir>]
 
 Compiles the services to JavaScript (tsc -p tsconfig.build.json) into dist/ (or <dir>) and
-copies beside it what they read at run time: gen/descriptors, services/gateway/public and
+copies beside it what they read at run time: gen/descriptors, services/gateway/public, envoy/envoy.yaml and
 package.json. Run a service with: node --require ./dist/platform/telemetry.js dist/services/<name>/src/main.js
 `;
 const { values } = parseArgs({ options: { 'out-dir': { type: 'string', default: 'dist' }, help: { type: 'boolean', short: 'h', default: false } } });
@@ -24,7 +24,7 @@ if (values.help) {
 const out = values['out-dir'];
 
 /** Files read at run time relative to the reading module, copied to the same place in the output. */
-export const RUNTIME_ASSETS = ['package.json', 'gen/descriptors', 'services/gateway/public'];
+export const RUNTIME_ASSETS = ['package.json', 'gen/descriptors', 'services/gateway/public', 'envoy/envoy.yaml'];
 
 if (!existsSync('gen/descriptors/shopmesh.binpb')) execFileSync('npm', ['run', 'generate'], { stdio: 'inherit' });
 rmSync(out, { recursive: true, force: true });

@@ -51,6 +51,8 @@ describe('npm run build: compiled JavaScript with the source tree\'s layout', fu
     const publicDir = inCompiled("require('./services/gateway/src/config.js').gatewayConfig.parse({}).GATEWAY_PUBLIC_DIR");
     assert.ok(existsSync(join(publicDir, 'index.html')), `storefront at ${publicDir}`);
     assert.ok(publicDir.startsWith(compiled), 'the compiled gateway serves its own copy');
+    const envoyConfig = inCompiled("require('./services/gateway/src/config.js').gatewayConfig.parse({}).GATEWAY_ENVOY_CONFIG");
+    assert.ok(existsSync(envoyConfig) && envoyConfig.startsWith(compiled), `the compiled gateway reads envoy.yaml's transcoder settings at ${envoyConfig}`);
     const version = inCompiled("require('./platform/config.js').baseConfig.shape.SERVICE_VERSION.parse(undefined)");
     assert.equal(version, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
   });
