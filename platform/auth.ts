@@ -50,6 +50,10 @@ export interface IssuedToken {
 export function createTokens({ secret, issuer, audience = USER_TOKEN_AUDIENCE, alsoAccepted = [], ttlSeconds = 3600 }: TokenSettings) {
   // A KeyObject built once: a raw secret would be imported again on every sign and verify.
   const key = createSecretKey(Buffer.from(secret, 'utf8'));
+  // A shopper's token arrives on every call of a session, and a service's on
+  // every call it makes: verified once, the answer is kept until the token
+  // expires (HMAC and claim checks were a few percent of a call's CPU).
+  const verified = new Map<string, Identity>();
 
   return {
     /** `options.audience` mints a token for another purpose than this instance's own audience. */
@@ -74,28 +78,44 @@ export function createTokens({ secret, issuer, audience = USER_TOKEN_AUDIENCE, a
      * clock we trust (or was made to outlive its stated lifetime).
      */
     async verify(token: string): Promise<Identity> {
-      try {
-        const { payload } = await jwtVerify(token, key, {
-          issuer,
-          audience: [audience, ...alsoAccepted],
-          algorithms: ['HS256'],
-          requiredClaims: ['exp', 'iat', 'sub'],
-          clockTolerance: CLOCK_TOLERANCE_SECONDS,
-        });
-        // jose checks a future `iat` only together with maxTokenAge; the rule is ours.
-        if (payload.iat! > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) throw unauthenticated('token issued in the future');
-        const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
-        const aud = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
-        return { userId: payload.sub!, roles, expiresAt: new Date(payload.exp! * 1000), audience: aud };
-      } catch (error) {
-        if (error instanceof joseErrors.JWTExpired) throw unauthenticated('token expired');
-        if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'sub') throw unauthenticated('token has no subject');
-        if (error instanceof joseErrors.JOSEError) throw unauthenticated('invalid token');
-        throw error;
+      const known = verified.get(token);
+      if (known) {
+        // A copy: callers own the identity they are given.
+        if (known.expiresAt!.getTime() > Date.now() - CLOCK_TOLERANCE_SECONDS * 1000) return { ...known, roles: [...known.roles] };
+        verified.delete(token);
       }
+      const identity = await verifyOnce(token);
+      if (verified.size >= VERIFIED_TOKENS_KEPT) verified.delete(verified.keys().next().value!);
+      verified.set(token, identity);
+      return identity;
     },
   };
+
+  async function verifyOnce(token: string): Promise<Identity> {
+    try {
+      const { payload } = await jwtVerify(token, key, {
+        issuer,
+        audience: [audience, ...alsoAccepted],
+        algorithms: ['HS256'],
+        requiredClaims: ['exp', 'iat', 'sub'],
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      });
+      // jose checks a future `iat` only together with maxTokenAge; the rule is ours.
+      if (payload.iat! > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) throw unauthenticated('token issued in the future');
+      const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
+      const aud = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
+      return { userId: payload.sub!, roles, expiresAt: new Date(payload.exp! * 1000), audience: aud };
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw unauthenticated('token expired');
+      if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'sub') throw unauthenticated('token has no subject');
+      if (error instanceof joseErrors.JOSEError) throw unauthenticated('invalid token');
+      throw error;
+    }
+  }
 }
+
+/** Verified tokens remembered per process (oldest forgotten first). */
+const VERIFIED_TOKENS_KEPT = 10_000;
 
 export type Tokens = ReturnType<typeof createTokens>;
 
