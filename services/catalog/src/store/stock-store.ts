@@ -145,6 +145,10 @@ export function createStockStore(db: Db) {
 
     /** The order exists: keep its stock until it ends (see onOrderCreated). Undefined when no such reservation exists. */
     async confirm(trx: Knex.Transaction, id: string, now: Date): Promise<StockChange | undefined> {
+      // The common case in one statement: a RESERVED reservation becomes CONFIRMED
+      // (onOrderCreated's 'confirm'), nothing to take or give back. Only the rest is read.
+      const confirmed = await trx('stock_reservations').where({ id, status: 'RESERVED' }).update({ status: 'CONFIRMED', release_kind: null, release_reason: '', updated_at: now });
+      if (confirmed === 1) return { reservation: { id, status: 'CONFIRMED', releaseKind: null, lines: [], createdAt: now, expiresAt: now }, changedProductIds: [] };
       const existing = await load(trx, id);
       if (!existing) return undefined;
       const action = onOrderCreated(existing);
