@@ -42,6 +42,8 @@ describe('two instances of one consumer group share the partitions and keep each
     const database = mesh.databases.find((d) => d.startsWith('test_payments'))!;
     second = await startPayments(testConfig(paymentsConfig, {
       PAYMENTS_DB_NAME: database, PAYMENTS_CONSUMER_GROUP: mesh.paymentsGroup, PAYMENT_RETRY_BASE_MS: '10', KAFKA_TOPIC_PARTITIONS: '6',
+      // The mesh's own topics and groups.
+      KAFKA_TOPIC_PREFIX: mesh.ordersConfig.KAFKA_TOPIC_PREFIX,
     }));
     shopper = await mesh.shopper();
     admin = new Kafka({ clientId: 'scaling-test', brokers: mesh.ordersConfig.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
