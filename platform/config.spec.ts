@@ -72,6 +72,15 @@ describe('platform/config', () => {
       assert.equal(loadConfig(baseConfig, { GRPC_PORT: '0', METRICS_PORT: '0' }).GRPC_PORT, 0);
     });
 
+    it('refuses to run production with the development PII key in PII_ENCRYPTION_KEYS', () => {
+      const withKeys = ordersLike.extend({ PII_ENCRYPTION_KEY: z.string().default('x'), PII_ENCRYPTION_KEYS: z.string().default('') });
+      const secret = 'a-production-secret-of-at-least-32-bytes';
+      const env = { NODE_ENV: 'production', JWT_SECRET: secret, PII_ENCRYPTION_KEY: 'fresh' };
+      assert.throws(() => loadConfig(withKeys, { ...env, PII_ENCRYPTION_KEYS: `k1=fresh,k0=${DEVELOPMENT_SECRETS.PII_ENCRYPTION_KEY}` }), (error: Error) =>
+        /PII_ENCRYPTION_KEYS: lists the development key/.test(error.message) && !error.message.includes(DEVELOPMENT_SECRETS.PII_ENCRYPTION_KEY));
+      assert.equal(loadConfig(withKeys, { ...env, PII_ENCRYPTION_KEYS: 'k1=fresh' }).PII_ENCRYPTION_KEYS, 'k1=fresh');
+    });
+
     it('refuses to run production on a published development secret, in one line naming it', () => {
       assert.throws(() => loadConfig(ordersLike, { NODE_ENV: 'production' }), (error: unknown) => {
         assert.ok(error instanceof ConfigError);

@@ -100,12 +100,20 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
     : `invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }
 
+/** Settings that list several keys (`id=value,...`): none of them may be a development default either. */
+const SECRET_LISTS: Record<string, keyof typeof DEVELOPMENT_SECRETS> = { PII_ENCRYPTION_KEYS: 'PII_ENCRYPTION_KEY' };
+
 /** In production, the settings still holding a published development secret. */
 function developmentSecretsIn(config: Record<string, unknown>): string[] {
   if (config.NODE_ENV !== 'production') return [];
-  return Object.entries(DEVELOPMENT_SECRETS)
+  const single = Object.entries(DEVELOPMENT_SECRETS)
     .filter(([name, value]) => config[name] === value)
     .map(([name]) => `${name}: must be set in production; the development default is published in the repository`);
+  const listed = Object.entries(SECRET_LISTS)
+    .filter(([name, secret]) => typeof config[name] === 'string' &&
+      (config[name] as string).split(',').some((entry) => entry.slice(entry.indexOf('=') + 1).trim() === DEVELOPMENT_SECRETS[secret]))
+    .map(([name]) => `${name}: lists the development key published in the repository`);
+  return [...single, ...listed];
 }
 
 /** The base settings with this service's default ports. */

@@ -89,7 +89,7 @@ describe('docker-compose.yml', function () {
         if (isSecretLike(name)) {
           assert.ok(Object.values(secrets).includes(value), `${service.name} ${name} is written in the file; take it from .env with \${${name}:?...}`);
         }
-        const password = /^[a-z]+:\/\/[^:/@]+:([^@]*)@/.exec(value)?.[1];
+        const password = /^[a-z]+:\/\/[^:/@]*:([^@]*)@/.exec(value)?.[1];
         if (password !== undefined) {
           assert.ok(Object.values(secrets).includes(password), `${service.name} ${name} has a password written in the file`);
         }
@@ -238,6 +238,19 @@ describe('docker-compose.yml', function () {
     }
     for (const setting of ['OFFSETS_TOPIC_REPLICATION_FACTOR', 'TRANSACTION_STATE_LOG_REPLICATION_FACTOR', 'TRANSACTION_STATE_LOG_MIN_ISR']) {
       assert.equal(kafka.environment[`KAFKA_${setting}`], '1', `a single broker needs KAFKA_${setting}=1`);
+    }
+  });
+
+  it('runs Redis with a password from .env that every service\'s REDIS_URL carries', () => {
+    const redis = get('redis');
+    const flag = redis.command.indexOf('--requirepass');
+    assert.ok(flag >= 0, 'redis-server must be started with --requirepass');
+    const password = redis.command[flag + 1];
+    assert.equal(password, secrets.REDIS_PASSWORD, 'the Redis password must come from .env (${REDIS_PASSWORD:?...})');
+    assert.equal(redis.environment.REDISCLI_AUTH, password, 'the health check (redis-cli) needs the password too');
+    for (const service of nodeServices()) {
+      const url = service.environment.REDIS_URL;
+      if (url !== undefined) assert.equal(decodeURIComponent(new URL(url).password), password, `${service.name} REDIS_URL has no or another password`);
     }
   });
 

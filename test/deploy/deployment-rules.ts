@@ -20,7 +20,7 @@
  * every variable a deployment sets must be one the schema declares, a `<CALLEE>_ADDRESSES`,
  * or a standard OTEL_* variable of the OpenTelemetry SDK: a typo fails.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SERVICES } from '../../services/manifest';
@@ -171,4 +171,29 @@ export function byName(name: string): ServiceRequirements {
   const service = MANIFEST_SERVICES.find((s) => s.name === name);
   if (!service) throw new Error(`${name} is not in services/manifest.ts`);
   return service;
+}
+
+export type DataStore = 'mysql' | 'redis' | 'kafka';
+
+/**
+ * The shared stores a service connects to. A database is its schema's `<NAME>_DB_NAME`; the
+ * rest is read from how main.ts starts the runtime (`redis: true`, `outbox: true`,
+ * `consumes:`), since every schema inherits REDIS_URL and KAFKA_BROKERS whether it uses
+ * them or not. An HTTP edge has no runtime spec: it uses Redis when its own schema
+ * declares REDIS_URL (the gateway's shared rate-limit buckets).
+ */
+export function dataStoresOf(name: string): Set<DataStore> {
+  const service = requirementsFor(name);
+  if (!service) throw new Error(`${name} has no config schema`);
+  const stores = new Set<DataStore>();
+  if (service.database) stores.add('mysql');
+  const entry = SERVICES.find((s) => s.name === name);
+  if (entry && entry.kind === 'http') {
+    if ('REDIS_URL' in service.defaults) stores.add('redis');
+    return stores;
+  }
+  const main = readFileSync(join(root, 'services', name, 'src', 'main.ts'), 'utf8');
+  if (/\bredis:\s*true\b/.test(main)) stores.add('redis');
+  if (/\boutbox:\s*true\b|\bconsumes:/.test(main)) stores.add('kafka');
+  return stores;
 }

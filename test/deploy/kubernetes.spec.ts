@@ -212,6 +212,21 @@ describe('deploy/k8s (kustomize base)', function () {
     }
   });
 
+  it('keeps every password out of ConfigMaps (a URL with credentials comes from a Secret)', () => {
+    for (const map of resources.filter((r) => r.kind === 'ConfigMap')) {
+      for (const [key, value] of Object.entries(map.data ?? {})) {
+        assert.doesNotMatch(String(value), /^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i, `ConfigMap ${map.metadata.name} ${key} holds a password`);
+      }
+    }
+  });
+
+  it('gives every service that sets REDIS_URL the password-carrying URL from a Secret', () => {
+    for (const deployment of resources.filter((r) => r.kind === 'Deployment')) {
+      const source = environment(containerOf(deployment)).get('REDIS_URL');
+      if (source) assert.ok('secret' in source, `${deployment.metadata.name} REDIS_URL must come from a Secret (it carries the Redis password)`);
+    }
+  });
+
   it('puts everything in one namespace', () => {
     const namespaces = new Set(resources.filter((r) => r.kind !== 'Namespace').map((r) => r.metadata.namespace));
     assert.deepEqual([...namespaces], ['shopmesh']);

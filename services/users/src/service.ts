@@ -4,7 +4,7 @@ import type { ServiceDeps } from '../../../platform/service-runtime';
 import { UsersServiceService, type SuggestNamesRequest } from '../../../gen/ts/shop/users/v1/users';
 import { validateSuggestionCount } from './domain/account-rules';
 import { suggestNames } from './domain/name-generator';
-import { createPiiCipher } from './domain/pii-cipher';
+import { createPiiCipher, piiKeyring } from './domain/pii-cipher';
 import type { UsersConfig } from './config';
 import { accountHandlers } from './handlers/accounts';
 import { profileHandlers } from './handlers/profiles';
@@ -15,7 +15,7 @@ export const SERVICE_NAME = 'users';
 /** The users contract over its store; used by main.ts and by tests alike. */
 export function createUsersService({ config, db, outbox }: ServiceDeps<UsersConfig>) {
   const store = createUsersStore(db, outbox);
-  const pii = createPiiCipher(config.PII_ENCRYPTION_KEY);
+  const pii = createPiiCipher(piiKeyring(config.PII_ENCRYPTION_KEY, config.PII_ENCRYPTION_KEYS));
   const tokens = createTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: config.TOKEN_TTL_SECONDS });
   const accounts = accountHandlers({ store, pii, tokens });
 

@@ -59,7 +59,7 @@ describe('users: accounts, tokens and profiles', function () {
     const row = await db('users').where({ id: userId }).first();
     await db.destroy();
     assert.equal(row.email, email.toLowerCase());
-    assert.match(row.phone_enc, /^v1:/);
+    assert.match(row.phone_enc, /^v2:legacy:/);
     assert.ok(!row.phone_enc.includes('600') && !row.address_enc.includes('Mayor'));
     assert.match(row.password_hash, /^scrypt\$/);
     assert.ok(!row.password_hash.includes(password));

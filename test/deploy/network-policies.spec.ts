@@ -1,0 +1,114 @@
+import { strict as assert } from 'node:assert';
+import { parseAllDocuments } from 'yaml';
+import { type DataStore, dataStoresOf, MANIFEST_SERVICES } from './deployment-rules';
+import { admits, type NetworkPolicy, type Pod } from './network-policy-rules';
+import { kustomize } from './tools';
+
+const NAMESPACE = 'shopmesh';
+const NAME = 'app.kubernetes.io/name';
+const STORE_PORTS: Record<DataStore, number> = { mysql: 3306, redis: 6379, kafka: 9092 };
+
+/**
+ * Who may connect to what, derived the way the platform connects: manifest `calls` (the
+ * gateway's included), Envoy in front of what the gateway fronts, the registry probing every
+ * registered gRPC service (health, reflection, /metrics) and every gRPC service registering
+ * with it, Prometheus scraping, and each data store from the services that use it. Each port
+ * is checked against every pod below, so an edge missing and an edge too many both fail.
+ */
+describe('deploy/k8s NetworkPolicies', function () {
+  this.timeout(60_000);
+  let policies: NetworkPolicy[];
+  const pods = new Map<string, Pod>();
+
+  const inNamespace = (labels: Record<string, string>, namespace = NAMESPACE): Pod => ({
+    labels,
+    namespace: { name: namespace, labels: { 'kubernetes.io/metadata.name': namespace } },
+  });
+  const target = (name: string) => {
+    const pod = pods.get(name);
+    assert.ok(pod?.namespace, `no pod ${name}`);
+    return pod as Pod & { namespace: { name: string; labels: Record<string, string> } };
+  };
+  /** The names of the sources (of every pod known here) that may reach `port` of `name`. */
+  const reaching = (name: string, port: number) =>
+    [...pods].filter(([, source]) => admits(policies, source, target(name), port)).map(([source]) => source).sort();
+
+  before(function () {
+    const result = kustomize('deploy/k8s');
+    assert.equal(result.status, 0, result.stderr);
+    const resources = parseAllDocuments(result.stdout).map((doc) => doc.toJS()).filter(Boolean);
+    policies = resources.filter((r) => r.kind === 'NetworkPolicy');
+    for (const deployment of resources.filter((r) => r.kind === 'Deployment')) {
+      const pod = inNamespace(deployment.spec.template.metadata.labels);
+      pod.ports = Object.fromEntries(deployment.spec.template.spec.containers.flatMap((c: { ports?: { name: string; containerPort: number }[] }) =>
+        (c.ports ?? []).map((p) => [p.name, p.containerPort])));
+      pods.set(deployment.metadata.name, pod);
+    }
+    const part = { 'app.kubernetes.io/part-of': 'shopmesh' };
+    for (const name of ['envoy', 'mysql', 'redis', 'kafka', 'otel-collector']) pods.set(name, inNamespace({ [NAME]: name, ...part }));
+    pods.set('prometheus@monitoring', inNamespace({ [NAME]: 'prometheus' }, 'monitoring'));
+    // Pods that no rule names: a debug pod here, and one in another namespace that borrows a caller's name.
+    pods.set('intruder', inNamespace({ run: 'debug' }));
+    pods.set('orders@other', inNamespace({ [NAME]: 'orders' }, 'other'));
+    pods.set('internet', { labels: {} });
+  });
+
+  it('denies every ingress in the namespace by default', () => {
+    const deny = policies.find((p) => Object.keys(p.spec.podSelector).length === 0 && p.spec.policyTypes?.includes('Ingress'));
+    assert.ok(deny, 'no NetworkPolicy selects every pod for Ingress');
+    assert.deepEqual(deny.spec.ingress ?? [], [], `${deny.metadata.name} must admit nothing`);
+    assert.deepEqual(reaching('intruder', 8080), [], 'a pod no policy names must be unreachable');
+  });
+
+  const grpcServices = MANIFEST_SERVICES.filter((s) => s.grpcPort !== undefined);
+  const gateway = MANIFEST_SERVICES.find((s) => s.name === 'gateway');
+
+  for (const service of grpcServices) {
+    const callers = MANIFEST_SERVICES.filter((s) => s.calls.includes(service.name)).map((s) => s.name);
+    if (gateway?.calls.includes(service.name)) callers.push('envoy');
+    if (service.name === 'registry') callers.push(...grpcServices.filter((s) => s.name !== 'registry').map((s) => s.name));
+    else callers.push('registry');
+
+    it(`admits exactly ${service.name}'s callers to its gRPC port (${[...new Set(callers)].sort().join(', ')})`, () => {
+      assert.deepEqual(reaching(service.name, service.grpcPort!), [...new Set(callers)].sort());
+    });
+
+    it(`admits Prometheus${service.name === 'registry' ? '' : ' and the registry'} to ${service.name}'s metrics port`, () => {
+      const scrapers = service.name === 'registry' ? ['prometheus@monitoring'] : ['prometheus@monitoring', 'registry'];
+      assert.deepEqual(reaching(service.name, service.metricsPort), scrapers.sort());
+    });
+  }
+
+  it('keeps a pod outside the list off users\' gRPC port, even one named like a caller in another namespace', () => {
+    const users = grpcServices.find((s) => s.name === 'users')!;
+    for (const source of ['intruder', 'orders@other', 'internet', 'payments', 'notifications']) {
+      assert.ok(!admits(policies, pods.get(source)!, target('users'), users.grpcPort!), `${source} reaches users' gRPC port`);
+    }
+  });
+
+  it('opens the edge (the gateway\'s HTTP port and Envoy\'s listener) to clients outside the cluster, and nothing else', () => {
+    assert.ok(gateway?.ports.HTTP_PORT);
+    assert.ok(admits(policies, pods.get('internet')!, target('gateway'), gateway.ports.HTTP_PORT));
+    assert.ok(admits(policies, pods.get('internet')!, target('envoy'), 8080));
+    assert.ok(!admits(policies, pods.get('internet')!, target('gateway'), gateway.metricsPort));
+    assert.ok(!admits(policies, pods.get('internet')!, target('envoy'), 9901), 'Envoy\'s admin port must stay inside');
+    for (const service of grpcServices) {
+      assert.ok(!admits(policies, pods.get('internet')!, target(service.name), service.grpcPort!), `${service.name}'s gRPC port is open to the internet`);
+    }
+  });
+
+  for (const store of ['mysql', 'redis', 'kafka'] as const) {
+    const users = MANIFEST_SERVICES.filter((s) => dataStoresOf(s.name).has(store)).map((s) => s.name).sort();
+    it(`admits exactly the services that use ${store} (${users.join(', ')})`, () => {
+      assert.ok(users.length > 0);
+      assert.deepEqual(reaching(store, STORE_PORTS[store]), users);
+    });
+  }
+
+  it('lets every service export traces to the collector', () => {
+    for (const service of MANIFEST_SERVICES) {
+      assert.ok(admits(policies, pods.get(service.name)!, target('otel-collector'), 4318), `${service.name} cannot export OTLP`);
+    }
+    assert.ok(!admits(policies, pods.get('intruder')!, target('otel-collector'), 4318));
+  });
+});
