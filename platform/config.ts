@@ -17,6 +17,7 @@ const port = integer(z.number().min(0).max(65535));
 export const DEVELOPMENT_SECRETS = {
   JWT_SECRET: 'dev-only-secret-change-me-0123456789abcdef',
   PII_ENCRYPTION_KEY: 'ZGV2LW9ubHkta2V5LWNoYW5nZS1tZS0zMi1ieXRlcyE=',
+  PAYMENTS_TOKEN_KEY: 'ZGV2LW9ubHktcGF5bWVudHMtdG9rZW4ta2V5LTMyYiE=',
 } as const;
 
 /** The platform's version (package.json), the default of SERVICE_VERSION. */

@@ -50,8 +50,9 @@ const GRPC_SERVICES: GrpcServiceEntry[] = [
   { name: 'registry', config: registryConfig, main: 'services/registry/src/main.ts', calls: [] },
   { name: 'users', config: usersConfig, main: 'services/users/src/main.ts', calls: [] },
   { name: 'catalog', config: catalogConfig, main: 'services/catalog/src/main.ts', calls: [] },
-  { name: 'orders', config: ordersConfig, main: 'services/orders/src/main.ts', calls: ['users', 'catalog'] },
   { name: 'payments', config: paymentsConfig, main: 'services/payments/src/main.ts', calls: [] },
+  // Calls payments (CreatePaymentIntent) at CreateOrder: started after it.
+  { name: 'orders', config: ordersConfig, main: 'services/orders/src/main.ts', calls: ['users', 'catalog', 'payments'] },
   { name: 'notifications', config: notificationsConfig, main: 'services/notifications/src/main.ts', calls: [] },
   { name: 'recommendations', config: recommendationsConfig, main: 'services/recommendations/src/main.ts', calls: ['catalog'] },
 ];

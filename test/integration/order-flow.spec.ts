@@ -137,6 +137,7 @@ describe('the order flow: orders, payments and Kafka', function () {
       ORDERS_CONSUMER_GROUP: `orders-down-${randomUUID()}`,
       USERS_ADDRESSES: '127.0.0.1:1',
       CATALOG_ADDRESSES: mesh.services.catalog.address,
+      PAYMENTS_ADDRESSES: mesh.services.payments.address,
       CLIENT_DEADLINE_MS: '1000',
     }));
     const client = createClient(OrdersServiceService, { addresses: [orders.address], deadlineMs: 5000 });

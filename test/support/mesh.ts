@@ -44,20 +44,22 @@ export async function startMesh(overrides: { orders?: Record<string, string>; ca
   };
   const users = await startUsers(testConfig(usersConfig, { ...topics, USERS_DB_NAME: db('users') }));
   const catalog = await startCatalog(testConfig(catalogConfig, { ...topics, CATALOG_DB_NAME: db('catalog'), CATALOG_CONSUMER_GROUP: `catalog-${run}`, ...overrides.catalog }));
+  // Before orders, which calls it (CreatePaymentIntent).
+  const paymentsGroup = `payments-${run}`;
+  const payments = await startPayments(testConfig(paymentsConfig, {
+    ...topics,
+    PAYMENTS_DB_NAME: db('payments'), PAYMENTS_CONSUMER_GROUP: paymentsGroup, PAYMENT_RETRY_BASE_MS: '10', ...overrides.payments,
+  }));
   const ordersSettings = testConfig(ordersConfig, {
     ...topics,
     ORDERS_DB_NAME: db('orders'),
     ORDERS_CONSUMER_GROUP: `orders-${run}`,
     USERS_ADDRESSES: users.address,
     CATALOG_ADDRESSES: catalog.address,
+    PAYMENTS_ADDRESSES: payments.address,
     ...overrides.orders,
   });
   const orders = await startOrders(ordersSettings);
-  const paymentsGroup = `payments-${run}`;
-  const payments = await startPayments(testConfig(paymentsConfig, {
-    ...topics,
-    PAYMENTS_DB_NAME: db('payments'), PAYMENTS_CONSUMER_GROUP: paymentsGroup, PAYMENT_RETRY_BASE_MS: '10', ...overrides.payments,
-  }));
   const notificationsGroup = `notifications-${run}`;
   const notifications = await startNotifications(testConfig(notificationsConfig, {
     ...topics,

@@ -8,6 +8,8 @@ export const ordersConfig = serviceConfig({ grpcPort: 50053, metricsPort: 9453 }
   /** users instances (host:port, comma-separated; several are balanced). */
   USERS_ADDRESSES: csv.default(['127.0.0.1:50051']),
   CATALOG_ADDRESSES: csv.default(['127.0.0.1:50052']),
+  /** payments instances: CreateOrder hands the payment token to payments (CreatePaymentIntent), never to Kafka. */
+  PAYMENTS_ADDRESSES: csv.default(['127.0.0.1:50054']),
 });
 
 export type OrdersConfig = z.infer<typeof ordersConfig>;

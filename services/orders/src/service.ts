@@ -4,6 +4,7 @@ import { createServiceCredentials } from '../../../platform/service-credentials'
 import type { ServiceDeps } from '../../../platform/service-runtime';
 import { CatalogServiceService } from '../../../gen/ts/shop/catalog/v1/catalog';
 import { OrdersServiceService } from '../../../gen/ts/shop/orders/v1/orders';
+import { PaymentsServiceService } from '../../../gen/ts/shop/payments/v1/payments';
 import { UsersServiceService } from '../../../gen/ts/shop/users/v1/users';
 import type { OrdersConfig } from './config';
 import { cancelOrderHandler } from './handlers/cancel-order';
@@ -25,15 +26,23 @@ export function createOrdersService({ config, db, outbox, log, onClose, resolver
     // Reservations are idempotent by their id (the order id), so they may be retried like the read.
     idempotentMethods: ['BatchGetProducts', 'ReserveStock', 'ReleaseStock'],
   });
+  const payments = createClient(PaymentsServiceService, {
+    addresses: config.PAYMENTS_ADDRESSES,
+    deadlineMs: config.CLIENT_DEADLINE_MS,
+    resolver,
+    // Idempotent by order id: a retry answers the intent the first call stored.
+    idempotentMethods: ['CreatePaymentIntent'],
+  });
   const serviceAuth = createServiceCredentials(tokens, SERVICE_NAME);
   onClose('users client', async () => users.close());
   onClose('catalog client', async () => catalog.close());
+  onClose('payments client', async () => payments.close());
 
   return {
     binding: defineService({
       definition: OrdersServiceService,
       handlers: {
-        createOrder: createOrderHandler({ store, users, catalog, outbox, serviceAuth }),
+        createOrder: createOrderHandler({ store, users, catalog, payments, outbox, serviceAuth }),
         cancelOrder: cancelOrderHandler(store, outbox),
         ...orderQueryHandlers(store),
       },

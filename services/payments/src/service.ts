@@ -1,24 +1,37 @@
+import { createFieldCipher } from '../../../platform/field-cipher';
 import { defineService } from '../../../platform/rpc/bind-service';
 import type { ServiceDeps } from '../../../platform/service-runtime';
 import { PaymentsServiceService } from '../../../gen/ts/shop/payments/v1/payments';
 import type { PaymentsConfig } from './config';
 import { createSimulatedProcessor } from './domain/processor';
+import { createPaymentIntentHandler } from './handlers/create-payment-intent';
 import { getPaymentHandler } from './handlers/get-payment';
 import { orderEventHandlers } from './handlers/order-events';
+import { startStaleTokenSweep } from './handlers/stale-intents';
+import { createPaymentIntentsStore } from './store/payment-intents-store';
 import { createPaymentsStore } from './store/payments-store';
 
 export const SERVICE_NAME = 'payments';
 
-export function createPaymentsService({ config, db, outbox, log }: ServiceDeps<PaymentsConfig>) {
+export function createPaymentsService({ config, db, outbox, log, onClose }: ServiceDeps<PaymentsConfig>) {
   const store = createPaymentsStore(db);
+  const intents = createPaymentIntentsStore(db);
+  const tokenCipher = createFieldCipher(config.PAYMENTS_TOKEN_KEY, 'payment token');
+  const sweep = startStaleTokenSweep({
+    intents, log, ttlHours: config.PAYMENT_INTENT_TOKEN_TTL_HOURS, intervalSeconds: config.RETENTION_PURGE_INTERVAL_SECONDS,
+  });
+  onClose('stale payment token sweep', async () => sweep.stop());
   return {
     binding: defineService({
       definition: PaymentsServiceService,
-      handlers: { getPayment: getPaymentHandler(store) },
-      access: { getPayment: 'authenticated' },
+      handlers: { getPayment: getPaymentHandler(store), createPaymentIntent: createPaymentIntentHandler(intents, tokenCipher) },
+      // Only orders creates intents, with its service token; no HTTP route either (envoy/envoy.yaml).
+      access: { getPayment: 'authenticated', createPaymentIntent: 'service' },
     }),
     subscriptions: orderEventHandlers({
       store,
+      intents,
+      tokenCipher,
       processor: createSimulatedProcessor(),
       log,
       retry: { maxAttempts: config.PAYMENT_MAX_ATTEMPTS, baseMs: config.PAYMENT_RETRY_BASE_MS },

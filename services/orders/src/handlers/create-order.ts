@@ -9,8 +9,9 @@ import type { UsersServiceService } from '../../../../gen/ts/shop/users/v1/users
 import { orderIdFor } from '../domain/order-id';
 import { parseOrderRequest } from '../domain/order-request';
 import { priceOrder, type CatalogPrice } from '../domain/pricing';
+import type { PaymentsServiceService } from '../../../../gen/ts/shop/payments/v1/payments';
 import type { OrdersStore, StoredOrder } from '../store/orders-store';
-import { dependencyFailure, stockReservationFailure } from './dependencies';
+import { dependencyFailure, paymentIntentFailure, stockReservationFailure } from './dependencies';
 import { toOrder } from './mapping';
 
 /** Business counters: orders created and their value, per currency (minor units, e.g. cents). */
@@ -28,19 +29,22 @@ export interface CreateOrderDeps {
   store: OrdersStore;
   users: TypedClient<typeof UsersServiceService>;
   catalog: TypedClient<typeof CatalogServiceService>;
+  payments: TypedClient<typeof PaymentsServiceService>;
   outbox: Outbox;
-  /** Authenticates orders itself: catalog's ReserveStock / ReleaseStock are for services only. */
+  /** Authenticates orders itself: catalog's ReserveStock / ReleaseStock and payments' CreatePaymentIntent are for services only. */
   serviceAuth: () => Promise<CallOptions>;
 }
 
 /**
  * Validates the caller with users, prices the items with catalog, reserves
- * their stock in catalog, then writes the order and its OrderCreated event in
- * one transaction. The same idempotency key always answers with the order it
+ * their stock in catalog, hands the payment token to payments (a payment
+ * intent), then writes the order and its OrderCreated event in one
+ * transaction. The same idempotency key always answers with the order it
  * first created, and always names the same order id, which is the id of its
- * stock reservation (docs/stock.md).
+ * stock reservation (docs/stock.md) and of its payment intent. The token is
+ * neither stored here nor published (docs/security.md).
  */
-export function createOrderHandler({ store, users, catalog, outbox, serviceAuth }: CreateOrderDeps) {
+export function createOrderHandler({ store, users, catalog, payments, outbox, serviceAuth }: CreateOrderDeps) {
   return async function createOrder(req: CreateOrderRequest, ctx: CallContext): Promise<CreateOrderResponse> {
     const lines = parseOrderRequest(req);
     const { userId } = caller(ctx);
@@ -69,13 +73,34 @@ export function createOrderHandler({ store, users, catalog, outbox, serviceAuth 
       if (winner) return { order: toOrder(winner) };
       throw stockReservationFailure(error);
     }
+    // Best effort: the reservation's expiry is the backstop, and an order that
+    // was committed after all takes its stock again when catalog sees its OrderCreated.
+    const releaseStock = (reason: string) => serviceAuth()
+      .then((auth) => catalog.releaseStock({ reservationId: orderId, reason }, auth))
+      .catch((releaseError) => ctx.log.warn({ err: releaseError, orderId }, 'stock release failed; the reservation expires instead'));
+
+    const money = (minor: bigint) => ({ currencyCode: priced.currency, amountMinor: minor.toString() });
+    // Before the order exists, so every OrderCreated has the intent payments charges from.
+    try {
+      await payments.createPaymentIntent({ orderId, userId, amount: money(priced.totalMinor), paymentToken: req.paymentToken }, await serviceAuth());
+    } catch (error) {
+      // Another request with this key (same order id, same reservation) stored
+      // its intent for another total: answer with its order, and keep the
+      // stock, which is that order's too.
+      if (RpcError.from(error)?.details.reason === 'PAYMENT_INTENT_MISMATCH') {
+        const winner = await store.byIdempotencyKey(userId, key);
+        if (winner) return { order: toOrder(winner) };
+      } else {
+        await releaseStock('the payment could not be prepared');
+      }
+      throw paymentIntentFailure(error);
+    }
 
     const now = new Date();
     const order = {
       id: orderId, user_id: userId, idempotency_key: key, status: 'PENDING' as const, status_reason: '',
-      currency: priced.currency, total_minor: priced.totalMinor.toString(), payment_token: req.paymentToken, created_at: now, updated_at: now,
+      currency: priced.currency, total_minor: priced.totalMinor.toString(), created_at: now, updated_at: now,
     };
-    const money = (minor: bigint) => ({ currencyCode: priced.currency, amountMinor: minor.toString() });
     let inserted: StoredOrder | undefined;
     try {
       inserted = await store.insert(order, priced, (trx) => outbox.add(trx, 'OrderCreated', order.id, {
@@ -84,16 +109,15 @@ export function createOrderHandler({ store, users, catalog, outbox, serviceAuth 
         userDisplayName: user?.displayName ?? '',
         items: priced.lines.map((l) => ({ productId: l.productId, productName: l.productName, quantity: l.quantity, unitPrice: money(l.unitMinor), lineTotal: money(l.lineMinor) })),
         total: money(priced.totalMinor),
-        paymentToken: req.paymentToken,
+        // Deprecated field, always empty: payments charges from its intent.
+        paymentToken: '',
         createdAt: now,
       }));
     } catch (error) {
       // The order was not written (as far as we can tell): give the stock back
-      // now rather than at the reservation's expiry. Best effort: the expiry
-      // is the backstop, and an order that was committed after all takes its
-      // stock again when catalog sees its OrderCreated.
-      await catalog.releaseStock({ reservationId: orderId, reason: 'the order could not be written' }, await serviceAuth())
-        .catch((releaseError) => ctx.log.warn({ err: releaseError, orderId }, 'stock release failed; the reservation expires instead'));
+      // now rather than at the reservation's expiry. The intent's token is
+      // forgotten by payments' sweep (PAYMENT_INTENT_TOKEN_TTL_HOURS).
+      await releaseStock('the order could not be written');
       throw error;
     }
     if (inserted) {

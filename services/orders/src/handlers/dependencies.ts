@@ -3,7 +3,7 @@ import { Code, failedPrecondition, RpcError, unavailable } from '../../../../pla
 const DOWN = new Set([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED, Code.CANCELLED, Code.RESOURCE_EXHAUSTED]);
 
 /**
- * What a failed call to users or catalog means for the caller of CreateOrder:
+ * What a failed call to users, catalog or payments means for the caller of CreateOrder:
  * a dependency that is down or too slow is UNAVAILABLE (retry later, nothing
  * was written); the caller's own credentials problems pass through as they are.
  */
@@ -37,4 +37,17 @@ export function stockReservationFailure(error: unknown): Error {
     return new RpcError(Code.INTERNAL, 'orders could not reserve stock: catalog refused its service token');
   }
   return dependencyFailure('catalog', error);
+}
+
+/**
+ * What a failed CreatePaymentIntent means for the caller of CreateOrder. As
+ * for stock: a refused service token is this deployment's fault (INTERNAL);
+ * a payments service that is down is UNAVAILABLE; anything else (an intent
+ * stored for another amount) passes through with its details.
+ */
+export function paymentIntentFailure(error: unknown): Error {
+  if (error instanceof RpcError && (error.code === Code.UNAUTHENTICATED || error.code === Code.PERMISSION_DENIED)) {
+    return new RpcError(Code.INTERNAL, 'orders could not hand the payment to payments: payments refused its service token');
+  }
+  return dependencyFailure('payments', error);
 }

@@ -12,7 +12,6 @@ export interface OrderRow {
   status_reason: string;
   currency: string;
   total_minor: string;
-  payment_token: string;
   created_at: Date;
   updated_at: Date;
 }

@@ -1,11 +1,14 @@
+import type { Knex } from 'knex';
 import type { EventHandler } from '../../../../platform/events/consumer';
 import type { Outbox } from '../../../../platform/events/outbox';
+import type { FieldCipher } from '../../../../platform/field-cipher';
 import { nameBasedId } from '../../../../platform/ids';
 import type { Logger } from '../../../../platform/logger';
 import { prom, registry } from '../../../../platform/metrics';
 import type { OrderCancelled, OrderCreated } from '../../../../gen/ts/shop/orders/v1/events';
 import { chargeWithRetry } from '../domain/charge';
 import type { PaymentProcessor } from '../domain/processor';
+import type { PaymentIntentRow, PaymentIntentsStore } from '../store/payment-intents-store';
 import type { PaymentsStore } from '../store/payments-store';
 
 const payments = (registry.getSingleMetric('payments_processed_total') as prom.Counter<'result'> | undefined)
@@ -13,6 +16,8 @@ const payments = (registry.getSingleMetric('payments_processed_total') as prom.C
 
 export interface OrderEventDeps {
   store: PaymentsStore;
+  intents: PaymentIntentsStore;
+  tokenCipher: FieldCipher;
   processor: PaymentProcessor;
   outbox: Outbox;
   log: Logger;
@@ -36,8 +41,25 @@ const PAYMENTS_NAMESPACE = '27b343eb-8b33-58dd-ada4-04db8c0a10b6';
  * payment and gets the first answer. An OrderCancelled that arrives before
  * its OrderCreated (a replay from a dead-letter topic, say) leaves a
  * CANCELLED payment behind, so the order is never charged.
+ *
+ * The token comes from the order's payment intent (CreatePaymentIntent), never
+ * from the event, and is forgotten in the transaction that records the
+ * answer: an order without a usable intent fails its payment and is never
+ * charged.
  */
-export function orderEventHandlers({ store, processor, outbox, log, retry }: OrderEventDeps) {
+export function orderEventHandlers({ store, intents, tokenCipher, processor, outbox, log, retry }: OrderEventDeps) {
+  /** The intent's token, or why there is none to charge with. */
+  function tokenOf(intent: PaymentIntentRow | undefined, event: OrderCreated): { token: string } | { refused: string } {
+    if (!intent) return { refused: 'no payment intent' };
+    const total = event.total;
+    if (intent.user_id !== event.userId || intent.currency !== total?.currencyCode || String(intent.amount_minor) !== total.amountMinor) {
+      return { refused: 'payment intent does not match the order' };
+    }
+    if (intent.token_ciphertext === null) return { refused: 'payment intent expired' };
+    // A failure here (a wrong PAYMENTS_TOKEN_KEY) throws: the event is retried or dead-lettered for a replay once the key is fixed.
+    return { token: tokenCipher.decrypt(intent.token_ciphertext, intent.order_id) };
+  }
+
   const orderCreated: EventHandler<OrderCreated> = async (event, _envelope, trx) => {
     const now = new Date();
     const amount = event.total ?? { currencyCode: 'EUR', amountMinor: '0' };
@@ -49,23 +71,40 @@ export function orderEventHandlers({ store, processor, outbox, log, retry }: Ord
       log.info({ orderId: event.orderId }, 'order already has its payment (or was cancelled before it)');
       return;
     }
-    const { result, attempts } = await chargeWithRetry(processor, {
-      paymentId: payment.id, token: event.paymentToken, amountMinor: BigInt(amount.amountMinor), currency: amount.currencyCode,
-    }, retry);
     const base = { paymentId: payment.id, orderId: event.orderId, userId: event.userId, amount };
+    const intent = await intents.lockByOrder(trx, event.orderId);
+    const source = tokenOf(intent, event);
+    if ('refused' in source) {
+      log.warn({ orderId: event.orderId, reason: source.refused }, 'order not charged');
+      await fail(trx, base, source.refused, 0);
+      if (intent) await intents.forgetToken(trx, event.orderId);
+      return;
+    }
+    const { result, attempts } = await chargeWithRetry(processor, {
+      paymentId: payment.id, token: source.token, amountMinor: BigInt(amount.amountMinor), currency: amount.currencyCode,
+    }, retry);
+    // A final answer either way: the token has served its one purpose.
+    await intents.forgetToken(trx, event.orderId);
     if (result.approved) {
       await store.update(trx, payment.id, { status: 'SUCCEEDED', attempts });
       await outbox.add(trx, 'PaymentSucceeded', event.orderId, { ...base, processedAt: new Date() });
       payments.inc({ result: 'succeeded' });
     } else {
-      await store.update(trx, payment.id, { status: 'FAILED', attempts, failure_reason: result.reason.slice(0, 255) });
-      await outbox.add(trx, 'PaymentFailed', event.orderId, { ...base, reason: result.reason, failedAt: new Date() });
-      payments.inc({ result: 'failed' });
+      await fail(trx, base, result.reason, attempts);
     }
   };
 
+  async function fail(trx: Knex.Transaction, base: { paymentId: string; orderId: string; userId: string; amount: { currencyCode: string; amountMinor: string } }, reason: string, attempts: number) {
+    await store.update(trx, base.paymentId, { status: 'FAILED', attempts, failure_reason: reason.slice(0, 255) });
+    await outbox.add(trx, 'PaymentFailed', base.orderId, { ...base, reason, failedAt: new Date() });
+    payments.inc({ result: 'failed' });
+  }
+
   const orderCancelled: EventHandler<OrderCancelled> = async (event, _envelope, trx) => {
     const payment = await store.lockByOrder(trx, event.orderId);
+    // A cancelled order is never charged: its token, if still held, has no use left.
+    // (Locked after the payment, in the order OrderCreated locks them.)
+    await intents.forgetToken(trx, event.orderId);
     if (!payment) {
       // Cancelled before it was charged: the tombstone takes the order's one payment slot.
       const now = new Date();
