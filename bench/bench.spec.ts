@@ -71,9 +71,12 @@ describe('benchmarks, load and seed data', function () {
 
   before(async () => {
     mesh = await startMesh();
-    notifications = await startNotifications(testConfig(notificationsConfig, {
-      NOTIFICATIONS_DB_NAME: notificationsDb, NOTIFICATIONS_CONSUMER_GROUP: `notifications-bench-${run}`,
-    }));
+    notifications = await startNotifications(
+      testConfig(notificationsConfig, {
+        NOTIFICATIONS_DB_NAME: notificationsDb,
+        NOTIFICATIONS_CONSUMER_GROUP: `notifications-bench-${run}`,
+      }),
+    );
     const catalogDb = mesh.databases.find((name) => name.includes('catalog'))!;
     withoutRedis = await startCatalog(testConfig(catalogConfig, { CATALOG_DB_NAME: catalogDb, REDIS_URL: `redis://127.0.0.1:${await freePort()}` }));
     const log = createLogger('gateway', 'silent');
@@ -81,9 +84,14 @@ describe('benchmarks, load and seed data', function () {
       log,
       contracts: loadContracts(),
       config: loadConfig(gatewayConfig, {
-        HTTP_PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'silent', GATEWAY_RATE_LIMIT_RPS: '0',
-        USERS_ADDRESSES: mesh.services.users.address, CATALOG_ADDRESSES: mesh.services.catalog.address,
-        ORDERS_ADDRESSES: mesh.services.orders.address, NOTIFICATIONS_ADDRESSES: notifications.address,
+        HTTP_PORT: '0',
+        METRICS_PORT: '0',
+        LOG_LEVEL: 'silent',
+        GATEWAY_RATE_LIMIT_RPS: '0',
+        USERS_ADDRESSES: mesh.services.users.address,
+        CATALOG_ADDRESSES: mesh.services.catalog.address,
+        ORDERS_ADDRESSES: mesh.services.orders.address,
+        NOTIFICATIONS_ADDRESSES: notifications.address,
       }),
     });
     echo = await startEchoServer(0, echoReply());
@@ -99,33 +107,51 @@ describe('benchmarks, load and seed data', function () {
   });
 
   const grpcAddresses = () => ({
-    users: mesh.services.users.address, catalog: mesh.services.catalog.address,
-    orders: mesh.services.orders.address, notifications: notifications.address,
+    users: mesh.services.users.address,
+    catalog: mesh.services.catalog.address,
+    orders: mesh.services.orders.address,
+    notifications: notifications.address,
   });
 
   it('unary call: bare grpc-js, the platform, without tracing and with a token, side by side', async () => {
     const { auth } = await mesh.shopper();
     const token = auth.metadata!.authorization.replace('Bearer ', '');
-    const result = await unaryCallScenario({
-      echo: { address: echo.address, pid: self },
-      users: { address: mesh.services.users.address, pid: self },
-      usersWithoutTracing: { address: mesh.services.users.address, pid: self },
-      token,
-    }, settings);
+    const result = await unaryCallScenario(
+      {
+        echo: { address: echo.address, pid: self },
+        users: { address: mesh.services.users.address, pid: self },
+        usersWithoutTracing: { address: mesh.services.users.address, pid: self },
+        token,
+      },
+      settings,
+    );
     assertShape(result);
-    assert.deepEqual(result.variants.map((v) => v.baseline), [true, false, false, false]);
+    assert.deepEqual(
+      result.variants.map((v) => v.baseline),
+      [true, false, false, false],
+    );
     result.variants.forEach(assertMeasured);
     for (const variant of result.variants) finite(variant.serverCpuUsPerOp!, `${variant.name} CPU per call`);
   });
 
   it('cached read: hits, misses and a catalog without Redis are what the catalog counted', async () => {
-    const result = await cachedReadScenario({
-      catalog: { address: mesh.services.catalog.address, metricsUrl: `http://127.0.0.1:${mesh.services.catalog.metricsPort}`, cacheNamespace: mesh.databases.find((name) => name.includes('catalog'))! },
-      catalogWithoutRedis: { address: withoutRedis.address, metricsUrl: `http://127.0.0.1:${withoutRedis.metricsPort}` },
-      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    }, settings);
+    const result = await cachedReadScenario(
+      {
+        catalog: {
+          address: mesh.services.catalog.address,
+          metricsUrl: `http://127.0.0.1:${mesh.services.catalog.metricsPort}`,
+          cacheNamespace: mesh.databases.find((name) => name.includes('catalog'))!,
+        },
+        catalogWithoutRedis: { address: withoutRedis.address, metricsUrl: `http://127.0.0.1:${withoutRedis.metricsPort}` },
+        redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      },
+      settings,
+    );
     assertShape(result);
-    assert.deepEqual(result.variants.map((v) => v.name), ['plain Redis GET (ioredis)', 'GetProduct, cache hit', 'GetProduct, cache miss', 'GetProduct, Redis unreachable']);
+    assert.deepEqual(
+      result.variants.map((v) => v.name),
+      ['plain Redis GET (ioredis)', 'GetProduct, cache hit', 'GetProduct, cache miss', 'GetProduct, Redis unreachable'],
+    );
     result.variants.forEach(assertMeasured);
     const observed = (name: string) => result.variants.find((v) => v.name === name)!.extra!.observed as Record<string, number>;
     assert.equal(observed('GetProduct, cache miss').hit, 0);
@@ -143,15 +169,18 @@ describe('benchmarks, load and seed data', function () {
   });
 
   it('order pipeline: orders end to end at the OrderPaid notification, beside raw Kafka', async () => {
-    const result = await orderPipelineScenario({
-      grpc: grpcAddresses(),
-      kafka: { brokers: mesh.ordersConfig.KAFKA_BROKERS, topicPrefix: mesh.ordersConfig.KAFKA_TOPIC_PREFIX, groupPrefix: `bench-test-${run}-` },
-      usersDatabase: mesh.databases.find((name) => name.startsWith('test_users_'))!,
-      mysqlUrl: process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
-      metricsUrls: [],
-      openLoop: { ratePerSecond: 4, durationMs: 1_500 },
-      processes: { 'this process': self },
-    }, { ...settings, concurrency: 2, durationMs: 1_000 });
+    const result = await orderPipelineScenario(
+      {
+        grpc: grpcAddresses(),
+        kafka: { brokers: mesh.ordersConfig.KAFKA_BROKERS, topicPrefix: mesh.ordersConfig.KAFKA_TOPIC_PREFIX, groupPrefix: `bench-test-${run}-` },
+        usersDatabase: mesh.databases.find((name) => name.startsWith('test_users_'))!,
+        mysqlUrl: process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
+        metricsUrls: [],
+        openLoop: { ratePerSecond: 4, durationMs: 1_500 },
+        processes: { 'this process': self },
+      },
+      { ...settings, concurrency: 2, durationMs: 1_000 },
+    );
     assertShape(result);
     const [produce, pipeline, consume, open] = result.variants;
     assert.match(pipeline.name, /notification/);
@@ -163,14 +192,17 @@ describe('benchmarks, load and seed data', function () {
     finite(result.figures['open loop 4/s: p99 ms'], 'open-loop p99');
     assert.ok(result.figures['open loop 4/s: consumer lag at the end'] >= 0, 'the consumer lag was read');
     const observed = pipeline.extra!.observed as Record<string, number>;
-    assert.ok(observed.sqlStatements > 0, 'MariaDB\'s statement counter was read');
+    assert.ok(observed.sqlStatements > 0, "MariaDB's statement counter was read");
   });
 
   it('memory: RSS idle and sampled under load, per process', () => {
     const sampler = rssSampler({ 'this process': self }, 10);
     const result = memoryScenario({ idle: rssSnapshot({ 'this process': self }), underLoad: sampler.stop(), idleCpuPercent: { 'this process': 1 } });
     assertShape(result);
-    assert.deepEqual(result.table!.rows.map((row) => row[0]), ['this process', 'platform total']);
+    assert.deepEqual(
+      result.table!.rows.map((row) => row[0]),
+      ['this process', 'platform total'],
+    );
     assert.ok(Number(result.table!.rows[0][1]) > 0);
   });
 
@@ -179,7 +211,10 @@ describe('benchmarks, load and seed data', function () {
       const api: ShopApi = surface === 'grpc' ? grpcShopApi(grpcAddresses()) : restShopApi(gateway.url);
       try {
         const shop = { categories: await api.listCategories(), products: await allProducts(api) };
-        for (const shape of [{ kind: 'rate', perSecond: 40 }, { kind: 'vus', count: 3, thinkMs: 20 }] as const) {
+        for (const shape of [
+          { kind: 'rate', perSecond: 40 },
+          { kind: 'vus', count: 3, thinkMs: 20 },
+        ] as const) {
           const stats = createLoadStats();
           const result = await runLoad({ api, shop, mix: DEFAULT_MIX, shape, durationMs: 1_000, maxInFlight: 100, runId: run, stats });
           const summary = stats.summary();

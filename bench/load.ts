@@ -57,9 +57,10 @@ function options() {
   });
   if (values.help) return undefined;
   if ((values.rate === undefined) === (values.vus === undefined)) throw new UsageError('give either --rate or --vus');
-  const shape: LoadShape = values.rate !== undefined
-    ? { kind: 'rate', perSecond: positive(values.rate, '--rate') }
-    : { kind: 'vus', count: parseCount(values.vus!, '--vus'), thinkMs: parseDuration(values.think, '--think') };
+  const shape: LoadShape =
+    values.rate !== undefined
+      ? { kind: 'rate', perSecond: positive(values.rate, '--rate') }
+      : { kind: 'vus', count: parseCount(values.vus!, '--vus'), thinkMs: parseDuration(values.think, '--think') };
   let mix = DEFAULT_MIX;
   if (values.mix) {
     try {
@@ -121,20 +122,34 @@ async function main(): Promise<number> {
   const interrupt = new AbortController();
   process.once('SIGINT', () => interrupt.abort());
   const shapeText = opts.shape.kind === 'rate' ? `${opts.shape.perSecond} actions/s` : `${opts.shape.count} virtual shoppers (think ${opts.shape.thinkMs} ms)`;
-  process.stderr.write(`load: ${shapeText} for ${opts.durationMs / 1000} s against ${where}; ${shop.products.length} products in ${shop.categories.length} categories\n`);
+  process.stderr.write(
+    `load: ${shapeText} for ${opts.durationMs / 1000} s against ${where}; ${shop.products.length} products in ${shop.categories.length} categories\n`,
+  );
 
-  const bar = opts.quiet ? undefined : new cliProgress.SingleBar({
-    format: 'load {bar} {elapsed}/{total} s | {rate} req/s | errors {errors} | p99 {p99} ms | in flight {inflight}',
-    barsize: 20,
-    hideCursor: true,
-    fps: 2,
-  }, cliProgress.Presets.shades_classic);
+  const bar = opts.quiet
+    ? undefined
+    : new cliProgress.SingleBar(
+        {
+          format: 'load {bar} {elapsed}/{total} s | {rate} req/s | errors {errors} | p99 {p99} ms | in flight {inflight}',
+          barsize: 20,
+          hideCursor: true,
+          fps: 2,
+        },
+        cliProgress.Presets.shades_classic,
+      );
   bar?.start(Math.round(opts.durationMs / 1000), 0, { elapsed: 0, total: Math.round(opts.durationMs / 1000), rate: '0', errors: 0, p99: '—', inflight: 0 });
   let lastTotal = 0;
   let lastAt = 0;
   const result = await runLoad({
-    api, shop, mix: opts.mix, shape: opts.shape, durationMs: opts.durationMs, maxInFlight: opts.maxInFlight,
-    runId: Date.now().toString(36), stats, signal: interrupt.signal,
+    api,
+    shop,
+    mix: opts.mix,
+    shape: opts.shape,
+    durationMs: opts.durationMs,
+    maxInFlight: opts.maxInFlight,
+    runId: Date.now().toString(36),
+    stats,
+    signal: interrupt.signal,
     onTick(elapsedMs, inFlight) {
       const live = stats.live();
       const rate = ((live.total - lastTotal) * 1000) / Math.max(1, elapsedMs - lastAt);
@@ -143,7 +158,8 @@ async function main(): Promise<number> {
       const errors = `${live.errors}${live.total ? ` (${((live.errors / live.total) * 100).toFixed(1)}%)` : ''}`;
       const p99 = Number.isFinite(live.p99Ms) ? live.p99Ms.toFixed(1) : '—';
       if (bar) bar.update(seconds, { elapsed: seconds, rate: rate.toFixed(1), errors, p99, inflight: inFlight });
-      else if (seconds % 5 === 0) process.stderr.write(`load ${seconds}/${Math.round(opts.durationMs / 1000)} s | ${rate.toFixed(1)} req/s | errors ${errors} | p99 ${p99} ms\n`);
+      else if (seconds % 5 === 0)
+        process.stderr.write(`load ${seconds}/${Math.round(opts.durationMs / 1000)} s | ${rate.toFixed(1)} req/s | errors ${errors} | p99 ${p99} ms\n`);
     },
   });
   bar?.stop();
@@ -151,13 +167,19 @@ async function main(): Promise<number> {
 
   const summary = stats.summary();
   process.stdout.write(`\n${renderSummary(summary, result.elapsedMs)}\n`);
-  if (result.dropped > 0) process.stdout.write(`dropped: ${result.dropped} actions not started because ${opts.maxInFlight} were already running (the target fell behind --rate)\n`);
+  if (result.dropped > 0)
+    process.stdout.write(`dropped: ${result.dropped} actions not started because ${opts.maxInFlight} were already running (the target fell behind --rate)\n`);
   if (result.unfinished > 0) process.stdout.write(`unfinished: ${result.unfinished} actions still running 10 s after the end were given up\n`);
   if (Object.keys(summary.errorKinds).some((kind) => kind.endsWith('HTTP 429'))) {
-    process.stdout.write('hint: HTTP 429 is the gateway\'s per-client rate limit (GATEWAY_RATE_LIMIT_RPS, default 50/s); start the platform with GATEWAY_RATE_LIMIT_RPS=0 to load-test the services behind it.\n');
+    process.stdout.write(
+      "hint: HTTP 429 is the gateway's per-client rate limit (GATEWAY_RATE_LIMIT_RPS, default 50/s); start the platform with GATEWAY_RATE_LIMIT_RPS=0 to load-test the services behind it.\n",
+    );
   }
   if (opts.json) {
-    writeFileSync(opts.json, `${JSON.stringify({ target: where, shape: opts.shape, mix: opts.mix, durationMs: opts.durationMs, ...result, ...summary }, null, 2)}\n`);
+    writeFileSync(
+      opts.json,
+      `${JSON.stringify({ target: where, shape: opts.shape, mix: opts.mix, durationMs: opts.durationMs, ...result, ...summary }, null, 2)}\n`,
+    );
   }
   // Nothing answered at all: say so in the exit code, for scripts.
   return summary.total > 0 && summary.errors === summary.total ? 1 : 0;
@@ -165,7 +187,15 @@ async function main(): Promise<number> {
 
 function renderSummary(summary: LoadSummary, elapsedMs: number): string {
   const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '—');
-  const rows = Object.entries(summary.requests).map(([name, r]) => [name, r.ok + r.errors, r.errors, ms(r.latency.p50Ms), ms(r.latency.p90Ms), ms(r.latency.p99Ms), ms(r.latency.maxMs)]);
+  const rows = Object.entries(summary.requests).map(([name, r]) => [
+    name,
+    r.ok + r.errors,
+    r.errors,
+    ms(r.latency.p50Ms),
+    ms(r.latency.p90Ms),
+    ms(r.latency.p99Ms),
+    ms(r.latency.maxMs),
+  ]);
   rows.push(['all', summary.total, summary.errors, ms(summary.latency.p50Ms), ms(summary.latency.p90Ms), ms(summary.latency.p99Ms), ms(summary.latency.maxMs)]);
   const lines = [
     renderTable(['request', 'count', 'errors', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'], rows),

@@ -108,13 +108,14 @@ async function cpuPercent(processes: Record<string, number>, ms: number): Promis
   return usage;
 }
 
-const grpcReady = (address: string) => () => new Promise<boolean>((resolve) => {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
-  client.waitForReady(Date.now() + 1_000, (error) => {
-    client.close();
-    resolve(!error);
+const grpcReady = (address: string) => () =>
+  new Promise<boolean>((resolve) => {
+    const client = new grpc.Client(address, grpc.credentials.createInsecure());
+    client.waitForReady(Date.now() + 1_000, (error) => {
+      client.close();
+      resolve(!error);
+    });
   });
-});
 
 async function main(): Promise<number> {
   const opts = options();
@@ -130,7 +131,12 @@ async function main(): Promise<number> {
     process.once('SIGINT', () => process.exit(130));
   });
   const settings: BenchSettings = {
-    concurrency: opts.concurrency, warmupMs: opts.warmupMs, durationMs: opts.durationMs, rounds: opts.rounds, progress, signal: interrupt.signal,
+    concurrency: opts.concurrency,
+    warmupMs: opts.warmupMs,
+    durationMs: opts.durationMs,
+    rounds: opts.rounds,
+    progress,
+    signal: interrupt.signal,
   };
   const runId = Date.now().toString(36);
   const startedAt = new Date();
@@ -145,9 +151,16 @@ async function main(): Promise<number> {
   progress.note('building the services (npm run build) ...');
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: ['ignore', process.stderr, process.stderr] });
   const sink = await startOtlpSink();
-  progress.note(`starting the platform (ports +${opts.portOffset}, databases bench_*, topics bench-${runId}.*, logs in ${relative(process.cwd(), logDir)}) ...`);
+  progress.note(
+    `starting the platform (ports +${opts.portOffset}, databases bench_*, topics bench-${runId}.*, logs in ${relative(process.cwd(), logDir)}) ...`,
+  );
   const platform = await startBenchPlatform({
-    portOffset: opts.portOffset, runId, logDir, otlpEndpoint: sink.url, mysqlUrl: MYSQL_URL, kafkaBrokers: KAFKA_BROKERS,
+    portOffset: opts.portOffset,
+    runId,
+    logDir,
+    otlpEndpoint: sink.url,
+    mysqlUrl: MYSQL_URL,
+    kafkaBrokers: KAFKA_BROKERS,
     env: { LOG_LEVEL: 'info', REDIS_URL },
     nodeArgs: opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`] : [],
     onSkipped: (name, error) => progress.note(`${name} did not start and is left out: ${error.message.split('\n')[0]}`),
@@ -157,7 +170,10 @@ async function main(): Promise<number> {
   try {
     const echoPort = await freePort();
     const echo = spawnService({
-      name: 'echo', main: 'bench/fixtures/echo-server.ts', logDir, telemetry: false,
+      name: 'echo',
+      main: 'bench/fixtures/echo-server.ts',
+      logDir,
+      telemetry: false,
       env: { ECHO_PORT: String(echoPort), ECHO_REPLY_BASE64: echoReply().toString('base64') },
     });
     extras.push(echo);
@@ -189,32 +205,44 @@ async function main(): Promise<number> {
 
     await run('unary', 'Unary call cost', async () => {
       const api = grpcShopApi({ users: users.grpc!, catalog: catalog.grpc!, orders: service('orders')!.grpc! });
-      const { token } = await signIn(api, { email: `bench-unary-${runId}@example.com`, password: 'bench-password', displayName: 'Bench' }).finally(() => api.close());
+      const { token } = await signIn(api, { email: `bench-unary-${runId}@example.com`, password: 'bench-password', displayName: 'Bench' }).finally(() =>
+        api.close(),
+      );
       // The same service without the OpenTelemetry preload: how much of the difference is tracing.
       const untraced = await startSibling(platform, logDir, 'users', 'users-without-tracing', { telemetry: false });
       extras.push(untraced.process);
       await settle();
-      const result = await unaryCallScenario({
-        echo: { address: `127.0.0.1:${echoPort}`, pid: echo.pid },
-        users: { address: users.grpc!, pid: users.process.pid },
-        usersWithoutTracing: { address: untraced.address, pid: untraced.process.pid },
-        token,
-      }, settings).finally(() => untraced.process.stop());
-      result.notes.push(`Tracing on: the OTLP sink had taken ${sink.received().requests} exports (${(sink.received().bytes / 1024).toFixed(0)} KiB) by the end of this scenario.`);
+      const result = await unaryCallScenario(
+        {
+          echo: { address: `127.0.0.1:${echoPort}`, pid: echo.pid },
+          users: { address: users.grpc!, pid: users.process.pid },
+          usersWithoutTracing: { address: untraced.address, pid: untraced.process.pid },
+          token,
+        },
+        settings,
+      ).finally(() => untraced.process.stop());
+      result.notes.push(
+        `Tracing on: the OTLP sink had taken ${sink.received().requests} exports (${(sink.received().bytes / 1024).toFixed(0)} KiB) by the end of this scenario.`,
+      );
       return result;
     });
 
     await run('cache', 'Cached read', async () => {
       // REDIS_URL at a port nobody listens on: the catalog serves every read from MariaDB.
-      const withoutRedis = await startSibling(platform, logDir, 'catalog', 'catalog-without-redis', { env: { REDIS_URL: `redis://127.0.0.1:${await freePort()}` } });
+      const withoutRedis = await startSibling(platform, logDir, 'catalog', 'catalog-without-redis', {
+        env: { REDIS_URL: `redis://127.0.0.1:${await freePort()}` },
+      });
       extras.push(withoutRedis.process);
       try {
         await settle();
-        return await cachedReadScenario({
-          catalog: { address: catalog.grpc!, pid: catalog.process.pid, metricsUrl: catalog.metrics, cacheNamespace: catalog.env.CATALOG_DB_NAME },
-          catalogWithoutRedis: { address: withoutRedis.address, pid: withoutRedis.process.pid, metricsUrl: withoutRedis.metrics },
-          redisUrl: REDIS_URL,
-        }, settings);
+        return await cachedReadScenario(
+          {
+            catalog: { address: catalog.grpc!, pid: catalog.process.pid, metricsUrl: catalog.metrics, cacheNamespace: catalog.env.CATALOG_DB_NAME },
+            catalogWithoutRedis: { address: withoutRedis.address, pid: withoutRedis.process.pid, metricsUrl: withoutRedis.metrics },
+            redisUrl: REDIS_URL,
+          },
+          settings,
+        );
       } finally {
         await withoutRedis.process.stop();
       }
@@ -222,24 +250,30 @@ async function main(): Promise<number> {
 
     await run('edge', 'Edge cost', async () => {
       const gateway = existsSync(join(REPO_ROOT, 'services', 'gateway', 'src', 'main.ts')) ? service('gateway') : undefined;
-      return edgeReadScenario({
-        gateway: gateway ? { url: gateway.http!, pid: gateway.process.pid } : undefined,
-        catalog: { address: catalog.grpc!, pid: catalog.process.pid },
-      }, settings);
+      return edgeReadScenario(
+        {
+          gateway: gateway ? { url: gateway.http!, pid: gateway.process.pid } : undefined,
+          catalog: { address: catalog.grpc!, pid: catalog.process.pid },
+        },
+        settings,
+      );
     });
 
     await run('orders', 'Order pipeline', async () => {
       const notifications = service('notifications');
-      return orderPipelineScenario({
-        grpc: { users: users.grpc!, catalog: catalog.grpc!, orders: service('orders')!.grpc!, notifications: notifications?.grpc },
-        kafka: { brokers: KAFKA_BROKERS, topicPrefix: platform.topicPrefix, groupPrefix: platform.groupPrefix },
-        usersDatabase: 'bench_users',
-        mysqlUrl: MYSQL_URL,
-        metricsUrls: [...platform.services.values()].map((s) => s.metrics),
-        openLoop: opts.openRate > 0 ? { ratePerSecond: opts.openRate, durationMs: opts.openDurationMs } : undefined,
-        // Every service: recommendations and the registry react to orders too.
-        processes: Object.fromEntries([...platform.services].map(([name, s]) => [name, s.process.pid])),
-      }, { ...settings, concurrency: opts.pipelineConcurrency });
+      return orderPipelineScenario(
+        {
+          grpc: { users: users.grpc!, catalog: catalog.grpc!, orders: service('orders')!.grpc!, notifications: notifications?.grpc },
+          kafka: { brokers: KAFKA_BROKERS, topicPrefix: platform.topicPrefix, groupPrefix: platform.groupPrefix },
+          usersDatabase: 'bench_users',
+          mysqlUrl: MYSQL_URL,
+          metricsUrls: [...platform.services.values()].map((s) => s.metrics),
+          openLoop: opts.openRate > 0 ? { ratePerSecond: opts.openRate, durationMs: opts.openDurationMs } : undefined,
+          // Every service: recommendations and the registry react to orders too.
+          processes: Object.fromEntries([...platform.services].map(([name, s]) => [name, s.process.pid])),
+        },
+        { ...settings, concurrency: opts.pipelineConcurrency },
+      );
     });
 
     const underLoad = sampler.stop();
@@ -274,7 +308,9 @@ async function main(): Promise<number> {
   const out = opts.out ?? join(resultsDir, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`machine: ${report.machine.cpus} × ${report.machine.cpuModel}, node ${process.version}, load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ${report.machine.loadAverageAfter.map((l) => l.toFixed(1)).join(' ')} after\n`);
+  process.stdout.write(
+    `machine: ${report.machine.cpus} × ${report.machine.cpuModel}, node ${process.version}, load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ${report.machine.loadAverageAfter.map((l) => l.toFixed(1)).join(' ')} after\n`,
+  );
   process.stdout.write(`results: ${relative(process.cwd(), out)}\n`);
   if (opts.profile) {
     const pids = [...platform.services].map(([name, s]) => `${name} ${s.process.pid}`).join(', ');
@@ -287,7 +323,13 @@ async function main(): Promise<number> {
  * A second instance of a platform service, on free ports, with the same
  * settings but `overrides` (e.g. REDIS_URL at a dead port), for a variant.
  */
-async function startSibling(platform: BenchPlatform, logDir: string, service: string, name: string, { env = {}, telemetry = true }: { env?: Record<string, string>; telemetry?: boolean }) {
+async function startSibling(
+  platform: BenchPlatform,
+  logDir: string,
+  service: string,
+  name: string,
+  { env = {}, telemetry = true }: { env?: Record<string, string>; telemetry?: boolean },
+) {
   const [grpcPort, metricsPort] = await Promise.all([freePort(), freePort()]);
   const entry = platform.service(service)!;
   const child = spawnService({

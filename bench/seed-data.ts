@@ -92,7 +92,10 @@ async function main(): Promise<number> {
   }
 
   process.stderr.write(`seed-data: ${opts.users} users, ${opts.products} products, ${opts.orders} orders through ${where}\n`);
-  const bar = new cliProgress.SingleBar({ format: 'seed {bar} {value}/{total} | {step} | {failed} failed', hideCursor: true }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { format: 'seed {bar} {value}/{total} | {step} | {failed} failed', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
   bar.start(opts.users + opts.products + opts.orders, 0, { step: 'starting', failed: 0 });
   const result = await seedShop(api, { ...opts, onStep: (step, failed) => bar.increment(1, { step, failed }) }).finally(() => {
     bar.stop();
@@ -100,7 +103,9 @@ async function main(): Promise<number> {
   });
 
   const { run, created, failures } = result;
-  process.stdout.write(`created ${created.users} users, ${created.products} products, ${created.orders} orders (run ${run}; shoppers are seed-${run}-<n>@example.com, password "${SEED_SHOPPER_PASSWORD}")\n`);
+  process.stdout.write(
+    `created ${created.users} users, ${created.products} products, ${created.orders} orders (run ${run}; shoppers are seed-${run}-<n>@example.com, password "${SEED_SHOPPER_PASSWORD}")\n`,
+  );
   for (const [kind, { count, first }] of failures) process.stdout.write(`  failed: ${kind} ×${count}: ${first}\n`);
   return failures.size > 0 ? 1 : 0;
 }

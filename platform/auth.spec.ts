@@ -81,12 +81,16 @@ describe('platform/auth', () => {
     });
 
     it('refuses a token without a subject', async () => {
-      const token = await signed({ roles: ['admin'] }, (jwt) => jwt.setIssuer('shopmesh').setAudience(USER_TOKEN_AUDIENCE).setIssuedAt().setExpirationTime('1h'));
+      const token = await signed({ roles: ['admin'] }, (jwt) =>
+        jwt.setIssuer('shopmesh').setAudience(USER_TOKEN_AUDIENCE).setIssuedAt().setExpirationTime('1h'),
+      );
       await rejectsUnauthenticated(tokens.verify(token), /subject/);
     });
 
     it('keeps only string roles from a token', async () => {
-      const token = await signed({ roles: ['admin', 7, null] }, (jwt) => jwt.setSubject('u-2').setIssuer('shopmesh').setAudience(USER_TOKEN_AUDIENCE).setIssuedAt().setExpirationTime('1h'));
+      const token = await signed({ roles: ['admin', 7, null] }, (jwt) =>
+        jwt.setSubject('u-2').setIssuer('shopmesh').setAudience(USER_TOKEN_AUDIENCE).setIssuedAt().setExpirationTime('1h'),
+      );
       assert.deepEqual((await tokens.verify(token)).roles, ['admin']);
     });
 
@@ -102,26 +106,53 @@ describe('platform/auth', () => {
 
     it('refuses a token issued in the future, beyond the clock tolerance', async () => {
       const now = Math.floor(Date.now() / 1000);
-      const future = await signed({ roles: [] }, (jwt) => jwt.setSubject('u-1').setIssuer('shopmesh').setAudience(USER_TOKEN_AUDIENCE)
-        .setIssuedAt(now + 3600).setExpirationTime(now + 7200));
+      const future = await signed({ roles: [] }, (jwt) =>
+        jwt
+          .setSubject('u-1')
+          .setIssuer('shopmesh')
+          .setAudience(USER_TOKEN_AUDIENCE)
+          .setIssuedAt(now + 3600)
+          .setExpirationTime(now + 7200),
+      );
       await rejectsUnauthenticated(tokens.verify(future), /future/);
-      const skewed = await signed({ roles: [] }, (jwt) => jwt.setSubject('u-1').setIssuer('shopmesh').setAudience(USER_TOKEN_AUDIENCE)
-        .setIssuedAt(now + CLOCK_TOLERANCE_SECONDS - 5).setExpirationTime(now + 3600));
+      const skewed = await signed({ roles: [] }, (jwt) =>
+        jwt
+          .setSubject('u-1')
+          .setIssuer('shopmesh')
+          .setAudience(USER_TOKEN_AUDIENCE)
+          .setIssuedAt(now + CLOCK_TOLERANCE_SECONDS - 5)
+          .setExpirationTime(now + 3600),
+      );
       assert.equal((await tokens.verify(skewed)).userId, 'u-1', 'a clock a few seconds ahead is tolerated');
     });
 
     it('tolerates a few seconds of clock skew on expiry, and no more', async () => {
       const now = Math.floor(Date.now() / 1000);
-      const justExpired = await signed({ roles: [] }, (jwt) => jwt.setSubject('u-1').setIssuer('shopmesh').setAudience(USER_TOKEN_AUDIENCE)
-        .setIssuedAt(now - 600).setExpirationTime(now - 5));
+      const justExpired = await signed({ roles: [] }, (jwt) =>
+        jwt
+          .setSubject('u-1')
+          .setIssuer('shopmesh')
+          .setAudience(USER_TOKEN_AUDIENCE)
+          .setIssuedAt(now - 600)
+          .setExpirationTime(now - 5),
+      );
       assert.equal((await tokens.verify(justExpired)).userId, 'u-1');
-      const longExpired = await signed({ roles: [] }, (jwt) => jwt.setSubject('u-1').setIssuer('shopmesh').setAudience(USER_TOKEN_AUDIENCE)
-        .setIssuedAt(now - 600).setExpirationTime(now - CLOCK_TOLERANCE_SECONDS - 5));
+      const longExpired = await signed({ roles: [] }, (jwt) =>
+        jwt
+          .setSubject('u-1')
+          .setIssuer('shopmesh')
+          .setAudience(USER_TOKEN_AUDIENCE)
+          .setIssuedAt(now - 600)
+          .setExpirationTime(now - CLOCK_TOLERANCE_SECONDS - 5),
+      );
       await rejectsUnauthenticated(tokens.verify(longExpired), /expired/);
     });
 
     it('refuses a token of another audience, or of none', async () => {
-      const { token } = await createTokens({ secret, issuer: 'shopmesh', audience: 'shopmesh-registry' }).issue({ userId: 'service:orders', roles: ['service'] });
+      const { token } = await createTokens({ secret, issuer: 'shopmesh', audience: 'shopmesh-registry' }).issue({
+        userId: 'service:orders',
+        roles: ['service'],
+      });
       await rejectsUnauthenticated(tokens.verify(token), /invalid token/);
       const none = await signed({ roles: [] }, (jwt) => jwt.setSubject('u-1').setIssuer('shopmesh').setIssuedAt().setExpirationTime('1h'));
       await rejectsUnauthenticated(tokens.verify(none), /invalid token/);
@@ -142,7 +173,11 @@ describe('platform/auth', () => {
 
     it('answers UNAUTHENTICATED for any other scheme or shape', () => {
       for (const header of ['Basic dXNlcjpwdw==', 'Bearer', 'Bearer ', 'Bearer a b', 'abc.def.ghi', 'Token abc']) {
-        assert.throws(() => bearerToken(header), (error: unknown) => error instanceof RpcError && error.code === Code.UNAUTHENTICATED, header);
+        assert.throws(
+          () => bearerToken(header),
+          (error: unknown) => error instanceof RpcError && error.code === Code.UNAUTHENTICATED,
+          header,
+        );
       }
     });
   });

@@ -90,16 +90,18 @@ function serviceConfig(definition: ServiceDefinition, idempotent: (method: strin
   return JSON.stringify({
     loadBalancingConfig: [{ round_robin: {} }],
     methodConfig: names.length
-      ? [{
-        name: names,
-        retryPolicy: {
-          maxAttempts: RETRY_ATTEMPTS,
-          initialBackoff: '0.05s',
-          maxBackoff: '0.5s',
-          backoffMultiplier: 2,
-          retryableStatusCodes: ['UNAVAILABLE'],
-        },
-      }]
+      ? [
+          {
+            name: names,
+            retryPolicy: {
+              maxAttempts: RETRY_ATTEMPTS,
+              initialBackoff: '0.05s',
+              maxBackoff: '0.5s',
+              backoffMultiplier: 2,
+              retryableStatusCodes: ['UNAVAILABLE'],
+            },
+          },
+        ]
       : [],
     retryThrottling: { maxTokens: 10, tokenRatio: 0.1 },
   });
@@ -115,7 +117,10 @@ function serviceConfig(definition: ServiceDefinition, idempotent: (method: strin
  */
 function channelTargets(addresses: string[]): string[] {
   if (addresses.some((address) => /^(dns|ipv4|ipv6|unix):/.test(address))) return addresses;
-  for (const [scheme, isIp] of [['ipv4', isIPv4], ['ipv6', isIPv6]] as const) {
+  for (const [scheme, isIp] of [
+    ['ipv4', isIPv4],
+    ['ipv6', isIPv6],
+  ] as const) {
     const hosts = addresses.map((address) => /^\[?(.*?)\]?:\d+$/.exec(address)?.[1]);
     if (hosts.every((host) => host !== undefined && isIp(host))) return [`${scheme}:${addresses.join(',')}`];
   }
@@ -129,11 +134,10 @@ function channelTargets(addresses: string[]): string[] {
  */
 export function createClient<D extends ServiceDefinition>(definition: D, options: ClientOptions): TypedClient<D> {
   if (options.addresses.length === 0) throw new Error('createClient needs at least one address');
-  const idempotent = options.idempotentMethods
-    ? (method: string) => options.idempotentMethods!.includes(method)
-    : (method: string) => READ_METHOD.test(method);
+  const idempotent = options.idempotentMethods ? (method: string) => options.idempotentMethods!.includes(method) : (method: string) => READ_METHOD.test(method);
   const channelOptions = { 'grpc.service_config': serviceConfig(definition, idempotent), 'grpc.enable_retries': 1 };
-  const connect = (addresses: string[]) => channelTargets(addresses).map((target) => new grpc.Client(target, grpc.credentials.createInsecure(), channelOptions));
+  const connect = (addresses: string[]) =>
+    channelTargets(addresses).map((target) => new grpc.Client(target, grpc.credentials.createInsecure(), channelOptions));
   let channels = connect(options.addresses);
   // Registry-resolved addresses: a new set gets new channels (one `ipv4:a,b`
   // channel as above); the old ones close once calls already on them (and
@@ -182,8 +186,14 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
         const { metadata, deadline } = prepare(callOptions);
         const stop = rpcMetrics.clientSeconds.startTimer(labels);
         // Streams are long-lived: the deadline applies only when the caller asks for one.
-        const call = nextChannel().makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, request,
-          metadata, callOptions?.deadlineMs ? { deadline } : {});
+        const call = nextChannel().makeServerStreamRequest(
+          method.path,
+          method.requestSerialize,
+          method.responseDeserialize,
+          request,
+          metadata,
+          callOptions?.deadlineMs ? { deadline } : {},
+        );
         const release = cancelOnAbort(call, callOptions?.signal);
         try {
           for await (const message of call) yield message;
@@ -202,8 +212,14 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
         new Promise((resolve, reject) => {
           const { metadata, deadline, spendBudget } = prepare(callOptions);
           const stop = rpcMetrics.clientSeconds.startTimer(labels);
-          const call = nextChannel().makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, request,
-            metadata, { deadline }, (error, response) => {
+          const call = nextChannel().makeUnaryRequest(
+            method.path,
+            method.requestSerialize,
+            method.responseDeserialize,
+            request,
+            metadata,
+            { deadline },
+            (error, response) => {
               release();
               if (error) {
                 const rpc = toRpcError(error);
@@ -214,7 +230,8 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
                 done(Code.OK, stop);
                 resolve(response);
               }
-            });
+            },
+          );
           const release = cancelOnAbort(call, callOptions?.signal);
         });
     }

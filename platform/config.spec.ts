@@ -30,13 +30,16 @@ describe('platform/config', () => {
     });
 
     it('names the bad variable in its error', () => {
-      assert.throws(() => loadConfig(ordersLike, { GRPC_PORT: 'not-a-port' }), (error: unknown) => {
-        assert.ok(error instanceof ConfigError);
-        assert.match(error.message, /^invalid configuration:/);
-        assert.match(error.message, /GRPC_PORT/);
-        assert.doesNotMatch(error.message, /METRICS_PORT/);
-        return true;
-      });
+      assert.throws(
+        () => loadConfig(ordersLike, { GRPC_PORT: 'not-a-port' }),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError);
+          assert.match(error.message, /^invalid configuration:/);
+          assert.match(error.message, /GRPC_PORT/);
+          assert.doesNotMatch(error.message, /METRICS_PORT/);
+          return true;
+        },
+      );
     });
 
     it('names every bad variable at once', () => {
@@ -68,7 +71,10 @@ describe('platform/config', () => {
     });
 
     it('requires the ports when a schema has no defaults for them', () => {
-      assert.throws(() => loadConfig(baseConfig, {}), (error: Error) => /GRPC_PORT/.test(error.message) && /METRICS_PORT/.test(error.message));
+      assert.throws(
+        () => loadConfig(baseConfig, {}),
+        (error: Error) => /GRPC_PORT/.test(error.message) && /METRICS_PORT/.test(error.message),
+      );
       assert.equal(loadConfig(baseConfig, { GRPC_PORT: '0', METRICS_PORT: '0' }).GRPC_PORT, 0);
     });
 
@@ -76,18 +82,24 @@ describe('platform/config', () => {
       const withKeys = ordersLike.extend({ PII_ENCRYPTION_KEY: z.string().default('x'), PII_ENCRYPTION_KEYS: z.string().default('') });
       const secret = 'a-production-secret-of-at-least-32-bytes';
       const env = { NODE_ENV: 'production', JWT_SECRET: secret, PII_ENCRYPTION_KEY: 'fresh' };
-      assert.throws(() => loadConfig(withKeys, { ...env, PII_ENCRYPTION_KEYS: `k1=fresh,k0=${DEVELOPMENT_SECRETS.PII_ENCRYPTION_KEY}` }), (error: Error) =>
-        /PII_ENCRYPTION_KEYS: lists the development key/.test(error.message) && !error.message.includes(DEVELOPMENT_SECRETS.PII_ENCRYPTION_KEY));
+      assert.throws(
+        () => loadConfig(withKeys, { ...env, PII_ENCRYPTION_KEYS: `k1=fresh,k0=${DEVELOPMENT_SECRETS.PII_ENCRYPTION_KEY}` }),
+        (error: Error) =>
+          /PII_ENCRYPTION_KEYS: lists the development key/.test(error.message) && !error.message.includes(DEVELOPMENT_SECRETS.PII_ENCRYPTION_KEY),
+      );
       assert.equal(loadConfig(withKeys, { ...env, PII_ENCRYPTION_KEYS: 'k1=fresh' }).PII_ENCRYPTION_KEYS, 'k1=fresh');
     });
 
     it('refuses to run production on a published development secret, in one line naming it', () => {
-      assert.throws(() => loadConfig(ordersLike, { NODE_ENV: 'production' }), (error: unknown) => {
-        assert.ok(error instanceof ConfigError);
-        assert.equal(error.message.split('\n').length, 1);
-        assert.match(error.message, /JWT_SECRET: must be set in production/);
-        return true;
-      });
+      assert.throws(
+        () => loadConfig(ordersLike, { NODE_ENV: 'production' }),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError);
+          assert.equal(error.message.split('\n').length, 1);
+          assert.match(error.message, /JWT_SECRET: must be set in production/);
+          return true;
+        },
+      );
       assert.throws(() => loadConfig(ordersLike, { NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_SECRETS.JWT_SECRET }), /JWT_SECRET/);
       const secret = 'a-production-secret-of-at-least-32-bytes';
       assert.equal(loadConfig(ordersLike, { NODE_ENV: 'production', JWT_SECRET: secret }).JWT_SECRET, secret);
@@ -103,7 +115,7 @@ describe('platform/config', () => {
   });
 
   describe('serviceConfig', () => {
-    it('uses the service\'s own default ports', () => {
+    it("uses the service's own default ports", () => {
       const config = loadConfig(serviceConfig({ grpcPort: 50052, metricsPort: 9452 }), {});
       assert.equal(config.GRPC_PORT, 50052);
       assert.equal(config.METRICS_PORT, 9452);

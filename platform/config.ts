@@ -52,7 +52,10 @@ export const baseConfig = z.object({
    * several environments (or test runs) can share one cluster. Empty in
    * production.
    */
-  KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/)
+    .default(''),
   /** HS256 secret shared by the issuer (users) and every verifier. At least 32 bytes. */
   JWT_SECRET: z.string().min(32).default(DEVELOPMENT_SECRETS.JWT_SECRET),
   JWT_ISSUER: z.string().min(1).default('shopmesh'),
@@ -71,12 +74,17 @@ export const baseConfig = z.object({
    * container) this machine's first non-loopback IPv4 address. Not named
    * `*_HOST`: those are listen addresses (test/deploy/deployment-rules.ts).
    */
-  ADVERTISED_HOSTNAME: z.string().regex(/^[a-zA-Z0-9.:_-]*$/).default(''),
+  ADVERTISED_HOSTNAME: z
+    .string()
+    .regex(/^[a-zA-Z0-9.:_-]*$/)
+    .default(''),
   /**
    * Share of this service's outbound calls reported to the registry's call
    * log (platform/call-reporting.ts): 0 turns reporting off, 1 reports all.
    */
-  REGISTRY_CALL_SAMPLE_RATE: z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), z.number().min(0).max(1)).default(0.1),
+  REGISTRY_CALL_SAMPLE_RATE: z
+    .preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), z.number().min(0).max(1))
+    .default(0.1),
   ...eventSettings,
 });
 
@@ -96,9 +104,9 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
     ? developmentSecretsIn(parsed.data as Record<string, unknown>)
     : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
   if (parsed.success && problems.length === 0) return parsed.data;
-  throw new ConfigError(problems.length === 1
-    ? `invalid configuration: ${problems[0]}`
-    : `invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  throw new ConfigError(
+    problems.length === 1 ? `invalid configuration: ${problems[0]}` : `invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+  );
 }
 
 /** Settings that list several keys (`id=value,...`): none of them may be a development default either. */
@@ -111,8 +119,11 @@ function developmentSecretsIn(config: Record<string, unknown>): string[] {
     .filter(([name, value]) => config[name] === value)
     .map(([name]) => `${name}: must be set in production; the development default is published in the repository`);
   const listed = Object.entries(SECRET_LISTS)
-    .filter(([name, secret]) => typeof config[name] === 'string' &&
-      (config[name] as string).split(',').some((entry) => entry.slice(entry.indexOf('=') + 1).trim() === DEVELOPMENT_SECRETS[secret]))
+    .filter(
+      ([name, secret]) =>
+        typeof config[name] === 'string' &&
+        (config[name] as string).split(',').some((entry) => entry.slice(entry.indexOf('=') + 1).trim() === DEVELOPMENT_SECRETS[secret]),
+    )
     .map(([name]) => `${name}: lists the development key published in the repository`);
   return [...single, ...listed];
 }

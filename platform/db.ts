@@ -56,7 +56,9 @@ export const MODULE_EXTENSION = extname(__filename);
 
 /** The migration modules of a folder, in the order they run. */
 export function migrationFiles(dir: string, extension: string = MODULE_EXTENSION): string[] {
-  return readdirSync(dir).filter((f) => /^\d/.test(f) && f.endsWith(extension) && !f.endsWith(`.d${extension}`)).sort();
+  return readdirSync(dir)
+    .filter((f) => /^\d/.test(f) && f.endsWith(extension) && !f.endsWith(`.d${extension}`))
+    .sort();
 }
 
 /**

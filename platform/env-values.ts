@@ -10,5 +10,8 @@ export const integer = (schema: z.ZodNumber) =>
 
 /** Comma-separated lists in env vars. */
 export const csv = z.string().transform((value) =>
-  value.split(',').map((item) => item.trim()).filter(Boolean),
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
 );

@@ -68,11 +68,16 @@ describe('platform/errors', () => {
 
     it('ignores detail types it does not know', () => {
       const metadata = new Metadata();
-      metadata.set('grpc-status-details-bin', Buffer.from(Status.encode({
-        code: Code.INTERNAL,
-        message: 'boom',
-        details: [{ typeUrl: 'type.googleapis.com/google.rpc.DebugInfo', value: Buffer.from([10, 3, 97, 98, 99]) }],
-      }).finish()));
+      metadata.set(
+        'grpc-status-details-bin',
+        Buffer.from(
+          Status.encode({
+            code: Code.INTERNAL,
+            message: 'boom',
+            details: [{ typeUrl: 'type.googleapis.com/google.rpc.DebugInfo', value: Buffer.from([10, 3, 97, 98, 99]) }],
+          }).finish(),
+        ),
+      );
       assert.deepEqual(RpcError.fromStatus(Code.INTERNAL, 'boom', metadata).details, {});
     });
   });
@@ -110,7 +115,10 @@ describe('platform/errors', () => {
     });
 
     it('list the bad fields in the default invalid-argument message', () => {
-      const error = invalidArgument([{ field: 'email', description: 'required' }, { field: 'password', description: 'too short' }]);
+      const error = invalidArgument([
+        { field: 'email', description: 'required' },
+        { field: 'password', description: 'too short' },
+      ]);
       assert.equal(error.message, 'invalid email, password');
       assert.equal(invalidArgument([{ field: 'x', description: 'y' }], 'custom').message, 'custom');
     });
@@ -123,16 +131,19 @@ describe('platform/errors', () => {
         .check(true, 'display_name', 'never reported')
         .check(false, 'password', 'must have at least 8 characters')
         .add('phone', 'must be E.164');
-      assert.throws(() => violations.throwIfAny(), (error: unknown) => {
-        assert.ok(error instanceof RpcError);
-        assert.equal(error.code, Code.INVALID_ARGUMENT);
-        assert.deepEqual(error.details.fieldViolations, [
-          { field: 'email', description: 'must be an email address' },
-          { field: 'password', description: 'must have at least 8 characters' },
-          { field: 'phone', description: 'must be E.164' },
-        ]);
-        return true;
-      });
+      assert.throws(
+        () => violations.throwIfAny(),
+        (error: unknown) => {
+          assert.ok(error instanceof RpcError);
+          assert.equal(error.code, Code.INVALID_ARGUMENT);
+          assert.deepEqual(error.details.fieldViolations, [
+            { field: 'email', description: 'must be an email address' },
+            { field: 'password', description: 'must have at least 8 characters' },
+            { field: 'phone', description: 'must be E.164' },
+          ]);
+          return true;
+        },
+      );
     });
 
     it('throws nothing when every check passes', () => {

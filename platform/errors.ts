@@ -61,14 +61,23 @@ export class RpcError extends Error {
       pack('google.rpc.ErrorInfo', ErrorInfo.encode({ reason: d.reason, domain: ERROR_DOMAIN, metadata: d.metadata ?? {} }).finish());
     }
     if (d.fieldViolations?.length) {
-      pack('google.rpc.BadRequest', BadRequest.encode({
-        fieldViolations: d.fieldViolations.map((v) => ({ ...v, reason: '', localizedMessage: undefined })),
-      }).finish());
+      pack(
+        'google.rpc.BadRequest',
+        BadRequest.encode({
+          fieldViolations: d.fieldViolations.map((v) => ({ ...v, reason: '', localizedMessage: undefined })),
+        }).finish(),
+      );
     }
     if (d.resource) {
-      pack('google.rpc.ResourceInfo', ResourceInfo.encode({
-        resourceType: d.resource.type, resourceName: d.resource.name, owner: '', description: '',
-      }).finish());
+      pack(
+        'google.rpc.ResourceInfo',
+        ResourceInfo.encode({
+          resourceType: d.resource.type,
+          resourceName: d.resource.name,
+          owner: '',
+          description: '',
+        }).finish(),
+      );
     }
     if (d.preconditionViolations?.length) {
       pack('google.rpc.PreconditionFailure', PreconditionFailure.encode({ violations: d.preconditionViolations }).finish());
@@ -116,14 +125,11 @@ export const alreadyExists = (type: string, name: string, reason: string) =>
 export const failedPrecondition = (message: string, reason: string, metadata?: Record<string, string>) =>
   new RpcError(Code.FAILED_PRECONDITION, message, { reason, metadata });
 
-export const unauthenticated = (message = 'authentication required') =>
-  new RpcError(Code.UNAUTHENTICATED, message, { reason: 'UNAUTHENTICATED' });
+export const unauthenticated = (message = 'authentication required') => new RpcError(Code.UNAUTHENTICATED, message, { reason: 'UNAUTHENTICATED' });
 
-export const permissionDenied = (message = 'permission denied') =>
-  new RpcError(Code.PERMISSION_DENIED, message, { reason: 'PERMISSION_DENIED' });
+export const permissionDenied = (message = 'permission denied') => new RpcError(Code.PERMISSION_DENIED, message, { reason: 'PERMISSION_DENIED' });
 
-export const unavailable = (message: string, reason = 'DEPENDENCY_UNAVAILABLE') =>
-  new RpcError(Code.UNAVAILABLE, message, { reason });
+export const unavailable = (message: string, reason = 'DEPENDENCY_UNAVAILABLE') => new RpcError(Code.UNAVAILABLE, message, { reason });
 
 /** Collects field violations so a request reports every bad field at once. */
 export class Violations {

@@ -17,7 +17,7 @@ describe('field cipher (AES-256-GCM)', () => {
     assert.notEqual(cipher.encrypt('tok_visa', 'o'), cipher.encrypt('tok_visa', 'o'));
   });
 
-  it("refuses a ciphertext moved onto another row", () => {
+  it('refuses a ciphertext moved onto another row', () => {
     assert.throws(() => cipher.decrypt(cipher.encrypt('tok_visa', 'order-1'), 'order-2'));
   });
 

@@ -5,8 +5,20 @@ import { safeError } from './safe-error';
 export type Logger = pino.Logger;
 
 /** Fields never logged, at the top or up to two levels down (a request, a response's user). */
-const SECRET_FIELDS = ['password', 'password_hash', 'email', 'phone', 'address', 'phone_enc', 'address_enc',
-  'authorization', 'token', 'accessToken', 'paymentToken', 'payment_token'];
+const SECRET_FIELDS = [
+  'password',
+  'password_hash',
+  'email',
+  'phone',
+  'address',
+  'phone_enc',
+  'address_enc',
+  'authorization',
+  'token',
+  'accessToken',
+  'paymentToken',
+  'payment_token',
+];
 
 /** JSON logs with the service name, and the trace id whenever a span is active; `destination` defaults to stdout. */
 export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger {

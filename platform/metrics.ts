@@ -83,65 +83,162 @@ export async function exposition(accept = ''): Promise<{ contentType: string; bo
 const rpcLabels = ['grpc_service', 'grpc_method', 'grpc_type'] as const;
 
 export const rpcMetrics = {
-  serverStarted: once('grpc_server_started_total', () => new client.Counter({
-    name: 'grpc_server_started_total', help: 'RPCs started on the server.', labelNames: rpcLabels,
-  })),
-  serverHandled: once('grpc_server_handled_total', () => new client.Counter({
-    name: 'grpc_server_handled_total', help: 'RPCs completed on the server, by status code.', labelNames: [...rpcLabels, 'grpc_code'],
-  })),
-  serverSeconds: once('grpc_server_handling_seconds', () => new TracedHistogram({
-    name: 'grpc_server_handling_seconds', help: 'Time to handle an RPC on the server.', labelNames: rpcLabels, buckets: LATENCY_BUCKETS,
-  })),
-  clientHandled: once('grpc_client_handled_total', () => new client.Counter({
-    name: 'grpc_client_handled_total', help: 'RPCs completed by clients, by status code.', labelNames: [...rpcLabels, 'grpc_code'],
-  })),
-  clientSeconds: once('grpc_client_handling_seconds', () => new TracedHistogram({
-    name: 'grpc_client_handling_seconds', help: 'Time from starting an RPC to its status, on the client.', labelNames: rpcLabels, buckets: LATENCY_BUCKETS,
-  })),
+  serverStarted: once(
+    'grpc_server_started_total',
+    () =>
+      new client.Counter({
+        name: 'grpc_server_started_total',
+        help: 'RPCs started on the server.',
+        labelNames: rpcLabels,
+      }),
+  ),
+  serverHandled: once(
+    'grpc_server_handled_total',
+    () =>
+      new client.Counter({
+        name: 'grpc_server_handled_total',
+        help: 'RPCs completed on the server, by status code.',
+        labelNames: [...rpcLabels, 'grpc_code'],
+      }),
+  ),
+  serverSeconds: once(
+    'grpc_server_handling_seconds',
+    () =>
+      new TracedHistogram({
+        name: 'grpc_server_handling_seconds',
+        help: 'Time to handle an RPC on the server.',
+        labelNames: rpcLabels,
+        buckets: LATENCY_BUCKETS,
+      }),
+  ),
+  clientHandled: once(
+    'grpc_client_handled_total',
+    () =>
+      new client.Counter({
+        name: 'grpc_client_handled_total',
+        help: 'RPCs completed by clients, by status code.',
+        labelNames: [...rpcLabels, 'grpc_code'],
+      }),
+  ),
+  clientSeconds: once(
+    'grpc_client_handling_seconds',
+    () =>
+      new TracedHistogram({
+        name: 'grpc_client_handling_seconds',
+        help: 'Time from starting an RPC to its status, on the client.',
+        labelNames: rpcLabels,
+        buckets: LATENCY_BUCKETS,
+      }),
+  ),
 };
 
 export const cacheMetrics = {
-  requests: once('cache_requests_total', () => new client.Counter({
-    name: 'cache_requests_total', help: 'Cache lookups by cache name and result (hit, miss, error).', labelNames: ['cache', 'result'],
-  })),
+  requests: once(
+    'cache_requests_total',
+    () =>
+      new client.Counter({
+        name: 'cache_requests_total',
+        help: 'Cache lookups by cache name and result (hit, miss, error).',
+        labelNames: ['cache', 'result'],
+      }),
+  ),
 };
 
 export const eventMetrics = {
-  produced: once('events_produced_total', () => new client.Counter({
-    name: 'events_produced_total', help: 'Events published to Kafka, by event type.', labelNames: ['event_type'],
-  })),
-  consumed: once('events_consumed_total', () => new client.Counter({
-    name: 'events_consumed_total',
-    help: 'Events taken by consumers, by result: ok, duplicate (already processed), skipped (not subscribed), dead_lettered.',
-    labelNames: ['event_type', 'group', 'result'],
-  })),
-  retried: once('events_retried_total', () => new client.Counter({
-    name: 'events_retried_total', help: 'Handler attempts that failed and were retried.', labelNames: ['event_type', 'group'],
-  })),
-  deadLettered: once('events_dead_lettered_total', () => new client.Counter({
-    name: 'events_dead_lettered_total', help: 'Events sent to a dead-letter topic.', labelNames: ['event_type', 'group'],
-  })),
-  purged: once('events_retention_purged_total', () => new client.Counter({
-    name: 'events_retention_purged_total', help: 'Rows deleted by the retention purge (published outbox rows, old processed-event claims).', labelNames: ['service', 'table'],
-  })),
-  kafkaRequests: once('kafka_client_requests_total', () => new client.Counter({
-    name: 'kafka_client_requests_total', help: 'Requests this process sent to Kafka brokers, by client role and Kafka API.', labelNames: ['client', 'api'],
-  })),
-  outageRetries: once('events_outage_retries_total', () => new client.Counter({
-    name: 'events_outage_retries_total', help: 'Tries of a batch or event that waited out an unavailable database or callee (never dead-lettered).', labelNames: ['group'],
-  })),
-  handlingSeconds: once('events_handling_seconds', () => new TracedHistogram({
-    name: 'events_handling_seconds', help: 'Time to handle one event: its batch\'s transaction shared out over the batch\'s events.', labelNames: ['event_type', 'group'], buckets: LATENCY_BUCKETS,
-  })),
-  lag: once('kafka_consumer_lag', () => new client.Gauge({
-    name: 'kafka_consumer_lag', help: 'Messages not yet committed by a consumer group, per partition.', labelNames: ['group', 'topic', 'partition'],
-  })),
+  produced: once(
+    'events_produced_total',
+    () =>
+      new client.Counter({
+        name: 'events_produced_total',
+        help: 'Events published to Kafka, by event type.',
+        labelNames: ['event_type'],
+      }),
+  ),
+  consumed: once(
+    'events_consumed_total',
+    () =>
+      new client.Counter({
+        name: 'events_consumed_total',
+        help: 'Events taken by consumers, by result: ok, duplicate (already processed), skipped (not subscribed), dead_lettered.',
+        labelNames: ['event_type', 'group', 'result'],
+      }),
+  ),
+  retried: once(
+    'events_retried_total',
+    () =>
+      new client.Counter({
+        name: 'events_retried_total',
+        help: 'Handler attempts that failed and were retried.',
+        labelNames: ['event_type', 'group'],
+      }),
+  ),
+  deadLettered: once(
+    'events_dead_lettered_total',
+    () =>
+      new client.Counter({
+        name: 'events_dead_lettered_total',
+        help: 'Events sent to a dead-letter topic.',
+        labelNames: ['event_type', 'group'],
+      }),
+  ),
+  purged: once(
+    'events_retention_purged_total',
+    () =>
+      new client.Counter({
+        name: 'events_retention_purged_total',
+        help: 'Rows deleted by the retention purge (published outbox rows, old processed-event claims).',
+        labelNames: ['service', 'table'],
+      }),
+  ),
+  kafkaRequests: once(
+    'kafka_client_requests_total',
+    () =>
+      new client.Counter({
+        name: 'kafka_client_requests_total',
+        help: 'Requests this process sent to Kafka brokers, by client role and Kafka API.',
+        labelNames: ['client', 'api'],
+      }),
+  ),
+  outageRetries: once(
+    'events_outage_retries_total',
+    () =>
+      new client.Counter({
+        name: 'events_outage_retries_total',
+        help: 'Tries of a batch or event that waited out an unavailable database or callee (never dead-lettered).',
+        labelNames: ['group'],
+      }),
+  ),
+  handlingSeconds: once(
+    'events_handling_seconds',
+    () =>
+      new TracedHistogram({
+        name: 'events_handling_seconds',
+        help: "Time to handle one event: its batch's transaction shared out over the batch's events.",
+        labelNames: ['event_type', 'group'],
+        buckets: LATENCY_BUCKETS,
+      }),
+  ),
+  lag: once(
+    'kafka_consumer_lag',
+    () =>
+      new client.Gauge({
+        name: 'kafka_consumer_lag',
+        help: 'Messages not yet committed by a consumer group, per partition.',
+        labelNames: ['group', 'topic', 'partition'],
+      }),
+  ),
 };
 
 export const outboxMetrics = {
-  backlog: once('outbox_backlog', () => new client.Gauge({
-    name: 'outbox_backlog', help: 'Outbox rows not yet published to Kafka.', labelNames: ['outbox'],
-  })),
+  backlog: once(
+    'outbox_backlog',
+    () =>
+      new client.Gauge({
+        name: 'outbox_backlog',
+        help: 'Outbox rows not yet published to Kafka.',
+        labelNames: ['outbox'],
+      }),
+  ),
 };
 
 /** What a connection pool reports; undefined once it is destroyed. */
@@ -168,28 +265,46 @@ function eachPool(report: (database: string, usage: PoolUsage) => void): void {
 
 /** Pool usage, read at scrape time; names follow OpenTelemetry's db.client.connection.* metrics. */
 export const dbPoolMetrics = {
-  connections: once('db_client_connections', () => new client.Gauge({
-    name: 'db_client_connections', help: 'Connections of the database pool, by state (used, idle).', labelNames: ['database', 'state'],
-    collect() {
-      this.reset();
-      eachPool((database, { used, idle }) => {
-        this.set({ database, state: 'used' }, used);
-        this.set({ database, state: 'idle' }, idle);
-      });
-    },
-  })),
-  max: once('db_client_connections_max', () => new client.Gauge({
-    name: 'db_client_connections_max', help: 'Most connections the database pool may open.', labelNames: ['database'],
-    collect() {
-      this.reset();
-      eachPool((database, { max }) => this.set({ database }, max));
-    },
-  })),
-  pending: once('db_client_connections_pending_requests', () => new client.Gauge({
-    name: 'db_client_connections_pending_requests', help: 'Queries waiting for a free connection of the database pool.', labelNames: ['database'],
-    collect() {
-      this.reset();
-      eachPool((database, { pending }) => this.set({ database }, pending));
-    },
-  })),
+  connections: once(
+    'db_client_connections',
+    () =>
+      new client.Gauge({
+        name: 'db_client_connections',
+        help: 'Connections of the database pool, by state (used, idle).',
+        labelNames: ['database', 'state'],
+        collect() {
+          this.reset();
+          eachPool((database, { used, idle }) => {
+            this.set({ database, state: 'used' }, used);
+            this.set({ database, state: 'idle' }, idle);
+          });
+        },
+      }),
+  ),
+  max: once(
+    'db_client_connections_max',
+    () =>
+      new client.Gauge({
+        name: 'db_client_connections_max',
+        help: 'Most connections the database pool may open.',
+        labelNames: ['database'],
+        collect() {
+          this.reset();
+          eachPool((database, { max }) => this.set({ database }, max));
+        },
+      }),
+  ),
+  pending: once(
+    'db_client_connections_pending_requests',
+    () =>
+      new client.Gauge({
+        name: 'db_client_connections_pending_requests',
+        help: 'Queries waiting for a free connection of the database pool.',
+        labelNames: ['database'],
+        collect() {
+          this.reset();
+          eachPool((database, { pending }) => this.set({ database }, pending));
+        },
+      }),
+  ),
 };

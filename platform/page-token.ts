@@ -9,7 +9,11 @@ import { invalidArgument, Violations } from './errors';
  * which any caller may ask for anyway.
  */
 export function createPageTokens(rpc: string) {
-  const fingerprint = (filter: unknown) => createHash('sha256').update(JSON.stringify(filter ?? null)).digest('base64url').slice(0, 12);
+  const fingerprint = (filter: unknown) =>
+    createHash('sha256')
+      .update(JSON.stringify(filter ?? null))
+      .digest('base64url')
+      .slice(0, 12);
   const refuse = (description: string) => invalidArgument([{ field: 'page_token', description }]);
 
   return {

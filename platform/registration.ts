@@ -73,7 +73,9 @@ export function advertisedHost(
 ): string {
   if (config.ADVERTISED_HOSTNAME) return config.ADVERTISED_HOSTNAME;
   if (!WILDCARDS.has(config.GRPC_HOST)) return config.GRPC_HOST;
-  const external = Object.values(interfaces).flat().find((address) => address && address.family === 'IPv4' && !address.internal);
+  const external = Object.values(interfaces)
+    .flat()
+    .find((address) => address && address.family === 'IPv4' && !address.internal);
   return external?.address ?? machineName;
 }
 

@@ -4,8 +4,18 @@ import { servingAddresses } from './resolver';
 
 const USERS = 'shop.users.v1.UsersService';
 const instance = (address: string, health: HealthStatus, methods = [`${USERS}/Login`]): Instance => ({
-  id: address, serviceName: 'users', version: '1', address, grpcPort: 0, metricsPort: 0,
-  startedAt: undefined, lastHeartbeatAt: undefined, health, methods, uptimeSeconds: '0', discovered: false,
+  id: address,
+  serviceName: 'users',
+  version: '1',
+  address,
+  grpcPort: 0,
+  metricsPort: 0,
+  startedAt: undefined,
+  lastHeartbeatAt: undefined,
+  health,
+  methods,
+  uptimeSeconds: '0',
+  discovered: false,
 });
 const fleet = (...instances: Instance[]): ServiceSummary[] => [{ name: 'users', instances }];
 

@@ -17,7 +17,10 @@ function runCrashing(fault: string) {
     encoding: 'utf8',
     timeout: 20_000,
   });
-  const lines = result.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  const lines = result.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
   return { status: result.status, lines };
 }
 
@@ -36,6 +39,9 @@ describe('platform/run-service', function () {
   it('treats an unhandled rejection the same way', () => {
     const { status, lines } = runCrashing(`Promise.reject(new Error('lost')); Promise.reject(new Error('second'))`);
     assert.equal(status, 1);
-    assert.deepEqual(lines.map((l) => l.msg), ['unhandled rejection']);
+    assert.deepEqual(
+      lines.map((l) => l.msg),
+      ['unhandled rejection'],
+    );
   });
 });

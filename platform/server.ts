@@ -62,16 +62,19 @@ export function createServer(options: ServerOptions) {
   // grace period: watchers get NOT_SERVING, then their stream ends with the drain.
   health.addToServer({
     addService: (service, implementation) =>
-      grpcServer.addService(service as grpc.ServiceDefinition, {
-        ...implementation,
-        watch: (call: grpc.ServerWritableStream<unknown, unknown>) => {
-          (implementation.watch as grpc.handleServerStreamingCall<unknown, unknown>)(call);
-          const end = () => call.end();
-          if (drain.signal.aborted) return end();
-          drain.signal.addEventListener('abort', end, { once: true });
-          call.on('cancelled', () => drain.signal.removeEventListener('abort', end));
-        },
-      } as grpc.UntypedServiceImplementation),
+      grpcServer.addService(
+        service as grpc.ServiceDefinition,
+        {
+          ...implementation,
+          watch: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+            (implementation.watch as grpc.handleServerStreamingCall<unknown, unknown>)(call);
+            const end = () => call.end();
+            if (drain.signal.aborted) return end();
+            drain.signal.addEventListener('abort', end, { once: true });
+            call.on('cancelled', () => drain.signal.removeEventListener('abort', end));
+          },
+        } as grpc.UntypedServiceImplementation,
+      ),
   });
 
   return {
@@ -132,7 +135,9 @@ export function createServer(options: ServerOptions) {
         for (const { name: resource, close } of closers.reverse()) {
           // Each resource gets a bounded time: a broker that is down must not hold the process.
           let timer: NodeJS.Timeout | undefined;
-          const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS); });
+          const timeout = new Promise<'timeout'>((resolve) => {
+            timer = setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS);
+          });
           try {
             if ((await Promise.race([close(), timeout])) === 'timeout') log.warn({ resource, timeoutMs: CLOSE_TIMEOUT_MS }, 'close timed out; moving on');
           } catch (error) {

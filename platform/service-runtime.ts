@@ -67,7 +67,14 @@ export interface RunningService extends StartedServer {
 }
 
 const unavailableDependency = (what: string) =>
-  new Proxy({}, { get: () => { throw new Error(`${what} was not requested in this service's spec`); } });
+  new Proxy(
+    {},
+    {
+      get: () => {
+        throw new Error(`${what} was not requested in this service's spec`);
+      },
+    },
+  );
 
 /**
  * The one bootstrap of every service, used by main.ts and by tests alike:
@@ -80,14 +87,18 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
   const log = spec.logger ?? createLogger(name, config.LOG_LEVEL);
   const tokens = createTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, alsoAccepted: spec.alsoAcceptedAudiences });
   const server = createServer({
-    name, log, tokens,
+    name,
+    log,
+    tokens,
     host: config.GRPC_HOST,
     grpcPort: config.GRPC_PORT,
     metricsPort: config.METRICS_PORT,
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
   });
   const deps: ServiceDeps<C> = {
-    config, log, tokens,
+    config,
+    log,
+    tokens,
     db: unavailableDependency('database') as Db,
     redis: unavailableDependency('redis') as Redis,
     kafka: undefined as unknown as Kafka,
@@ -97,24 +108,47 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
 
   try {
     if (spec.database) {
-      const db = await openDatabase({ url: config.MYSQL_URL, database: spec.database.name, poolMax: config.MYSQL_POOL_MAX, migrationsDir: spec.database.migrationsDir, log });
+      const db = await openDatabase({
+        url: config.MYSQL_URL,
+        database: spec.database.name,
+        poolMax: config.MYSQL_POOL_MAX,
+        migrationsDir: spec.database.migrationsDir,
+        log,
+      });
       deps.db = db;
       server.onClose('database', () => db.destroy());
-      server.addHealthCheck({ name: 'database', critical: true, check: async () => { await db.raw('select 1'); } });
+      server.addHealthCheck({
+        name: 'database',
+        critical: true,
+        check: async () => {
+          await db.raw('select 1');
+        },
+      });
     }
     if (spec.redis) {
       const redis = openRedis(config.REDIS_URL, log);
       deps.redis = redis;
       server.onClose('redis', () => redis.quit().catch(() => redis.disconnect()));
       // Redis is a cache: without it the service is slower, not down.
-      server.addHealthCheck({ name: 'redis', critical: false, check: async () => { await redis.ping(); } });
+      server.addHealthCheck({
+        name: 'redis',
+        critical: false,
+        check: async () => {
+          await redis.ping();
+        },
+      });
     }
     // A kafkajs client connects only when a producer or consumer does.
     deps.kafka = createKafka(config.KAFKA_BROKERS, name, log);
     if (spec.outbox) {
       const relay = createOutboxRelay({
-        db: deps.db, kafka: deps.kafka, log: log.child({ component: 'outbox' }), service: name,
-        topicPrefix: config.KAFKA_TOPIC_PREFIX, partitions: config.KAFKA_TOPIC_PARTITIONS, idleMs: config.OUTBOX_POLL_MS,
+        db: deps.db,
+        kafka: deps.kafka,
+        log: log.child({ component: 'outbox' }),
+        service: name,
+        topicPrefix: config.KAFKA_TOPIC_PREFIX,
+        partitions: config.KAFKA_TOPIC_PARTITIONS,
+        idleMs: config.OUTBOX_POLL_MS,
       });
       deps.outbox = createOutbox(name, relay.notify);
       relay.start();
@@ -137,34 +171,39 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
     // Service registry: registered once serving, in the background (a registry that is down never blocks a start).
     const registration = config.REGISTRY_ADDRESSES.length
       ? startRegistration({
-        registryAddresses: config.REGISTRY_ADDRESSES,
-        serviceName: name,
-        version: config.SERVICE_VERSION,
-        host: advertisedHost(config),
-        grpcPort: started.grpcPort,
-        metricsPort: started.metricsPort,
-        startedAt: new Date(),
-        tokens,
-        log: log.child({ component: 'registration' }),
-        deadlineMs: config.CLIENT_DEADLINE_MS,
-      })
+          registryAddresses: config.REGISTRY_ADDRESSES,
+          serviceName: name,
+          version: config.SERVICE_VERSION,
+          host: advertisedHost(config),
+          grpcPort: started.grpcPort,
+          metricsPort: started.metricsPort,
+          startedAt: new Date(),
+          tokens,
+          log: log.child({ component: 'registration' }),
+          deadlineMs: config.CLIENT_DEADLINE_MS,
+        })
       : undefined;
     // A sample of this service's outbound calls goes to the registry's call log.
     const reporting = config.REGISTRY_ADDRESSES.length
       ? startCallReporting({
-        registryAddresses: config.REGISTRY_ADDRESSES,
-        serviceName: name,
-        tokens,
-        sampleRate: config.REGISTRY_CALL_SAMPLE_RATE,
-        log: log.child({ component: 'call-reporting' }),
-        deadlineMs: config.CLIENT_DEADLINE_MS,
-      })
+          registryAddresses: config.REGISTRY_ADDRESSES,
+          serviceName: name,
+          tokens,
+          sampleRate: config.REGISTRY_CALL_SAMPLE_RATE,
+          log: log.child({ component: 'call-reporting' }),
+          deadlineMs: config.CLIENT_DEADLINE_MS,
+        })
       : undefined;
     if (reporting) server.onClose('call reporting', () => reporting.stop());
     if (built.consumes) {
       const consumer = createEventConsumer(deps.kafka, {
-        ...built.consumes, db: deps.db, topicPrefix: config.KAFKA_TOPIC_PREFIX, log: log.child({ component: 'consumer' }),
-        partitions: config.KAFKA_TOPIC_PARTITIONS, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, batchSize: config.EVENT_BATCH_SIZE,
+        ...built.consumes,
+        db: deps.db,
+        topicPrefix: config.KAFKA_TOPIC_PREFIX,
+        log: log.child({ component: 'consumer' }),
+        partitions: config.KAFKA_TOPIC_PARTITIONS,
+        concurrency: config.KAFKA_CONSUMER_CONCURRENCY,
+        batchSize: config.EVENT_BATCH_SIZE,
       });
       server.onClose('consumer', () => consumer.close());
       // Consuming starts in the background: a broker that is late must not keep the RPCs down.
@@ -172,7 +211,9 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
     }
     if (spec.outbox || built.consumes) {
       const purge = startRetentionPurge({
-        db: deps.db, log: log.child({ component: 'retention' }), service: name,
+        db: deps.db,
+        log: log.child({ component: 'retention' }),
+        service: name,
         outboxHours: spec.outbox ? config.OUTBOX_RETENTION_HOURS : undefined,
         processedEventsHours: built.consumes ? config.PROCESSED_EVENTS_RETENTION_HOURS : undefined,
         intervalSeconds: config.RETENTION_PURGE_INTERVAL_SECONDS,

@@ -23,14 +23,16 @@ export function createStatusServer(isServing: () => boolean, checks: HealthCheck
         res.setHeader('content-type', contentType);
         res.end(body);
       } else if (path === '/healthz') {
-        const results = await Promise.all(checks.map(async (c) => {
-          try {
-            await c.check();
-            return { name: c.name, critical: c.critical, ok: true };
-          } catch (error) {
-            return { name: c.name, critical: c.critical, ok: false, error: (error as Error).message };
-          }
-        }));
+        const results = await Promise.all(
+          checks.map(async (c) => {
+            try {
+              await c.check();
+              return { name: c.name, critical: c.critical, ok: true };
+            } catch (error) {
+              return { name: c.name, critical: c.critical, ok: false, error: (error as Error).message };
+            }
+          }),
+        );
         const healthy = isServing() && results.every((r) => r.ok || !r.critical);
         res.statusCode = healthy ? 200 : 503;
         res.setHeader('content-type', 'application/json');
@@ -52,9 +54,10 @@ export function createStatusServer(isServing: () => boolean, checks: HealthCheck
         server.once('error', reject);
         server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
       }),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -49,10 +49,11 @@ const REGISTRY_UPKEEP = /^grpc\.shop\.registry\.v1\.RegistryService\/(Register|H
  */
 const quietRoots: Sampler = {
   shouldSample(_context: Context, _traceId: string, name: string, kind: SpanKind, attributes: Attributes) {
-    const background = HEALTH_RPC.test(name)
-      || (kind === SpanKind.CLIENT && REGISTRY_UPKEEP.test(name))
-      || attributes['db.system.name'] !== undefined
-      || attributes['db.system'] !== undefined;
+    const background =
+      HEALTH_RPC.test(name) ||
+      (kind === SpanKind.CLIENT && REGISTRY_UPKEEP.test(name)) ||
+      attributes['db.system.name'] !== undefined ||
+      attributes['db.system'] !== undefined;
     return { decision: background ? SamplingDecision.NOT_RECORD : SamplingDecision.RECORD_AND_SAMPLED };
   },
   toString: () => 'QuietRoots',

@@ -70,12 +70,14 @@ async function drain(groupId: string, commit: boolean, visit: (message: KafkaMes
   await admin.connect();
   const exists = (await admin.listTopics()).includes(topic);
   const ends = exists ? await admin.fetchTopicOffsets(topic) : [];
-  const committed = exists ? (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? [] : [];
+  const committed = exists ? ((await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? []) : [];
   await admin.disconnect();
-  const remaining = new Map(ends.map((e) => {
-    const from = Number(committed.find((c) => c.partition === e.partition)?.offset ?? -1);
-    return [e.partition, { from: from >= 0 ? from : Number(e.low), end: Number(e.high) }];
-  }));
+  const remaining = new Map(
+    ends.map((e) => {
+      const from = Number(committed.find((c) => c.partition === e.partition)?.offset ?? -1);
+      return [e.partition, { from: from >= 0 ? from : Number(e.low), end: Number(e.high) }];
+    }),
+  );
   const pending = () => [...remaining.values()].some((r) => r.from < r.end);
   if (!pending()) return;
 
@@ -83,15 +85,17 @@ async function drain(groupId: string, commit: boolean, visit: (message: KafkaMes
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await new Promise<void>((resolve, reject) => {
-    consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
-        await visit(message);
-        if (commit) await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
-        remaining.get(partition)!.from = Number(message.offset) + 1;
-        if (!pending()) resolve();
-      },
-    }).catch(reject);
+    consumer
+      .run({
+        autoCommit: false,
+        eachMessage: async ({ partition, message }) => {
+          await visit(message);
+          if (commit) await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+          remaining.get(partition)!.from = Number(message.offset) + 1;
+          if (!pending()) resolve();
+        },
+      })
+      .catch(reject);
   });
   await consumer.disconnect();
 }
@@ -103,16 +107,18 @@ async function main() {
       const envelope = fromHeaders(message.headers);
       const info = readDeadLetter(message.headers);
       count++;
-      process.stdout.write(`${JSON.stringify({
-        dlqOffset: message.offset,
-        eventId: envelope?.id,
-        type: envelope?.type,
-        key: message.key?.toString(),
-        attempts: info.attempts,
-        error: info.error,
-        origin: `${info.topic}[${info.partition}]@${info.offset}`,
-        failedAt: info.failedAt,
-      })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({
+          dlqOffset: message.offset,
+          eventId: envelope?.id,
+          type: envelope?.type,
+          key: message.key?.toString(),
+          attempts: info.attempts,
+          error: info.error,
+          origin: `${info.topic}[${info.partition}]@${info.offset}`,
+          failedAt: info.failedAt,
+        })}\n`,
+      );
     });
     process.stderr.write(`${count} dead letter(s) in ${topic}\n`);
     return;

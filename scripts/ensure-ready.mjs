@@ -62,7 +62,9 @@ if (plan.action === 'install') {
   if (plan.packages.includes('prometheus')) run('service prometheus stop >/dev/null 2>&1 || true');
 }
 if (dryRun) {
-  console.log(`ensure-ready (dry run): ${plan.action === 'none' ? `every tool npm ${args.for} needs is here` : 'stopping before npm ci and the server checks'}`);
+  console.log(
+    `ensure-ready (dry run): ${plan.action === 'none' ? `every tool npm ${args.for} needs is here` : 'stopping before npm ci and the server checks'}`,
+  );
   process.exit(0);
 }
 
@@ -79,9 +81,15 @@ const reachable = (url, fallbackPort) =>
     const { hostname, port } = new URL(url);
     const socket = connect({ host: hostname, port: Number(port || fallbackPort) });
     socket.setTimeout(2000);
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
-    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
   });
 
 const needs = [

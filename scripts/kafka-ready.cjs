@@ -33,7 +33,10 @@ const { Kafka, logLevel } = kafkajs;
 const args = process.argv.slice(2);
 const verbose = args.includes('--verbose') || args.includes('-v');
 const target = args.find((a) => !a.startsWith('-')) || process.env.KAFKA_BROKERS || '127.0.0.1:9092';
-const brokers = target.split(',').map((s) => s.trim()).filter(Boolean);
+const brokers = target
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const timeoutMs = Number(process.env.KAFKA_READY_TIMEOUT_MS) || 5000;
 
 const kafka = new Kafka({

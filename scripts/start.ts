@@ -64,10 +64,12 @@ if (!kafkaWasRunning && process.env.START_KAFKA !== 'false') execFileSync('bash'
 
 /** Defaults of each service's own config schema, shifted by PORT_OFFSET. */
 const shift = (port: number | undefined) => (port === undefined ? undefined : port + offset);
-const ports = new Map(SERVICES.map((service) => {
-  const defaults = defaultPorts(service);
-  return [service.name, { grpc: shift(defaults.grpc), http: shift(defaults.http), metrics: defaults.metrics + offset }];
-}));
+const ports = new Map(
+  SERVICES.map((service) => {
+    const defaults = defaultPorts(service);
+    return [service.name, { grpc: shift(defaults.grpc), http: shift(defaults.http), metrics: defaults.metrics + offset }];
+  }),
+);
 
 const commands = SERVICES.map((service) => {
   const own = ports.get(service.name)!;
@@ -100,7 +102,10 @@ async function waitHealthy(): Promise<void> {
   for (const service of SERVICES) {
     const url = `http://${host}:${ports.get(service.name)!.metrics}/healthz`;
     while (Date.now() < deadline) {
-      const ok = await fetch(url).then((r) => r.ok, () => false);
+      const ok = await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -111,8 +116,12 @@ async function waitHealthy(): Promise<void> {
     return `  ${s.name.padEnd(16)} ${serves}   metrics http://${host}:${own.metrics}/metrics`;
   });
   const edge = SERVICES.find((s) => ports.get(s.name)!.http !== undefined);
-  const tryRest = edge ? `\n     curl http://${host}:${ports.get(edge.name)!.http}/v1/products   (REST; API docs at http://${host}:${ports.get(edge.name)!.http}/docs)` : '';
-  process.stdout.write(`\nshopmesh is up:\n${rows.join('\n')}\n\nTry: npx buf curl --protocol grpc --http2-prior-knowledge --list-services http://${host}:${ports.get(SERVICES[0].name)!.grpc}${tryRest}\nCtrl-C stops everything.\n\n`);
+  const tryRest = edge
+    ? `\n     curl http://${host}:${ports.get(edge.name)!.http}/v1/products   (REST; API docs at http://${host}:${ports.get(edge.name)!.http}/docs)`
+    : '';
+  process.stdout.write(
+    `\nshopmesh is up:\n${rows.join('\n')}\n\nTry: npx buf curl --protocol grpc --http2-prior-knowledge --list-services http://${host}:${ports.get(SERVICES[0].name)!.grpc}${tryRest}\nCtrl-C stops everything.\n\n`,
+  );
 }
 void waitHealthy();
 

@@ -36,7 +36,8 @@ export function toolPlan({ tools, purpose, path, isRoot, hasApt }) {
   if (missing.length === 0) return { action: 'none', missing };
   const packages = [...new Set(missing.map((t) => t.pkg))];
   const names = missing.map((t) => `${t.command} for ${t.why}`).join(', ');
-  if (isRoot && hasApt) return { action: 'install', missing, packages, message: `ensure-ready: installing what npm ${purpose} needs and this machine lacks: ${names}` };
+  if (isRoot && hasApt)
+    return { action: 'install', missing, packages, message: `ensure-ready: installing what npm ${purpose} needs and this machine lacks: ${names}` };
   const command = `${isRoot ? '' : 'sudo '}apt-get install -y --no-install-recommends ${packages.join(' ')}`;
   return {
     action: 'stop',

@@ -50,11 +50,13 @@ export async function startBenchPlatform(options: BenchPlatformOptions) {
   const groupPrefix = `bench-${runId}-`;
   await dropDatabases(mysqlUrl, databases);
 
-  const ports = new Map(SERVICES.map((s) => {
-    const defaults = defaultPorts(s);
-    const shift = (port: number | undefined) => (port === undefined ? undefined : port + portOffset);
-    return [s.name, { grpc: shift(defaults.grpc), http: shift(defaults.http), metrics: defaults.metrics + portOffset }];
-  }));
+  const ports = new Map(
+    SERVICES.map((s) => {
+      const defaults = defaultPorts(s);
+      const shift = (port: number | undefined) => (port === undefined ? undefined : port + portOffset);
+      return [s.name, { grpc: shift(defaults.grpc), http: shift(defaults.http), metrics: defaults.metrics + portOffset }];
+    }),
+  );
 
   const services = new Map<string, BenchService>();
   const starting = SERVICES.map(async (entry) => {

@@ -52,7 +52,13 @@ const ERROR_PAUSE_MS = 10;
 export async function runClosedLoop(op: Operation, options: ClosedLoopOptions): Promise<ClosedLoopResult> {
   const { concurrency, warmupMs, durationMs, progress, window, signal } = options;
   const result: ClosedLoopResult = {
-    ops: 0, errors: 0, errorKinds: {}, seconds: 0, latency: createLatencyHistogram(), parts: {}, clientCpuSeconds: 0,
+    ops: 0,
+    errors: 0,
+    errorKinds: {},
+    seconds: 0,
+    latency: createLatencyHistogram(),
+    parts: {},
+    clientCpuSeconds: 0,
   };
   const started = now();
   let open = false;
@@ -105,10 +111,7 @@ export async function runClosedLoop(op: Operation, options: ClosedLoopOptions): 
   const workers = Array.from({ length: concurrency }, (_, i) => worker(i));
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
-  const timers = [
-    setTimeout(openWindow, warmupMs),
-    setTimeout(() => stop(), warmupMs + durationMs),
-  ];
+  const timers = [setTimeout(openWindow, warmupMs), setTimeout(() => stop(), warmupMs + durationMs)];
   function stop() {
     for (const timer of timers) clearTimeout(timer);
     closeWindow();

@@ -3,7 +3,11 @@ import http from 'node:http';
 /** A non-2xx answer; `code` is the gRPC code of the google.rpc.Status body when the edge sent one. */
 export class HttpError extends Error {
   override name = 'HttpError';
-  constructor(readonly status: number, readonly code: number | undefined, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: number | undefined,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -41,7 +45,14 @@ export function httpJsonClient(baseUrl: string, { maxSockets = 64 }: { maxSocket
             }
             const status = res.statusCode ?? 0;
             if (status >= 200 && status < 300) resolve(json as T);
-            else reject(new HttpError(status, typeof json?.code === 'number' ? json.code : undefined, `${method} ${path}: HTTP ${status} ${json?.message ?? text.slice(0, 200)}`));
+            else
+              reject(
+                new HttpError(
+                  status,
+                  typeof json?.code === 'number' ? json.code : undefined,
+                  `${method} ${path}: HTTP ${status} ${json?.message ?? text.slice(0, 200)}`,
+                ),
+              );
           });
         });
         req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timed out`)));

@@ -8,7 +8,8 @@ describe('load targets', () => {
   });
 
   it('refuses every other host with a message naming the target', () => {
-    for (const host of ['10.0.0.1', '0.0.0.0', '192.168.1.10', 'example.com', 'localhost.example.com', '::', '2001:db8::1']) assert.ok(!isLoopbackHost(host), host);
+    for (const host of ['10.0.0.1', '0.0.0.0', '192.168.1.10', 'example.com', 'localhost.example.com', '::', '2001:db8::1'])
+      assert.ok(!isLoopbackHost(host), host);
     assert.throws(() => assertLoopback('http://shop.example.com:8080'), /refusing to send load to http:\/\/shop\.example\.com:8080: only loopback/);
     assert.throws(() => assertLoopback('10.1.2.3:50051'), /only loopback/);
   });

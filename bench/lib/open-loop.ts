@@ -54,17 +54,19 @@ export async function runOpenLoop(op: (i: number) => Promise<void>, options: Ope
       dropped++;
       continue;
     }
-    const run = op(i).then(
-      () => {
-        lastEnd = performance.now();
-        recordMs(histogram, lastEnd - due);
-        completed++;
-      },
-      (error) => {
-        errors++;
-        firstError ??= error instanceof Error ? error.message : String(error);
-      },
-    ).finally(() => inFlight.delete(run));
+    const run = op(i)
+      .then(
+        () => {
+          lastEnd = performance.now();
+          recordMs(histogram, lastEnd - due);
+          completed++;
+        },
+        (error) => {
+          errors++;
+          firstError ??= error instanceof Error ? error.message : String(error);
+        },
+      )
+      .finally(() => inFlight.delete(run));
     inFlight.add(run);
   }
   await options.onArrivalsEnd?.();

@@ -15,7 +15,12 @@ export function pipelineProbe(mysqlUrl: string, metricsUrls: string[]) {
     const url = new URL(mysqlUrl);
     db ??= knex({
       client: 'mysql2',
-      connection: { host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username || 'root'), password: decodeURIComponent(url.password) },
+      connection: {
+        host: url.hostname,
+        port: Number(url.port || 3306),
+        user: decodeURIComponent(url.username || 'root'),
+        password: decodeURIComponent(url.password),
+      },
       pool: { min: 0, max: 1 },
     });
     return db;

@@ -35,14 +35,17 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
   }
   return {
     phase(label, totalMs) {
-      const bar = new cliProgress.SingleBar({
-        stream,
-        format: `${label.padEnd(44)} {bar} {elapsed}/{total} s  {status}`,
-        barsize: 24,
-        hideCursor: true,
-        clearOnComplete: false,
-        fps: 5,
-      }, cliProgress.Presets.shades_classic);
+      const bar = new cliProgress.SingleBar(
+        {
+          stream,
+          format: `${label.padEnd(44)} {bar} {elapsed}/{total} s  {status}`,
+          barsize: 24,
+          hideCursor: true,
+          clearOnComplete: false,
+          fps: 5,
+        },
+        cliProgress.Presets.shades_classic,
+      );
       bar.start(totalMs, 0, { elapsed: seconds(0), total: seconds(totalMs), status: '' });
       return {
         update: (elapsedMs, status = '') => bar.update(Math.min(elapsedMs, totalMs), { elapsed: seconds(Math.min(elapsedMs, totalMs)), status }),

@@ -12,7 +12,13 @@ const DEADLINE_MS = 10_000;
 export function rawGrpcClient(address: string) {
   const client = new grpc.Client(address, grpc.credentials.createInsecure());
   return {
-    unary<Req, Res>(path: string, serialize: (request: Req) => Buffer, deserialize: (bytes: Buffer) => Res, request: Req, metadata = new grpc.Metadata()): Promise<Res> {
+    unary<Req, Res>(
+      path: string,
+      serialize: (request: Req) => Buffer,
+      deserialize: (bytes: Buffer) => Res,
+      request: Req,
+      metadata = new grpc.Metadata(),
+    ): Promise<Res> {
       return new Promise((resolve, reject) => {
         client.makeUnaryRequest(path, serialize, deserialize, request, metadata, { deadline: Date.now() + DEADLINE_MS }, (error, response) => {
           if (error) reject(RpcError.fromStatus(error.code, error.details, error.metadata));
@@ -34,7 +40,13 @@ interface GeneratedMethod<Req, Res> {
 
 /** A unary call of a generated (ts-proto) service method over a raw client. */
 export function callMethod<Req, Res>(client: RawGrpcClient, method: GeneratedMethod<Req, Res>, request: Req, metadata?: grpc.Metadata): Promise<Res> {
-  return client.unary(method.path, (r: Req) => method.requestSerialize(r), (b) => method.responseDeserialize(b), request, metadata);
+  return client.unary(
+    method.path,
+    (r: Req) => method.requestSerialize(r),
+    (b) => method.responseDeserialize(b),
+    request,
+    metadata,
+  );
 }
 
 export function bearer(token: string): grpc.Metadata {

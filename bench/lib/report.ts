@@ -1,7 +1,6 @@
 import type { ScenarioResult, VariantResult } from './scenario';
 
-const fixed = (value: number | undefined, digits: number) =>
-  value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits);
+const fixed = (value: number | undefined, digits: number) => (value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits));
 /** Throughput to 3 significant figures without exponent noise. */
 const rate = (value: number) => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
 
@@ -43,8 +42,15 @@ export function renderScenario(result: ScenarioResult): string {
   if (result.table) out.push(renderTable(result.table.columns, result.table.rows));
   for (const [name, value] of Object.entries(result.figures)) out.push(`  ${name}: ${fixed(value, 2)}`);
   for (const variant of result.variants) {
-    if (variant.firstError) out.push(`  ${variant.name}: ${variant.errors} errors (${Object.entries(variant.errorKinds).map(([k, n]) => `${k} ×${n}`).join(', ')}); first: ${variant.firstError}`);
-    const byProcess = Object.entries(variant.serverCpuUsPerOpByProcess ?? {}).filter(([, us]) => us > 0).sort(([, a], [, b]) => b - a);
+    if (variant.firstError)
+      out.push(
+        `  ${variant.name}: ${variant.errors} errors (${Object.entries(variant.errorKinds)
+          .map(([k, n]) => `${k} ×${n}`)
+          .join(', ')}); first: ${variant.firstError}`,
+      );
+    const byProcess = Object.entries(variant.serverCpuUsPerOpByProcess ?? {})
+      .filter(([, us]) => us > 0)
+      .sort(([, a], [, b]) => b - a);
     if (byProcess.length > 1) {
       const amount = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(1)} ms` : `${us.toFixed(0)} µs`);
       out.push(`  ${variant.name}: server CPU per operation by process: ${byProcess.map(([name, us]) => `${name} ${amount(us)}`).join(', ')}`);

@@ -99,7 +99,11 @@ export async function compareVariants(scenario: string, variants: Variant[], set
       total.loop = mergeInto(total.loop, loop);
       if (cpu) {
         const sofar = total.cpu;
-        total.cpu = Object.fromEntries(Object.entries(cpu).filter(([name]) => !sofar || name in sofar).map(([name, seconds]) => [name, seconds + (sofar?.[name] ?? 0)]));
+        total.cpu = Object.fromEntries(
+          Object.entries(cpu)
+            .filter(([name]) => !sofar || name in sofar)
+            .map(([name, seconds]) => [name, seconds + (sofar?.[name] ?? 0)]),
+        );
       }
       if (before) {
         const after = await variant.probe!();
@@ -108,12 +112,14 @@ export async function compareVariants(scenario: string, variants: Variant[], set
       }
     }
   }
-  const results = variants.filter((variant) => totals.get(variant)!.loop).map((variant) => {
-    const total = totals.get(variant)!;
-    const result = toVariantResult(variant, total.loop!, total.cpu);
-    if (total.observed) result.extra = { observed: total.observed };
-    return result;
-  });
+  const results = variants
+    .filter((variant) => totals.get(variant)!.loop)
+    .map((variant) => {
+      const total = totals.get(variant)!;
+      const result = toVariantResult(variant, total.loop!, total.cpu);
+      if (total.observed) result.extra = { observed: total.observed };
+      return result;
+    });
   const baseline = results.find((r) => r.baseline);
   for (const result of results) if (baseline && baseline.throughput > 0) result.vsBaseline = result.throughput / baseline.throughput;
   return results;
@@ -123,9 +129,10 @@ export function toVariantResult(variant: Pick<Variant, 'name' | 'baseline'>, loo
   const seconds = Math.max(loop.seconds, 1e-3);
   const parts = Object.fromEntries(Object.entries(loop.parts).map(([name, histogram]) => [name, summarize(histogram)]));
   const perOp = (cpuSeconds: number) => (cpuSeconds * 1e6) / loop.ops;
-  const byProcess = serverCpuSeconds && loop.ops > 0 && Object.keys(serverCpuSeconds).length > 0
-    ? Object.fromEntries(Object.entries(serverCpuSeconds).map(([name, cpu]) => [name, perOp(cpu)]))
-    : undefined;
+  const byProcess =
+    serverCpuSeconds && loop.ops > 0 && Object.keys(serverCpuSeconds).length > 0
+      ? Object.fromEntries(Object.entries(serverCpuSeconds).map(([name, cpu]) => [name, perOp(cpu)]))
+      : undefined;
   return {
     name: variant.name,
     baseline: variant.baseline ?? false,
@@ -144,5 +151,10 @@ export function toVariantResult(variant: Pick<Variant, 'name' | 'baseline'>, loo
 }
 
 export const skippedScenario = (id: string, title: string, reason: string): ScenarioResult => ({
-  id, title, figures: {}, variants: [], notes: [], skipped: reason,
+  id,
+  title,
+  figures: {},
+  variants: [],
+  notes: [],
+  skipped: reason,
 });

@@ -50,10 +50,12 @@ export function spawnService({ name, main, env, logDir, telemetry, nodeArgs = []
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   let exitCode: number | null | undefined;
-  const exited = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
-    exitCode = code ?? (signal ? -1 : 0);
-    resolve();
-  }));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exitCode = code ?? (signal ? -1 : 0);
+      resolve();
+    }),
+  );
   const tail = () => {
     try {
       return readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
@@ -87,7 +89,11 @@ export function spawnService({ name, main, env, logDir, telemetry, nodeArgs = []
 }
 
 /** Answers 200 on GET `url`. */
-export const httpOk = (url: string) => () => fetch(url).then((r) => r.ok, () => false);
+export const httpOk = (url: string) => () =>
+  fetch(url).then(
+    (r) => r.ok,
+    () => false,
+  );
 
 /** A TCP port nobody listens on right now. */
 export function freePort(): Promise<number> {

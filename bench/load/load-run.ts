@@ -35,16 +35,17 @@ const GRACE_MS = 10_000;
 /** Sessions kept for the rate mode's anonymous arrivals to continue with. */
 const POOL_LIMIT = 500;
 
-const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
-  if (ms <= 0 || signal.aborted) return resolve();
-  const timer = setTimeout(done, ms);
-  signal.addEventListener('abort', done, { once: true });
-  function done() {
-    clearTimeout(timer);
-    signal.removeEventListener('abort', done);
-    resolve();
-  }
-});
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (ms <= 0 || signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 
 /**
  * Shoppers against the shop for `durationMs`, then stops by itself. In rate

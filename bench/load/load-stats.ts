@@ -65,7 +65,9 @@ export function createLoadStats() {
     },
 
     summary(): LoadSummary {
-      const requests = Object.fromEntries([...byRequest].sort(([a], [b]) => a.localeCompare(b)).map(([name, s]) => [name, { ok: s.ok, errors: s.errors, latency: summarize(s.latency) }]));
+      const requests = Object.fromEntries(
+        [...byRequest].sort(([a], [b]) => a.localeCompare(b)).map(([name, s]) => [name, { ok: s.ok, errors: s.errors, latency: summarize(s.latency) }]),
+      );
       return { total, errors, latency: summarize(all), requests, errorKinds: { ...errorKinds }, errorSamples: { ...samples } };
     },
   };

@@ -4,7 +4,10 @@ import { ACTIONS, DEFAULT_MIX, parseMix, weightedPicker, type ActionName } from 
 describe('shopper action mix', () => {
   it('reads weights, leaving unnamed actions out', () => {
     const mix = parseMix('browse=3, order=1');
-    assert.deepEqual(ACTIONS.filter((a) => mix[a] > 0), ['browse', 'order']);
+    assert.deepEqual(
+      ACTIONS.filter((a) => mix[a] > 0),
+      ['browse', 'order'],
+    );
     assert.equal(mix.browse, 3);
   });
 

@@ -34,7 +34,10 @@ export type RecordRequest = (name: string, ms: number, error?: unknown) => void;
 /** "mix=browse=30,search=15": the weights given, the others 0. */
 export function parseMix(text: string): Record<ActionName, number> {
   const mix = Object.fromEntries(ACTIONS.map((a) => [a, 0])) as Record<ActionName, number>;
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, weight] = part.split('=');
     if (!(ACTIONS as readonly string[]).includes(name) || !/^\d+(\.\d+)?$/.test(weight ?? '')) {
       throw new Error(`"${part}" is not <action>=<weight> with an action among ${ACTIONS.join(', ')}`);
@@ -118,11 +121,22 @@ export async function perform(steps: ShopperSteps, action: ActionName, session: 
     return undefined;
   }
   switch (action) {
-    case 'login': return steps.login(session);
-    case 'browse': await steps.browse(); return session;
-    case 'search': await steps.search(); return session;
-    case 'view': await steps.view(); return session;
-    case 'order': await steps.order(session); return session;
-    case 'notifications': await steps.notifications(session); return session;
+    case 'login':
+      return steps.login(session);
+    case 'browse':
+      await steps.browse();
+      return session;
+    case 'search':
+      await steps.search();
+      return session;
+    case 'view':
+      await steps.view();
+      return session;
+    case 'order':
+      await steps.order(session);
+      return session;
+    case 'notifications':
+      await steps.notifications(session);
+      return session;
   }
 }

@@ -60,12 +60,12 @@ export async function cachedReadScenario(targets: CachedReadTargets, settings: B
       'All variants read one product per worker over the same raw grpc-js client; the Redis GET row reads the same protobuf bytes with ioredis from this process.',
     ];
     const variants: Variant[] = [
-      { name: 'plain Redis GET (ioredis)', baseline: true, op: async () => void await redis.getBuffer(floorKey) },
+      { name: 'plain Redis GET (ioredis)', baseline: true, op: async () => void (await redis.getBuffer(floorKey)) },
       {
         name: 'GetProduct, cache hit',
         processes: targets.catalog.pid === undefined ? undefined : { catalog: targets.catalog.pid },
         probe: targets.catalog.metricsUrl ? productCacheProbe(targets.catalog.metricsUrl) : undefined,
-        op: async (worker) => void await get(catalog, idFor(worker)),
+        op: async (worker) => void (await get(catalog, idFor(worker))),
       },
     ];
     if (await redis.exists(key(ids[0]))) {
@@ -81,7 +81,9 @@ export async function cachedReadScenario(targets: CachedReadTargets, settings: B
           return { latencyMs: performance.now() - t0 };
         },
       });
-      notes.push('Cache miss: the benchmark deletes the product\'s key before each call; latency is the RPC alone, throughput includes that DEL (about one Redis GET row latency).');
+      notes.push(
+        "Cache miss: the benchmark deletes the product's key before each call; latency is the RPC alone, throughput includes that DEL (about one Redis GET row latency).",
+      );
     } else {
       notes.push(`Cache miss skipped: no key ${key(ids[0])} after a read (did the catalog's key layout change?).`);
     }
@@ -90,7 +92,7 @@ export async function cachedReadScenario(targets: CachedReadTargets, settings: B
         name: 'GetProduct, Redis unreachable',
         processes: targets.catalogWithoutRedis!.pid === undefined ? undefined : { catalog: targets.catalogWithoutRedis!.pid },
         probe: targets.catalogWithoutRedis!.metricsUrl ? productCacheProbe(targets.catalogWithoutRedis!.metricsUrl) : undefined,
-        op: async (worker) => void await get(uncached, idFor(worker)),
+        op: async (worker) => void (await get(uncached, idFor(worker))),
       });
     }
     const results = await compareVariants('cache', variants, settings);
@@ -111,7 +113,10 @@ export async function cachedReadScenario(targets: CachedReadTargets, settings: B
       const observed = result?.extra?.observed as Record<string, number> | undefined;
       if (!result || !observed) continue;
       const lookups = observed.hit + observed.miss + observed.error;
-      if (lookups > 0) notes.push(`${result.name}: the catalog counted ${observed.hit} hits, ${observed.miss} misses, ${observed.error} without Redis (hit ratio ${(observed.hit / lookups * 100).toFixed(1)}%).`);
+      if (lookups > 0)
+        notes.push(
+          `${result.name}: the catalog counted ${observed.hit} hits, ${observed.miss} misses, ${observed.error} without Redis (hit ratio ${((observed.hit / lookups) * 100).toFixed(1)}%).`,
+        );
     }
     return { id: 'cache', title: 'Cached read: catalog GetProduct hit vs. miss vs. a plain Redis GET', figures, variants: results, notes };
   } finally {

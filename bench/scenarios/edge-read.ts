@@ -24,19 +24,23 @@ export async function edgeReadScenario(targets: EdgeReadTargets, settings: Bench
     const ids = await catalogProductIds(grpc);
     const idFor = (worker: number) => ids[worker % ids.length];
     const catalog = targets.catalog.pid === undefined ? undefined : { catalog: targets.catalog.pid };
-    const variants = await compareVariants('edge', [
-      {
-        name: 'gRPC GetProduct, direct',
-        baseline: true,
-        processes: catalog,
-        op: async (worker) => void await callMethod(grpc, CatalogServiceService.getProduct, { id: idFor(worker) }),
-      },
-      {
-        name: 'REST GET /v1/products/{id} via gateway',
-        processes: catalog && targets.gateway.pid !== undefined ? { ...catalog, gateway: targets.gateway.pid } : undefined,
-        op: async (worker) => void await rest.request('GET', `/v1/products/${encodeURIComponent(idFor(worker))}`),
-      },
-    ], settings);
+    const variants = await compareVariants(
+      'edge',
+      [
+        {
+          name: 'gRPC GetProduct, direct',
+          baseline: true,
+          processes: catalog,
+          op: async (worker) => void (await callMethod(grpc, CatalogServiceService.getProduct, { id: idFor(worker) })),
+        },
+        {
+          name: 'REST GET /v1/products/{id} via gateway',
+          processes: catalog && targets.gateway.pid !== undefined ? { ...catalog, gateway: targets.gateway.pid } : undefined,
+          op: async (worker) => void (await rest.request('GET', `/v1/products/${encodeURIComponent(idFor(worker))}`)),
+        },
+      ],
+      settings,
+    );
     const [direct, edge] = variants;
     const figures: Record<string, number> = {
       'throughput ratio, direct / via gateway': direct.throughput / edge.throughput,
@@ -51,7 +55,9 @@ export async function edgeReadScenario(targets: EdgeReadTargets, settings: Bench
       title: TITLE,
       figures,
       variants,
-      notes: ['REST over keep-alive HTTP/1.1 (one connection per worker), gRPC over one HTTP/2 connection; both reads are cache hits. Server CPU of the REST row is gateway + catalog.'],
+      notes: [
+        'REST over keep-alive HTTP/1.1 (one connection per worker), gRPC over one HTTP/2 connection; both reads are cache hits. Server CPU of the REST row is gateway + catalog.',
+      ],
     };
   } finally {
     grpc.close();

@@ -51,7 +51,9 @@ async function stockForTheRun(api: ReturnType<typeof grpcShopApi>, products: { i
   await grantAdmin(usersDatabase, BENCH_ADMIN.email, 'npm run bench');
   // A token issued after the grant carries the role.
   const admin = api.auth(await signIn(api, BENCH_ADMIN));
-  await Promise.all(products.map((p) => api.clients.catalog.updateProduct({ id: p.id, stock: PIPELINE_STOCK, price: undefined, tags: [], replaceTags: false }, admin)));
+  await Promise.all(
+    products.map((p) => api.clients.catalog.updateProduct({ id: p.id, stock: PIPELINE_STOCK, price: undefined, tags: [], replaceTags: false }, admin)),
+  );
 }
 
 class OrderTimeout extends Error {
@@ -140,20 +142,22 @@ export async function orderPipelineScenario(targets: OrderPipelineTargets, setti
           // A stream that ends early is reopened by the next order that times out.
         });
       };
-      await Promise.all(shoppers.map(async (session) => {
-        // Live only, and no way to see the subscription start: an order per shopper proves the stream is listening.
-        for (let attempt = 1; ; attempt++) {
-          watch(session);
-          await new Promise((resolve) => setTimeout(resolve, 200));
-          try {
-            const { orderId } = await placeOrder(session);
-            await done.wait(orderId, attempt === 1 ? 30_000 : 10_000);
-            return;
-          } catch (error) {
-            if (!(error instanceof OrderTimeout) || attempt === 3) throw error;
+      await Promise.all(
+        shoppers.map(async (session) => {
+          // Live only, and no way to see the subscription start: an order per shopper proves the stream is listening.
+          for (let attempt = 1; ; attempt++) {
+            watch(session);
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            try {
+              const { orderId } = await placeOrder(session);
+              await done.wait(orderId, attempt === 1 ? 30_000 : 10_000);
+              return;
+            } catch (error) {
+              if (!(error instanceof OrderTimeout) || attempt === 3) throw error;
+            }
           }
-        }
-      }));
+        }),
+      );
     } else {
       endName = 'CreateOrder → OrderPaid event';
       notes.push('No notifications service: the pipeline ends at OrderPaid on the bus (the order is PAID).');
@@ -175,28 +179,32 @@ export async function orderPipelineScenario(targets: OrderPipelineTargets, setti
     const payload = randomBytes(RAW_MESSAGE_BYTES);
     let produced = 0;
 
-    const variants = await compareVariants('orders', [
-      {
-        name: 'kafkajs produce, 1 msg per send, acks=all',
-        baseline: true,
-        op: async (worker) => {
-          await producer!.send({ topic: rawTopic, acks: -1, messages: [{ key: String(worker), value: payload }] });
-          produced++;
+    const variants = await compareVariants(
+      'orders',
+      [
+        {
+          name: 'kafkajs produce, 1 msg per send, acks=all',
+          baseline: true,
+          op: async (worker) => {
+            await producer!.send({ topic: rawTopic, acks: -1, messages: [{ key: String(worker), value: payload }] });
+            produced++;
+          },
         },
-      },
-      {
-        name: endName,
-        processes: targets.processes,
-        probe: probe?.read,
-        op: async (worker) => {
-          const t0 = performance.now();
-          const { orderId } = await placeOrder(shoppers[worker]);
-          const created = performance.now();
-          await done.wait(orderId);
-          return { parts: { CreateOrder: created - t0 } };
+        {
+          name: endName,
+          processes: targets.processes,
+          probe: probe?.read,
+          op: async (worker) => {
+            const t0 = performance.now();
+            const { orderId } = await placeOrder(shoppers[worker]);
+            const created = performance.now();
+            await done.wait(orderId);
+            return { parts: { CreateOrder: created - t0 } };
+          },
         },
-      },
-    ], settings);
+      ],
+      settings,
+    );
     variants.push(await consumeAll(kafka, rawTopic, produced, `${targets.kafka.groupPrefix}raw`, Math.max(settings.durationMs, 30_000)));
 
     const [produce, pipeline, consume] = variants;
@@ -214,15 +222,22 @@ export async function orderPipelineScenario(targets: OrderPipelineTargets, setti
     if (targets.openLoop) {
       const { ratePerSecond, durationMs } = targets.openLoop;
       let lagAtEnd = NaN;
-      const open = await runOpenLoop(async (i) => {
-        const { orderId } = await placeOrder(shoppers[i % shoppers.length]);
-        await done.wait(orderId);
-      }, {
-        ratePerSecond, durationMs, maxInFlight: 5_000, progress: settings.progress, signal: settings.signal,
-        onArrivalsEnd: async () => {
-          lagAtEnd = await consumerLag(admin, targets.kafka.topicPrefix);
+      const open = await runOpenLoop(
+        async (i) => {
+          const { orderId } = await placeOrder(shoppers[i % shoppers.length]);
+          await done.wait(orderId);
         },
-      });
+        {
+          ratePerSecond,
+          durationMs,
+          maxInFlight: 5_000,
+          progress: settings.progress,
+          signal: settings.signal,
+          onArrivalsEnd: async () => {
+            lagAtEnd = await consumerLag(admin, targets.kafka.topicPrefix);
+          },
+        },
+      );
       figures[`open loop ${ratePerSecond}/s: achieved orders/s`] = open.achievedPerSecond;
       figures[`open loop ${ratePerSecond}/s: p50 ms`] = open.latency.p50Ms;
       figures[`open loop ${ratePerSecond}/s: p99 ms`] = open.latency.p99Ms;
@@ -240,13 +255,15 @@ export async function orderPipelineScenario(targets: OrderPipelineTargets, setti
         clientCpuPercent: NaN,
         extra: { offered: open.offered, consumerLagAtEnd: lagAtEnd },
       });
-      notes.push(`Open loop: ${ratePerSecond} orders arrive per second for ${durationMs / 1000} s whatever the platform answers (round robin over the shoppers); latency runs from each order's due time to its end, so queueing is not hidden. Consumer lag is every consumer group of the platform's messages not yet committed when the last order arrived.`);
+      notes.push(
+        `Open loop: ${ratePerSecond} orders arrive per second for ${durationMs / 1000} s whatever the platform answers (round robin over the shoppers); latency runs from each order's due time to its end, so queueing is not hidden. Consumer lag is every consumer group of the platform's messages not yet committed when the last order arrived.`,
+      );
     }
     notes.push(
       `${settings.concurrency} shoppers, each with one order in flight (1 item, tok_visa); each order is 3 events on the bus (OrderCreated, PaymentSucceeded, OrderPaid), each handled in a database transaction by up to 3 consumer groups.`,
-      'The raw rows are the broker\'s ceiling from this process: single-message sends at the same concurrency, then one consumer reading them all back (throughput only).',
-      'Platform CPU per order is every service process\'s CPU in the window over the orders completed, so it includes what the services burn at rest (see the memory table).',
-      'SQL statements and commits per order are MariaDB\'s global Questions and Com_commit counters; Kafka requests per order are what the services\' kafkajs clients sent (kafka_client_requests_total: produce, fetch, offset commits, heartbeats, metadata); both over orders_created_total in the same interval.',
+      "The raw rows are the broker's ceiling from this process: single-message sends at the same concurrency, then one consumer reading them all back (throughput only).",
+      "Platform CPU per order is every service process's CPU in the window over the orders completed, so it includes what the services burn at rest (see the memory table).",
+      "SQL statements and commits per order are MariaDB's global Questions and Com_commit counters; Kafka requests per order are what the services' kafkajs clients sent (kafka_client_requests_total: produce, fetch, offset commits, heartbeats, metadata); both over orders_created_total in the same interval.",
     );
     return { id: 'orders', title: 'Order pipeline: orders/s end to end vs. raw Kafka', figures, variants, notes };
   } finally {

@@ -35,33 +35,41 @@ export async function unaryCallScenario(targets: UnaryCallTargets, settings: Ben
   const requestBytes = Buffer.from(SuggestNamesRequest.encode(request).finish());
   const processes = (name: string, pid?: number) => (pid === undefined ? undefined : { [name]: pid });
   try {
-    const variants = await compareVariants('unary', [
-      {
-        name: 'bare grpc-js echo',
-        baseline: true,
-        processes: processes('echo', targets.echo.pid),
-        op: async () => void await echo.unary(ECHO_PATH, (b: Buffer) => b, SuggestNamesResponse.decode, requestBytes),
-      },
-      {
-        name: 'platform: users SuggestNames',
-        processes: processes('users', targets.users.pid),
-        op: async () => void await callMethod(users, UsersServiceService.suggestNames, request),
-      },
-      ...(untraced
-        ? [{
-          name: 'platform: SuggestNames, tracing off',
-          processes: processes('users', targets.usersWithoutTracing!.pid),
-          op: async () => void await callMethod(untraced, UsersServiceService.suggestNames, request),
-        }]
-        : []),
-      ...(targets.token
-        ? [{
-          name: 'platform: SuggestNames + bearer JWT',
+    const variants = await compareVariants(
+      'unary',
+      [
+        {
+          name: 'bare grpc-js echo',
+          baseline: true,
+          processes: processes('echo', targets.echo.pid),
+          op: async () => void (await echo.unary(ECHO_PATH, (b: Buffer) => b, SuggestNamesResponse.decode, requestBytes)),
+        },
+        {
+          name: 'platform: users SuggestNames',
           processes: processes('users', targets.users.pid),
-          op: async () => void await callMethod(users, UsersServiceService.suggestNames, request, bearer(targets.token!)),
-        }]
-        : []),
-    ], settings);
+          op: async () => void (await callMethod(users, UsersServiceService.suggestNames, request)),
+        },
+        ...(untraced
+          ? [
+              {
+                name: 'platform: SuggestNames, tracing off',
+                processes: processes('users', targets.usersWithoutTracing!.pid),
+                op: async () => void (await callMethod(untraced, UsersServiceService.suggestNames, request)),
+              },
+            ]
+          : []),
+        ...(targets.token
+          ? [
+              {
+                name: 'platform: SuggestNames + bearer JWT',
+                processes: processes('users', targets.users.pid),
+                op: async () => void (await callMethod(users, UsersServiceService.suggestNames, request, bearer(targets.token!))),
+              },
+            ]
+          : []),
+      ],
+      settings,
+    );
     const named = (name: string) => variants.find((v) => v.name === name);
     const [bare, platform] = variants;
     const withoutTracing = named('platform: SuggestNames, tracing off');
@@ -73,7 +81,8 @@ export async function unaryCallScenario(targets: UnaryCallTargets, settings: Ben
     };
     if (bare.serverCpuUsPerOp && platform.serverCpuUsPerOp) figures['server CPU per call, platform / bare'] = platform.serverCpuUsPerOp / bare.serverCpuUsPerOp;
     if (withoutTracing) figures['throughput ratio, bare / platform without tracing'] = bare.throughput / withoutTracing.throughput;
-    if (withoutTracing?.serverCpuUsPerOp && platform.serverCpuUsPerOp) figures['server CPU µs per call spent on tracing'] = platform.serverCpuUsPerOp - withoutTracing.serverCpuUsPerOp;
+    if (withoutTracing?.serverCpuUsPerOp && platform.serverCpuUsPerOp)
+      figures['server CPU µs per call spent on tracing'] = platform.serverCpuUsPerOp - withoutTracing.serverCpuUsPerOp;
     if (withToken) figures['throughput ratio, bare / platform with JWT'] = bare.throughput / withToken.throughput;
     return {
       id: 'unary',

@@ -69,7 +69,9 @@ export async function seedShop(api: ShopApi, request: SeedRequest): Promise<Seed
     // The first one alone: an account without the admin role would fail every product the same way.
     await createProduct(0).catch((error) => {
       if ((error as { code?: unknown }).code === Code.PERMISSION_DENIED) {
-        throw new CliError(`${request.admin.email} has no admin role: grant it with \`npm run admin -- grant ${request.admin.email} --reason <why>\` on the users database`);
+        throw new CliError(
+          `${request.admin.email} has no admin role: grant it with \`npm run admin -- grant ${request.admin.email} --reason <why>\` on the users database`,
+        );
       }
       failed('product')(error);
     });
@@ -77,26 +79,39 @@ export async function seedShop(api: ShopApi, request: SeedRequest): Promise<Seed
   }
 
   const shoppers: Session[] = [];
-  await times(request.users, request.concurrency, async (i) => {
-    const account = { email: `seed-${run}-${i + 1}@example.com`, password: SEED_SHOPPER_PASSWORD, displayName: personName() };
-    shoppers.push(await signIn(api, account).finally(() => step('users')));
-    result.created.users++;
-  }, failed('user'));
+  await times(
+    request.users,
+    request.concurrency,
+    async (i) => {
+      const account = { email: `seed-${run}-${i + 1}@example.com`, password: SEED_SHOPPER_PASSWORD, displayName: personName() };
+      shoppers.push(await signIn(api, account).finally(() => step('users')));
+      result.created.users++;
+    },
+    failed('user'),
+  );
 
   if (request.orders > 0) {
-    if (shoppers.length === 0) shoppers.push(await signIn(api, { email: `seed-${run}-buyer@example.com`, password: SEED_SHOPPER_PASSWORD, displayName: personName() }));
+    if (shoppers.length === 0)
+      shoppers.push(await signIn(api, { email: `seed-${run}-buyer@example.com`, password: SEED_SHOPPER_PASSWORD, displayName: personName() }));
     const products = (await allProducts(api, 2000)).filter((p) => p.stock > 10);
     if (products.length === 0) throw new CliError('no product in stock to order');
-    await times(request.orders, request.concurrency, async () => {
-      const lines = new Map(Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => {
-        const product = pick(products);
-        return [product.id, { productId: product.id, quantity: 1 + Math.floor(Math.random() * 2) }] as const;
-      }));
-      // Mostly approved, some declined: both outcomes show up in order histories and notifications.
-      const paymentToken = Math.random() < 0.9 ? 'tok_visa' : 'tok_declined';
-      await api.createOrder(pick(shoppers), { items: [...lines.values()], idempotencyKey: randomUUID(), paymentToken }).finally(() => step('orders'));
-      result.created.orders++;
-    }, failed('order'));
+    await times(
+      request.orders,
+      request.concurrency,
+      async () => {
+        const lines = new Map(
+          Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => {
+            const product = pick(products);
+            return [product.id, { productId: product.id, quantity: 1 + Math.floor(Math.random() * 2) }] as const;
+          }),
+        );
+        // Mostly approved, some declined: both outcomes show up in order histories and notifications.
+        const paymentToken = Math.random() < 0.9 ? 'tok_visa' : 'tok_declined';
+        await api.createOrder(pick(shoppers), { items: [...lines.values()], idempotencyKey: randomUUID(), paymentToken }).finally(() => step('orders'));
+        result.created.orders++;
+      },
+      failed('order'),
+    );
   }
   return result;
 }

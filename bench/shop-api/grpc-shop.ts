@@ -26,7 +26,10 @@ export function grpcShopApi(addresses: GrpcAddresses) {
   const orders = client(OrdersServiceService, addresses.orders);
   const notifications = addresses.notifications ? client(NotificationsServiceService, addresses.notifications) : undefined;
 
-  const api: ShopApi & { clients: { users: typeof users; catalog: typeof catalog; orders: typeof orders; notifications?: typeof notifications }; auth: typeof auth } = {
+  const api: ShopApi & {
+    clients: { users: typeof users; catalog: typeof catalog; orders: typeof orders; notifications?: typeof notifications };
+    auth: typeof auth;
+  } = {
     surface: 'grpc',
     clients: { users, catalog, orders, notifications },
     auth,
@@ -49,10 +52,18 @@ export function grpcShopApi(addresses: GrpcAddresses) {
       return productRef((await catalog.getProduct({ id })).product);
     },
     async createProduct(session, p) {
-      const { product } = await catalog.createProduct({
-        name: p.name, description: p.description, category: p.category, stock: p.stock, tags: p.tags, imageUrl: '',
-        price: { currencyCode: p.currencyCode, amountMinor: String(p.amountMinor) },
-      }, auth(session));
+      const { product } = await catalog.createProduct(
+        {
+          name: p.name,
+          description: p.description,
+          category: p.category,
+          stock: p.stock,
+          tags: p.tags,
+          imageUrl: '',
+          price: { currencyCode: p.currencyCode, amountMinor: String(p.amountMinor) },
+        },
+        auth(session),
+      );
       return productRef(product);
     },
     async createOrder(session, order) {

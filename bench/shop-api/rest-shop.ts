@@ -36,7 +36,14 @@ export function restShopApi(baseUrl: string, { maxSockets = 64 }: { maxSockets?:
     async createProduct(session, p) {
       const { product } = await http.request('POST', '/v1/products', {
         token: session.token,
-        body: { name: p.name, description: p.description, category: p.category, stock: p.stock, tags: p.tags, price: { currencyCode: p.currencyCode, amountMinor: String(p.amountMinor) } },
+        body: {
+          name: p.name,
+          description: p.description,
+          category: p.category,
+          stock: p.stock,
+          tags: p.tags,
+          price: { currencyCode: p.currencyCode, amountMinor: String(p.amountMinor) },
+        },
       });
       return productRef(product);
     },

@@ -2,8 +2,42 @@ import type { NewProduct } from './shop-api';
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
 
-const FIRST_NAMES = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Margaret', 'Ken', 'Radia', 'Linus', 'Frances', 'John', 'Hedy', 'Tim', 'Sophie', 'Guido'];
-const LAST_NAMES = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Hamilton', 'Thompson', 'Perlman', 'Torvalds', 'Allen', 'Backus', 'Lamarr', 'Berners-Lee', 'Wilson', 'van Rossum'];
+const FIRST_NAMES = [
+  'Ada',
+  'Grace',
+  'Alan',
+  'Edsger',
+  'Barbara',
+  'Donald',
+  'Margaret',
+  'Ken',
+  'Radia',
+  'Linus',
+  'Frances',
+  'John',
+  'Hedy',
+  'Tim',
+  'Sophie',
+  'Guido',
+];
+const LAST_NAMES = [
+  'Lovelace',
+  'Hopper',
+  'Turing',
+  'Dijkstra',
+  'Liskov',
+  'Knuth',
+  'Hamilton',
+  'Thompson',
+  'Perlman',
+  'Torvalds',
+  'Allen',
+  'Backus',
+  'Lamarr',
+  'Berners-Lee',
+  'Wilson',
+  'van Rossum',
+];
 const ADJECTIVES = ['Smoky', 'Crispy', 'Golden', 'Spicy', 'Zesty', 'Hearty', 'Rustic', 'Fresh', 'Toasted', 'Creamy', 'Tangy', 'Herby'];
 const NOUNS = ['Melt', 'Bowl', 'Wrap', 'Stack', 'Bite', 'Platter', 'Special', 'Classic', 'Delight', 'Feast'];
 const TAGS = ['vegan', 'vegetarian', 'spicy', 'new', 'bestseller', 'gluten-free', 'seasonal'];

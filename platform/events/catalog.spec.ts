@@ -3,7 +3,7 @@ import { UserRegistered } from '../../gen/ts/shop/users/v1/events';
 import { eventType, Events } from './catalog';
 
 describe('platform/events/catalog', () => {
-  it('publishes each service\'s events on one topic named after its package', () => {
+  it("publishes each service's events on one topic named after its package", () => {
     assert.equal(Events.UserRegistered.topic, 'shop.users.v1.events');
     assert.equal(Events.ProductChanged.topic, 'shop.catalog.v1.events');
     for (const name of ['OrderCreated', 'OrderPaid', 'OrderCancelled'] as const) assert.equal(Events[name].topic, 'shop.orders.v1.events');

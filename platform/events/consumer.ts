@@ -52,9 +52,16 @@ export class PermanentEventError extends Error {
 }
 
 // Codes that mean the request itself is wrong, so retrying cannot help.
-const PERMANENT_CODES = new Set([Code.INVALID_ARGUMENT, Code.NOT_FOUND, Code.FAILED_PRECONDITION, Code.ALREADY_EXISTS, Code.PERMISSION_DENIED, Code.UNAUTHENTICATED, Code.OUT_OF_RANGE]);
-const isPermanent = (error: unknown) =>
-  error instanceof PermanentEventError || (error instanceof RpcError && PERMANENT_CODES.has(error.code));
+const PERMANENT_CODES = new Set([
+  Code.INVALID_ARGUMENT,
+  Code.NOT_FOUND,
+  Code.FAILED_PRECONDITION,
+  Code.ALREADY_EXISTS,
+  Code.PERMISSION_DENIED,
+  Code.UNAUTHENTICATED,
+  Code.OUT_OF_RANGE,
+]);
+const isPermanent = (error: unknown) => error instanceof PermanentEventError || (error instanceof RpcError && PERMANENT_CODES.has(error.code));
 // Codes of a callee that is down or busy: like a database outage, not the event's fault.
 const OUTAGE_CODES = new Set([Code.UNAVAILABLE, Code.ABORTED]);
 /**
@@ -62,8 +69,7 @@ const OUTAGE_CODES = new Set([Code.UNAVAILABLE, Code.ABORTED]);
  * down, deadlock, lock wait, pool exhausted, callee unavailable): the event is
  * fine, so it is retried until the infrastructure is back, never dead-lettered.
  */
-const isOutage = (error: unknown) =>
-  transientFailure(error) !== undefined || (error instanceof RpcError && OUTAGE_CODES.has(error.code));
+const isOutage = (error: unknown) => transientFailure(error) !== undefined || (error instanceof RpcError && OUTAGE_CODES.has(error.code));
 
 const errorText = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
@@ -111,13 +117,29 @@ class BatchAbandoned extends Error {
  */
 export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
   const {
-    groupId, subscriptions, db, log, maxAttempts = 5, retryBaseMs = 100, fromBeginning = true, lagIntervalMs = 10_000,
-    topicPrefix = '', partitions = 1, concurrency = 1, batchSize = 100, maxOutageBackoffMs = 10_000,
+    groupId,
+    subscriptions,
+    db,
+    log,
+    maxAttempts = 5,
+    retryBaseMs = 100,
+    fromBeginning = true,
+    lagIntervalMs = 10_000,
+    topicPrefix = '',
+    partitions = 1,
+    concurrency = 1,
+    batchSize = 100,
+    maxOutageBackoffMs = 10_000,
   } = options;
   // A 10 s session (kafkajs defaults to 30 s) bounds how long a group waits for
   // members that vanished, e.g. after a broker restart, before it rebalances.
   // The prefix isolates the group too: two environments on one cluster never share offsets.
-  const consumer: Consumer = kafka.consumer({ groupId: topicPrefix + groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+  const consumer: Consumer = kafka.consumer({
+    groupId: topicPrefix + groupId,
+    allowAutoTopicCreation: false,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+  });
   const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
   const admin = kafka.admin();
   countKafkaRequests(consumer, 'consumer');
@@ -189,7 +211,11 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
   async function handleTogether(batch: Batch, work: Work[]): Promise<number> {
     const started = process.hrtime.bigint();
     const fresh = await db.transaction(async (trx) => {
-      const claimed = await claimEvents(trx, groupId, work.map((w) => ({ id: w.envelope.id, type: w.envelope.type })));
+      const claimed = await claimEvents(
+        trx,
+        groupId,
+        work.map((w) => ({ id: w.envelope.id, type: w.envelope.type })),
+      );
       const handled: Work[] = [];
       for (const item of work) {
         if (!claimed.delete(item.envelope.id)) continue;
@@ -225,7 +251,10 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
       } catch (error) {
         if (!isOutage(error)) throw error;
         if (failures === 0 || failures % 20 === 0) {
-          log.warn({ err: error, topic: payload.batch.topic, partition: payload.batch.partition, failures: failures + 1 }, `${what} waits: infrastructure unavailable; retrying, nothing is dead-lettered`);
+          log.warn(
+            { err: error, topic: payload.batch.topic, partition: payload.batch.partition, failures: failures + 1 },
+            `${what} waits: infrastructure unavailable; retrying, nothing is dead-lettered`,
+          );
         }
         eventMetrics.outageRetries.inc({ group: groupId });
         await sleep(jittered(Math.min(200 * 2 ** Math.min(failures, 6), maxOutageBackoffMs)));
@@ -245,7 +274,8 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
         if (error instanceof BatchAbandoned) throw error;
         if (isPermanent(error) || attempt >= maxAttempts) {
           return inProcessSpan(payload.batch.topic, payload.batch.partition, item.message, groupId, () =>
-            deadLetter(payload.batch, item.message, item.envelope.type, error, attempt));
+            deadLetter(payload.batch, item.message, item.envelope.type, error, attempt),
+          );
         }
         eventMetrics.retried.inc(labels);
         log.warn({ err: error, eventId: item.envelope.id, type: item.envelope.type, attempt }, 'event handler failed; retrying');
@@ -317,8 +347,12 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
           await createTopicEnsurer(admin, partitions, log).ensure(topics);
           await consumer.subscribe({ topics, fromBeginning });
           await consumer.run({
-            autoCommit: true, autoCommitInterval: OFFSET_COMMIT_INTERVAL_MS, autoCommitThreshold: batchSize,
-            partitionsConsumedConcurrently: concurrency, eachBatchAutoResolve: false, eachBatch,
+            autoCommit: true,
+            autoCommitInterval: OFFSET_COMMIT_INTERVAL_MS,
+            autoCommitThreshold: batchSize,
+            partitionsConsumedConcurrently: concurrency,
+            eachBatchAutoResolve: false,
+            eachBatch,
           });
           lagTimer = setInterval(() => void updateLag(), lagIntervalMs);
           lagTimer.unref();

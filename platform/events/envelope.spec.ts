@@ -3,8 +3,7 @@ import type { IHeaders } from 'kafkajs';
 import { fromHeaders, newEnvelope, toHeaders, type Envelope } from './envelope';
 
 /** Kafka hands headers back to consumers as Buffers. */
-const asReceived = (headers: IHeaders): IHeaders =>
-  Object.fromEntries(Object.entries(headers).map(([key, value]) => [key, Buffer.from(String(value))]));
+const asReceived = (headers: IHeaders): IHeaders => Object.fromEntries(Object.entries(headers).map(([key, value]) => [key, Buffer.from(String(value))]));
 
 describe('platform/events/envelope', () => {
   const envelope: Envelope = {

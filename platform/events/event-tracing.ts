@@ -1,4 +1,15 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type TextMapGetter } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type TextMapGetter,
+} from '@opentelemetry/api';
 import type { IHeaders, KafkaMessage } from 'kafkajs';
 
 /**
@@ -53,13 +64,21 @@ function messageAttributes(topic: string, key: unknown, headers: IHeaders): Attr
  * `propagate` the message's header then carries the new span, so the consumer
  * becomes its child. A dead-lettered copy keeps its original header instead.
  */
-export function startSendSpan(topic: string, message: { key?: unknown; headers?: IHeaders }, { propagate = true, parent }: { propagate?: boolean; parent?: Context } = {}): Span {
+export function startSendSpan(
+  topic: string,
+  message: { key?: unknown; headers?: IHeaders },
+  { propagate = true, parent }: { propagate?: boolean; parent?: Context } = {},
+): Span {
   const headers = (message.headers ??= {});
   const from = parent ?? propagation.extract(ROOT_CONTEXT, headers, headerGetter);
-  const span = tracer.startSpan(`send ${topic}`, {
-    kind: SpanKind.PRODUCER,
-    attributes: { ...messageAttributes(topic, message.key, headers), [MESSAGING.operationType]: 'send', [MESSAGING.operationName]: 'send' },
-  }, from);
+  const span = tracer.startSpan(
+    `send ${topic}`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: { ...messageAttributes(topic, message.key, headers), [MESSAGING.operationType]: 'send', [MESSAGING.operationName]: 'send' },
+    },
+    from,
+  );
   if (propagate) {
     const carrier: Record<string, string> = {};
     propagation.inject(trace.setSpan(from, span), carrier);
@@ -84,17 +103,21 @@ export function endSendSpans(spans: Span[], error?: unknown): void {
 export async function inProcessSpan<T>(topic: string, partition: number, message: KafkaMessage, group: string, work: (span: Span) => Promise<T>): Promise<T> {
   const headers = message.headers ?? {};
   const parent = propagation.extract(ROOT_CONTEXT, headers, headerGetter);
-  const span = tracer.startSpan(`process ${topic}`, {
-    kind: SpanKind.CONSUMER,
-    attributes: {
-      ...messageAttributes(topic, message.key, headers),
-      [MESSAGING.operationType]: 'process',
-      [MESSAGING.operationName]: 'process',
-      [MESSAGING.consumerGroup]: group,
-      [MESSAGING.partition]: String(partition),
-      [MESSAGING.offset]: Number(message.offset),
+  const span = tracer.startSpan(
+    `process ${topic}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        ...messageAttributes(topic, message.key, headers),
+        [MESSAGING.operationType]: 'process',
+        [MESSAGING.operationName]: 'process',
+        [MESSAGING.consumerGroup]: group,
+        [MESSAGING.partition]: String(partition),
+        [MESSAGING.offset]: Number(message.offset),
+      },
     },
-  }, parent);
+    parent,
+  );
   try {
     return await context.with(trace.setSpan(parent, span), () => work(span));
   } catch (error) {

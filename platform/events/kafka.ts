@@ -56,19 +56,24 @@ export function createKafka(brokers: string, clientId: string, log: Logger): Kaf
   const grace = createStartupGrace(GRACE_MS);
   return new Kafka({
     clientId,
-    brokers: brokers.split(',').map((b) => b.trim()).filter(Boolean),
+    brokers: brokers
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
     connectionTimeout: 3_000,
     requestTimeout: 10_000,
     retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
     logLevel: logLevel.WARN,
-    logCreator: () => ({ namespace, level, log: entry }: LogEntry) => {
-      const { message, ...extra } = entry;
-      const mapped = kafkaLogLevel(namespace, level, message, extra.error);
-      kafkaLog[mapped]({ namespace, ...extra }, message);
-      // An expected answer that keeps coming is said once, plainly.
-      if (mapped === 'debug' && typeof extra.error === 'string' && expected.has(extra.error) && grace.lasted(extra.error)) {
-        kafkaLog.info({ namespace, answer: extra.error }, `Kafka has answered "${extra.error}" for ${GRACE_MS / 1000} s; still retrying`);
-      }
-    },
+    logCreator:
+      () =>
+      ({ namespace, level, log: entry }: LogEntry) => {
+        const { message, ...extra } = entry;
+        const mapped = kafkaLogLevel(namespace, level, message, extra.error);
+        kafkaLog[mapped]({ namespace, ...extra }, message);
+        // An expected answer that keeps coming is said once, plainly.
+        if (mapped === 'debug' && typeof extra.error === 'string' && expected.has(extra.error) && grace.lasted(extra.error)) {
+          kafkaLog.info({ namespace, answer: extra.error }, `Kafka has answered "${extra.error}" for ${GRACE_MS / 1000} s; still retrying`);
+        }
+      },
   });
 }

@@ -100,42 +100,50 @@ export function createOutboxRelay({ db, kafka, log, service, topicPrefix = '', p
       await Promise.all([producer.connect(), admin.connect()]);
       connected = true;
     }
-    return db.transaction(async (trx) => {
-      const rows: OutboxRow[] = await trx(OUTBOX_TABLE)
-        .select('id', 'event_type', 'topic', 'message_key', 'payload', 'headers')
-        .whereNull('published_at')
-        .orderBy('id')
-        .limit(batchSize)
-        .forUpdate();
-      if (rows.length === 0) return 0;
-      const byTopic = new Map<string, OutboxRow[]>();
-      for (const row of rows) {
-        const list = byTopic.get(row.topic);
-        if (list) list.push(row);
-        else byTopic.set(row.topic, [row]);
-      }
-      await topics.ensure([...byTopic.keys()].map((topic) => topicPrefix + topic));
-      const spans: Span[] = [];
-      const topicMessages = [...byTopic].map(([topic, list]) => ({
-        topic: topicPrefix + topic,
-        messages: list.map((row) => {
-          const message = { key: row.message_key, value: row.payload, headers: JSON.parse(row.headers) };
-          // Each event continues the trace of the request that wrote it.
-          spans.push(startSendSpan(topicPrefix + topic, message));
-          return message;
-        }),
-      }));
-      try {
-        await producer.sendBatch({ acks: -1, topicMessages });
-      } catch (error) {
-        endSendSpans(spans, error);
-        throw error;
-      }
-      endSendSpans(spans);
-      await trx(OUTBOX_TABLE).whereIn('id', rows.map((r) => r.id)).update({ published_at: new Date() });
-      for (const row of rows) eventMetrics.produced.inc({ event_type: row.event_type });
-      return rows.length;
-    }, { isolationLevel: 'read committed' });
+    return db.transaction(
+      async (trx) => {
+        const rows: OutboxRow[] = await trx(OUTBOX_TABLE)
+          .select('id', 'event_type', 'topic', 'message_key', 'payload', 'headers')
+          .whereNull('published_at')
+          .orderBy('id')
+          .limit(batchSize)
+          .forUpdate();
+        if (rows.length === 0) return 0;
+        const byTopic = new Map<string, OutboxRow[]>();
+        for (const row of rows) {
+          const list = byTopic.get(row.topic);
+          if (list) list.push(row);
+          else byTopic.set(row.topic, [row]);
+        }
+        await topics.ensure([...byTopic.keys()].map((topic) => topicPrefix + topic));
+        const spans: Span[] = [];
+        const topicMessages = [...byTopic].map(([topic, list]) => ({
+          topic: topicPrefix + topic,
+          messages: list.map((row) => {
+            const message = { key: row.message_key, value: row.payload, headers: JSON.parse(row.headers) };
+            // Each event continues the trace of the request that wrote it.
+            spans.push(startSendSpan(topicPrefix + topic, message));
+            return message;
+          }),
+        }));
+        try {
+          await producer.sendBatch({ acks: -1, topicMessages });
+        } catch (error) {
+          endSendSpans(spans, error);
+          throw error;
+        }
+        endSendSpans(spans);
+        await trx(OUTBOX_TABLE)
+          .whereIn(
+            'id',
+            rows.map((r) => r.id),
+          )
+          .update({ published_at: new Date() });
+        for (const row of rows) eventMetrics.produced.inc({ event_type: row.event_type });
+        return rows.length;
+      },
+      { isolationLevel: 'read committed' },
+    );
   }
 
   /**
@@ -170,7 +178,7 @@ export function createOutboxRelay({ db, kafka, log, service, topicPrefix = '', p
         await updateBacklog(0, true).catch(() => undefined);
         // Jitter keeps the relays of many instances from retrying in step.
         const backoff = Math.min(200 * 2 ** Math.min(failures, 5), 5_000);
-        await sleep(backoff / 2 + Math.random() * backoff / 2, false);
+        await sleep(backoff / 2 + (Math.random() * backoff) / 2, false);
       }
     }
   }

@@ -53,10 +53,15 @@ export async function claimEvents(trx: Knex.Transaction, group: string, events: 
     if (!isDuplicateKey(error)) throw error;
   }
   // A failed statement is undone on its own; the transaction goes on.
-  const seen = new Set<string>(await trx(PROCESSED_EVENTS_TABLE)
-    .where({ consumer_group: group })
-    .whereIn('event_id', events.map((e) => e.id))
-    .pluck('event_id'));
+  const seen = new Set<string>(
+    await trx(PROCESSED_EVENTS_TABLE)
+      .where({ consumer_group: group })
+      .whereIn(
+        'event_id',
+        events.map((e) => e.id),
+      )
+      .pluck('event_id'),
+  );
   const fresh = events.filter((e) => !seen.has(e.id));
   if (fresh.length > 0) await trx(PROCESSED_EVENTS_TABLE).insert(rows(fresh));
   return new Set(fresh.map((e) => e.id));

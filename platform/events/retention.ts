@@ -23,7 +23,10 @@ export interface RetentionOptions {
  * is left; several instances may purge at once (they delete disjoint or
  * already-deleted rows). Returns a stop function.
  */
-export function startRetentionPurge({ db, log, service, outboxHours, processedEventsHours, intervalSeconds, batchSize = 500 }: RetentionOptions): { stop(): Promise<void>; runOnce(): Promise<number> } {
+export function startRetentionPurge({ db, log, service, outboxHours, processedEventsHours, intervalSeconds, batchSize = 500 }: RetentionOptions): {
+  stop(): Promise<void>;
+  runOnce(): Promise<number>;
+} {
   const tables = [
     outboxHours === undefined ? undefined : { table: OUTBOX_TABLE, column: 'published_at', hours: outboxHours },
     processedEventsHours === undefined ? undefined : { table: PROCESSED_EVENTS_TABLE, column: 'processed_at', hours: processedEventsHours },

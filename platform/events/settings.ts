@@ -19,13 +19,23 @@ export const eventSettings = {
   /** The relay's safety-net poll; commits wake it at once, so this only matters if a wake-up is lost. */
   OUTBOX_POLL_MS: integer(z.number().min(10).max(60_000)).default(2_000),
   /** Published outbox rows are kept this long (for inspection), then purged. */
-  OUTBOX_RETENTION_HOURS: integer(z.number().min(0).max(24 * 365)).default(24),
+  OUTBOX_RETENTION_HOURS: integer(
+    z
+      .number()
+      .min(0)
+      .max(24 * 365),
+  ).default(24),
   /**
    * The dedup window: a redelivery older than this is no longer recognised as
    * a duplicate. Keep it longer than the topics' retention (Kafka's default: 7 days)
    * and than any replay you may do from a dead-letter topic.
    */
-  PROCESSED_EVENTS_RETENTION_HOURS: integer(z.number().min(1).max(24 * 365)).default(24 * 8),
+  PROCESSED_EVENTS_RETENTION_HOURS: integer(
+    z
+      .number()
+      .min(1)
+      .max(24 * 365),
+  ).default(24 * 8),
   /** How often the purge runs; 0 turns it off. */
   RETENTION_PURGE_INTERVAL_SECONDS: integer(z.number().min(0).max(86_400)).default(60),
 };

@@ -7,12 +7,15 @@ const ctx = { service: 'shop.test.v1.TestService', method: 'Echo' } as CallConte
 describe('platform/rpc/interceptor chain', () => {
   it('runs the first interceptor outermost, the handler innermost', async () => {
     const trail: string[] = [];
-    const step = (name: string): Interceptor => (next) => async (request, context) => {
-      trail.push(`${name} in`);
-      const response = await next(request, context);
-      trail.push(`${name} out`);
-      return response;
-    };
+    const step =
+      (name: string): Interceptor =>
+      (next) =>
+      async (request, context) => {
+        trail.push(`${name} in`);
+        const response = await next(request, context);
+        trail.push(`${name} out`);
+        return response;
+      };
     const run = chain([step('metrics'), step('errors'), step('auth')], async (request) => {
       trail.push('handler');
       return request;

@@ -40,9 +40,10 @@ async function codeOf(promise: Promise<unknown>): Promise<Code> {
 
 describe('platform/rpc/server-interceptors', () => {
   describe('errorInterceptor', () => {
-    const failWith = (error: unknown) => errorInterceptor(async () => {
-      throw error;
-    });
+    const failWith = (error: unknown) =>
+      errorInterceptor(async () => {
+        throw error;
+      });
 
     it('lets an RpcError through unchanged', async () => {
       const thrown = notFound('user', 'u-1');

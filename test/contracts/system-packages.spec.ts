@@ -47,13 +47,23 @@ describe('system tools of npm start and npm test (scripts/system-packages.txt)',
   });
 
   it('does nothing when every tool is on PATH', () => {
-    const plan = toolPlan({ tools: [{ command: 'node', pkg: 'nodejs', neededBy: ['test'], why: '' }], purpose: 'test', path: bare, isRoot: false, hasApt: false });
+    const plan = toolPlan({
+      tools: [{ command: 'node', pkg: 'nodejs', neededBy: ['test'], why: '' }],
+      purpose: 'test',
+      path: bare,
+      isRoot: false,
+      hasApt: false,
+    });
     assert.equal(plan.action, 'none');
   });
 
   it('says in a dry run what it would do, changing nothing', () => {
     symlinkSync('/usr/bin/apt-get', join(bare, 'apt-get'));
-    const result = spawnSync(process.execPath, ['scripts/ensure-ready.mjs', '--for', 'test', '--dry-run'], { cwd: root, encoding: 'utf8', env: { ...process.env, PATH: bare } });
+    const result = spawnSync(process.execPath, ['scripts/ensure-ready.mjs', '--for', 'test', '--dry-run'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: bare },
+    });
     if (process.getuid?.() === 0) {
       assert.equal(result.status, 0, result.stdout + result.stderr);
       assert.match(result.stdout, /would run: .*apt-get install .* chromium prometheus docker-compose yamllint kubernetes-client/);

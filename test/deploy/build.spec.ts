@@ -12,7 +12,7 @@ import { SERVICES } from '../../services/manifest';
 import { MODULE_EXTENSION, migrationFiles } from '../../platform/db';
 import { root } from './deployment-rules';
 
-describe('npm run build: compiled JavaScript with the source tree\'s layout', function () {
+describe("npm run build: compiled JavaScript with the source tree's layout", function () {
   this.timeout(180_000);
   // Inside the repository (.cache/ is ignored by git) so that node_modules resolves as in /app.
   const out = join('.cache', `build-test-${process.pid}`);
@@ -33,7 +33,7 @@ describe('npm run build: compiled JavaScript with the source tree\'s layout', fu
     assert.ok(!readdirSync(join(compiled, 'platform')).some((f) => f.endsWith('.spec.js')), 'no spec in the build');
   });
 
-  it('finds each service\'s migrations by the running module\'s extension: .ts from source, .js compiled', () => {
+  it("finds each service's migrations by the running module's extension: .ts from source, .js compiled", () => {
     assert.equal(MODULE_EXTENSION, '.ts');
     assert.equal(inCompiled("require('./platform/db.js').MODULE_EXTENSION"), '.js');
     for (const service of SERVICES) {
@@ -42,7 +42,11 @@ describe('npm run build: compiled JavaScript with the source tree\'s layout', fu
       const source = migrationFiles(join(root, dir));
       assert.ok(source.length > 0, `${dir} has no migration`);
       const built: string[] = inCompiled(`require('./platform/db.js').migrationFiles(${JSON.stringify(dir)})`);
-      assert.deepEqual(built, source.map((f) => f.replace(/\.ts$/, '.js')), `${dir}: the same migrations, compiled`);
+      assert.deepEqual(
+        built,
+        source.map((f) => f.replace(/\.ts$/, '.js')),
+        `${dir}: the same migrations, compiled`,
+      );
     }
   });
 

@@ -61,7 +61,12 @@ export function runComposeConfig(variables: Record<string, string>): Run {
   const dir = mkdtempSync(join(tmpdir(), 'shopmesh-compose-'));
   try {
     const envFile = join(dir, '.env');
-    writeFileSync(envFile, Object.entries(variables).map(([key, value]) => `${key}=${value}\n`).join(''));
+    writeFileSync(
+      envFile,
+      Object.entries(variables)
+        .map(([key, value]) => `${key}=${value}\n`)
+        .join(''),
+    );
     return composeConfig(envFile);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -73,7 +78,9 @@ function port(entry: unknown): Port {
     const long = entry as { host_ip?: string; published?: string | number; target: number };
     return { hostIp: long.host_ip, published: long.published === undefined ? undefined : Number(long.published), target: Number(long.target) };
   }
-  const parts = String(entry).replace(/\/\w+$/, '').split(':');
+  const parts = String(entry)
+    .replace(/\/\w+$/, '')
+    .split(':');
   const target = Number(parts.pop());
   const published = parts.length ? Number(parts.pop()) : undefined;
   return { hostIp: parts.length ? parts.join(':') : undefined, published, target };
@@ -103,11 +110,16 @@ function service(name: string, raw: Record<string, any>): ComposeService {
     ? Object.fromEntries(raw.depends_on.map((dep: string) => [dep, 'service_started']))
     : Object.fromEntries(Object.entries(raw.depends_on ?? {}).map(([dep, spec]) => [dep, (spec as { condition: string }).condition]));
   const ports = (raw.ports ?? []).map(port);
-  const build = raw.build === undefined
-    ? undefined
-    : typeof raw.build === 'string'
-      ? { context: raw.build, args: {} }
-      : { context: raw.build.context, target: raw.build.target, args: Object.fromEntries(Object.entries(raw.build.args ?? {}).map(([k, v]) => [k, String(v)])) };
+  const build =
+    raw.build === undefined
+      ? undefined
+      : typeof raw.build === 'string'
+        ? { context: raw.build, args: {} }
+        : {
+            context: raw.build.context,
+            target: raw.build.target,
+            args: Object.fromEntries(Object.entries(raw.build.args ?? {}).map(([k, v]) => [k, String(v)])),
+          };
   return {
     name,
     image: raw.image,

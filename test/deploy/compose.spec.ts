@@ -61,7 +61,10 @@ describe('docker-compose.yml', function () {
     assert.ok(variables.required.length > 0, 'secrets must be required variables (${NAME:?message})');
     const result = runComposeConfig({});
     assert.notEqual(result.status, 0, 'docker-compose config passed with no secrets set');
-    assert.ok(variables.required.some((name) => result.stderr.includes(name)), `the error names no variable:\n${result.stderr}`);
+    assert.ok(
+      variables.required.some((name) => result.stderr.includes(name)),
+      `the error names no variable:\n${result.stderr}`,
+    );
   });
 
   it('documents every variable it reads in .env.example, secrets without a value', () => {
@@ -98,7 +101,7 @@ describe('docker-compose.yml', function () {
   });
 
   const checksOf = (expected: ServiceRequirements) => {
-    it('is built from the Dockerfile and listens on its schema\'s ports', () => {
+    it("is built from the Dockerfile and listens on its schema's ports", () => {
       const service = get(expected.name);
       assert.ok(service.build, `${expected.name} must be built from the Dockerfile`);
       assert.equal(service.build.context, root);
@@ -241,7 +244,7 @@ describe('docker-compose.yml', function () {
     }
   });
 
-  it('runs Redis with a password from .env that every service\'s REDIS_URL carries', () => {
+  it("runs Redis with a password from .env that every service's REDIS_URL carries", () => {
     const redis = get('redis');
     const flag = redis.command.indexOf('--requirepass');
     assert.ok(flag >= 0, 'redis-server must be started with --requirepass');
@@ -264,12 +267,18 @@ describe('docker-compose.yml', function () {
     const shared = mountAt(envoy, '/etc/envoy/descriptors');
     assert.ok(shared && shared.type === 'volume', 'envoy reads the descriptor set from a volume at /etc/envoy/descriptors');
     assert.equal(mountAt(descriptors, '/out')?.source, shared.source, 'descriptors must write into the volume Envoy reads');
-    assert.ok(envoy.ports.some((p) => p.published === 8080 && p.target === 8080), 'the edge is http://localhost:8080');
+    assert.ok(
+      envoy.ports.some((p) => p.published === 8080 && p.target === 8080),
+      'the edge is http://localhost:8080',
+    );
     assert.ok(envoy.listens.includes(9901), 'Envoy admin (/ready, /stats/prometheus) on 9901');
 
     const gateway = get('gateway');
     assert.equal(gateway.build?.args.SERVICE, 'gateway');
-    assert.ok(gateway.ports.some((p) => p.target === 8080), 'the gateway serves HTTP on 8080');
+    assert.ok(
+      gateway.ports.some((p) => p.target === 8080),
+      'the gateway serves HTTP on 8080',
+    );
   });
 
   it('runs the collector, Jaeger, Prometheus, Grafana (anonymous viewers) and Adminer with the observability files', () => {
@@ -300,8 +309,7 @@ describe('docker-compose.yml', function () {
       if (typeof node !== 'object' || node === null) return [];
       return Object.entries(node).flatMap(([k, v]) => [...(k === key ? [v] : []), ...valuesOf(v, key)]);
     };
-    const mountedFile = (service: ComposeService, path: string) =>
-      service.volumes.some((v) => path === v.target || path.startsWith(`${v.target}/`));
+    const mountedFile = (service: ComposeService, path: string) => service.volumes.some((v) => path === v.target || path.startsWith(`${v.target}/`));
 
     it('envoy/envoy.yaml: the descriptor set where compose puts it, clusters at services that listen there', function () {
       if (!existsSync(file('envoy/envoy.yaml'))) this.skip();
@@ -327,7 +335,7 @@ describe('docker-compose.yml', function () {
         const path = posix.isAbsolute(rules) ? rules : posix.join('/etc/prometheus', rules);
         assert.ok(mountedFile(prometheus, path), `prometheus.yml reads ${path}, which compose does not mount`);
       }
-      for (const target of (valuesOf(config, 'targets').flat() as string[])) {
+      for (const target of valuesOf(config, 'targets').flat() as string[]) {
         const [host, port] = target.split(':');
         if (host === 'localhost' || host === '127.0.0.1') continue;
         const service = compose.services.get(host);
@@ -340,9 +348,12 @@ describe('docker-compose.yml', function () {
       const dir = file('observability/grafana/provisioning');
       if (!existsSync(dir)) this.skip();
       const grafana = get('grafana');
-      const yamlIn = (sub: string) => existsSync(join(dir, sub))
-        ? readdirSync(join(dir, sub)).filter((f) => /\.ya?ml$/.test(f)).map((f) => parse(readFileSync(join(dir, sub, f), 'utf8')))
-        : [];
+      const yamlIn = (sub: string) =>
+        existsSync(join(dir, sub))
+          ? readdirSync(join(dir, sub))
+              .filter((f) => /\.ya?ml$/.test(f))
+              .map((f) => parse(readFileSync(join(dir, sub, f), 'utf8')))
+          : [];
       for (const provider of yamlIn('dashboards').flatMap((doc) => doc?.providers ?? [])) {
         const path = provider.options?.path as string | undefined;
         if (path) assert.ok(mountedFile(grafana, path), `dashboard provider ${provider.name} reads ${path}, which compose does not mount`);

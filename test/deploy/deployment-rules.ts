@@ -95,9 +95,7 @@ export function requirementsOf(entry: { name: string; config: z.ZodType; calls: 
     secrets,
     defaults,
     knows: (variable) =>
-      (keys.includes(variable) && (variable !== 'MYSQL_URL' || database !== undefined)) ||
-      callees.has(variable) ||
-      variable.startsWith('OTEL_'),
+      (keys.includes(variable) && (variable !== 'MYSQL_URL' || database !== undefined)) || callees.has(variable) || variable.startsWith('OTEL_'),
   };
 }
 
@@ -128,11 +126,7 @@ export function requirementsFor(name: string): ServiceRequirements | undefined {
 }
 
 /** The problems of one service's environment (an empty list when it follows the rule). */
-export function environmentProblems(
-  service: ServiceRequirements,
-  env: Record<string, string>,
-  where: string,
-): string[] {
+export function environmentProblems(service: ServiceRequirements, env: Record<string, string>, where: string): string[] {
   const problems: string[] = [];
   for (const variable of service.required) {
     if (env[variable] === undefined) problems.push(`${where}: ${service.name} must set ${variable}`);
@@ -150,7 +144,9 @@ export function environmentProblems(
     if (variable.endsWith('_HOST') && value !== '0.0.0.0') problems.push(`${where}: ${service.name} must listen on every interface (${variable}=0.0.0.0)`);
   }
   if (service.database && env[service.database.variable] !== undefined && env[service.database.variable] !== service.database.schema) {
-    problems.push(`${where}: ${service.name} ${service.database.variable}=${env[service.database.variable]}, but the init script creates ${service.database.schema}`);
+    problems.push(
+      `${where}: ${service.name} ${service.database.variable}=${env[service.database.variable]}, but the init script creates ${service.database.schema}`,
+    );
   }
   if (env.OTEL_SERVICE_NAME !== undefined && env.OTEL_SERVICE_NAME !== service.name) {
     problems.push(`${where}: ${service.name} OTEL_SERVICE_NAME=${env.OTEL_SERVICE_NAME}`);

@@ -21,7 +21,11 @@ interface Stage {
 }
 
 function stages(text: string): Stage[] {
-  const logical = text.replace(/\\\n/g, ' ').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+  const logical = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
   const result: Stage[] = [];
   for (const line of logical) {
     const [, keyword, args] = /^(\S+)\s*(.*)$/.exec(line)!;
@@ -57,15 +61,23 @@ describe('Dockerfile', () => {
       assert.match(steps[firstCopy].args, /^package\.json package-lock\.json \.\/$/, `${name}: copy package*.json first`);
       const install = steps.findIndex((i) => i.keyword === 'RUN' && /npm ci\b/.test(i.args));
       assert.ok(install > firstCopy, `${name}: npm ci right after the lockfile`);
-      assert.ok(steps.slice(firstCopy + 1, install).every((i) => i.keyword !== 'COPY'), `${name}: nothing else copied before npm ci`);
+      assert.ok(
+        steps.slice(firstCopy + 1, install).every((i) => i.keyword !== 'COPY'),
+        `${name}: nothing else copied before npm ci`,
+      );
     }
   });
 
   it('generates the code from the contracts, type-checks and compiles with tsc in the build stage', () => {
-    const runs = stage('build').instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+    const runs = stage('build')
+      .instructions.filter((i) => i.keyword === 'RUN')
+      .map((i) => i.args);
     assert.ok(runs.some((r) => r.includes('npm run generate')));
     assert.ok(runs.some((r) => r.includes('npm run typecheck')));
-    assert.ok(runs.some((r) => r.includes('npm run build')), 'the build stage must compile the services (npm run build)');
+    assert.ok(
+      runs.some((r) => r.includes('npm run build')),
+      'the build stage must compile the services (npm run build)',
+    );
     assert.match(pkg.scripts.build, /scripts\/build\.mjs/);
   });
 
@@ -79,7 +91,10 @@ describe('Dockerfile', () => {
     assert.ok(modules && /--from=prod-deps\b/.test(modules.args), 'runtime must take node_modules from prod-deps');
     const code = runtime.instructions.find((i) => i.keyword === 'COPY' && /--from=build\b/.test(i.args));
     assert.match(code?.args ?? '', /^--from=build \/app\/dist \.\/$/, 'runtime must take the compiled tree, dist/, as /app');
-    assert.ok(!runtime.instructions.some((i) => i.keyword === 'COPY' && /\b(platform|services)\//.test(i.args) && !/--from/.test(i.args)), 'no TypeScript sources in the runtime image');
+    assert.ok(
+      !runtime.instructions.some((i) => i.keyword === 'COPY' && /\b(platform|services)\//.test(i.args) && !/--from/.test(i.args)),
+      'no TypeScript sources in the runtime image',
+    );
   });
 
   it('picks the service with a build argument declared in the runtime stage only (shared layers)', () => {
@@ -106,11 +121,14 @@ describe('Dockerfile', () => {
     assert.ok(cmd);
     assert.match(cmd.args, /exec node --require \.\/platform\/telemetry\.js services\/\$\{SERVICE\}\/src\/main\.js"/);
     assert.doesNotMatch(cmd.args, /tsx|\.ts\b|--enable-source-maps/);
-    for (const service of SERVICES) assert.equal(service.main, `services/${service.name}/src/main.ts`, `the image runs services/<name>/src/main.js, compiled from main.ts`);
+    for (const service of SERVICES)
+      assert.equal(service.main, `services/${service.name}/src/main.ts`, `the image runs services/<name>/src/main.js, compiled from main.ts`);
   });
 
   it('keeps the build context small: no node_modules, generated code, git or .env', () => {
-    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     for (const entry of ['**/node_modules', 'gen/', '.git/', '.env']) assert.ok(ignored.includes(entry), `.dockerignore must list ${entry}`);
   });
 

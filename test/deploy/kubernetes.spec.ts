@@ -2,15 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import {
-  addresses,
-  addressesVariable,
-  environmentProblems,
-  MANIFEST_SERVICES,
-  requirementsFor,
-  root,
-  type ServiceRequirements,
-} from './deployment-rules';
+import { addresses, addressesVariable, environmentProblems, MANIFEST_SERVICES, requirementsFor, root, type ServiceRequirements } from './deployment-rules';
 import { kustomize } from './tools';
 
 interface Resource {
@@ -47,8 +39,7 @@ describe('deploy/k8s (kustomize base)', function () {
     assert.ok(container, `${deployment.metadata.name} has no container named after it`);
     return container;
   };
-  const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
-    Object.entries(selector).every(([key, value]) => labels[key] === value);
+  const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([key, value]) => labels[key] === value);
 
   /** Every variable of a container: env entries and the keys of the ConfigMaps in envFrom. */
   function environment(container: any): Map<string, Source> {
@@ -67,13 +58,14 @@ describe('deploy/k8s (kustomize base)', function () {
     }
     return env;
   }
-  const values = (env: Map<string, Source>) =>
-    Object.fromEntries([...env].map(([key, source]) => [key, 'value' in source ? source.value : SECRET_VALUE]));
+  const values = (env: Map<string, Source>) => Object.fromEntries([...env].map(([key, source]) => [key, 'value' in source ? source.value : SECRET_VALUE]));
 
   before(function () {
     const result = kustomize('deploy/k8s');
     assert.equal(result.status, 0, `kubectl kustomize deploy/k8s failed:\n${result.stderr}`);
-    resources = parseAllDocuments(result.stdout).map((doc) => doc.toJS()).filter(Boolean);
+    resources = parseAllDocuments(result.stdout)
+      .map((doc) => doc.toJS())
+      .filter(Boolean);
   });
 
   it('renders with kubectl kustomize', () => {
@@ -81,7 +73,7 @@ describe('deploy/k8s (kustomize base)', function () {
   });
 
   const checksOf = (expected: ServiceRequirements) => {
-    it('runs as a Deployment with its schema\'s ports and its own image', () => {
+    it("runs as a Deployment with its schema's ports and its own image", () => {
       const container = containerOf(get('Deployment', expected.name));
       assert.match(container.image, new RegExp(`^(.+/)?shopmesh/${expected.name}:[\\w.-]+$`));
       const declared = (container.ports ?? []).map((p: { containerPort: number }) => p.containerPort);
@@ -125,15 +117,20 @@ describe('deploy/k8s (kustomize base)', function () {
       assert.ok(matches(service.spec.selector, deployment.spec.template.metadata.labels), `Service ${expected.name} selects none of its pods`);
       const named = new Map<string, number>(containerOf(deployment).ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]));
       for (const port of service.spec.ports) {
-        const target = typeof port.targetPort === 'string' ? named.get(port.targetPort) : port.targetPort ?? port.port;
+        const target = typeof port.targetPort === 'string' ? named.get(port.targetPort) : (port.targetPort ?? port.port);
         assert.ok(target !== undefined && [...named.values()].includes(target), `Service ${expected.name} port ${port.name} targets nothing`);
       }
-      assert.ok(service.spec.ports.some((p: { port: number }) => p.port === expected.metricsPort), `Service ${expected.name} must expose metrics on ${expected.metricsPort}`);
+      assert.ok(
+        service.spec.ports.some((p: { port: number }) => p.port === expected.metricsPort),
+        `Service ${expected.name} must expose metrics on ${expected.metricsPort}`,
+      );
     });
 
     it('scales with an HPA (at least 2 pods) and keeps pods through disruptions', () => {
       const deployment = get('Deployment', expected.name);
-      const hpa = resources.find((r) => r.kind === 'HorizontalPodAutoscaler' && r.spec.scaleTargetRef.kind === 'Deployment' && r.spec.scaleTargetRef.name === expected.name);
+      const hpa = resources.find(
+        (r) => r.kind === 'HorizontalPodAutoscaler' && r.spec.scaleTargetRef.kind === 'Deployment' && r.spec.scaleTargetRef.name === expected.name,
+      );
       assert.ok(hpa, `no HorizontalPodAutoscaler scales ${expected.name}`);
       assert.ok(hpa.spec.minReplicas >= 2, `${expected.name}: minReplicas ${hpa.spec.minReplicas}`);
       assert.equal(deployment.spec.replicas, undefined, `${expected.name}: the HPA owns replicas; an apply must not reset them`);
@@ -148,7 +145,10 @@ describe('deploy/k8s (kustomize base)', function () {
         const hpa = resources.find((r) => r.kind === 'HorizontalPodAutoscaler' && r.spec.scaleTargetRef.name === expected.name)!;
         const set = environment(containerOf(deployment)).get('KAFKA_TOPIC_PARTITIONS');
         const partitions = Number(set && 'value' in set ? set.value : expected.defaults.KAFKA_TOPIC_PARTITIONS);
-        assert.ok(hpa.spec.maxReplicas <= partitions, `${expected.name}: maxReplicas ${hpa.spec.maxReplicas} > ${partitions} partitions; extra pods would sit idle`);
+        assert.ok(
+          hpa.spec.maxReplicas <= partitions,
+          `${expected.name}: maxReplicas ${hpa.spec.maxReplicas} > ${partitions} partitions; extra pods would sit idle`,
+        );
       });
     }
 
@@ -173,7 +173,10 @@ describe('deploy/k8s (kustomize base)', function () {
 
   it('runs no Deployment whose config schema it cannot check', () => {
     for (const deployment of resources.filter((r) => r.kind === 'Deployment')) {
-      assert.ok(requirementsFor(deployment.metadata.name), `Deployment ${deployment.metadata.name} is neither in the manifest nor has services/<name>/src/config.ts`);
+      assert.ok(
+        requirementsFor(deployment.metadata.name),
+        `Deployment ${deployment.metadata.name} is neither in the manifest nor has services/<name>/src/config.ts`,
+      );
     }
   });
 

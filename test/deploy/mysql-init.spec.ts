@@ -17,7 +17,9 @@ const adminUrl = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 
 /** `shopmesh_service_schema "${<NAME>_DB_NAME:-<default>}" "${<NAME>_DB_PASSWORD:?...}"` lines. */
 function scriptLines() {
-  const lines = [...readFileSync(script, 'utf8').matchAll(/^shopmesh_service_schema "\$\{([A-Z0-9_]+)_DB_NAME:-([a-z0-9_]+)\}" "\$\{([A-Z0-9_]+)_DB_PASSWORD:\?[^}]*\}"$/gm)];
+  const lines = [
+    ...readFileSync(script, 'utf8').matchAll(/^shopmesh_service_schema "\$\{([A-Z0-9_]+)_DB_NAME:-([a-z0-9_]+)\}" "\$\{([A-Z0-9_]+)_DB_PASSWORD:\?[^}]*\}"$/gm),
+  ];
   return lines.map((m) => ({ prefix: m[1], schema: m[2], passwordPrefix: m[3] }));
 }
 
@@ -37,26 +39,39 @@ describe('infra/mysql/init', function () {
   this.timeout(60_000);
   const lines = scriptLines();
   const run = `deploytest${process.pid}`;
-  const schemas = lines.map((line) => ({ ...line, name: `${run}_${line.schema.replace(/^shop_/, '')}`, password: `pw-${line.prefix.toLowerCase()}-0123456789abcdef` }));
+  const schemas = lines.map((line) => ({
+    ...line,
+    name: `${run}_${line.schema.replace(/^shop_/, '')}`,
+    password: `pw-${line.prefix.toLowerCase()}-0123456789abcdef`,
+  }));
   let dir: string;
 
   /** Runs the script like the image's entrypoint does; SQL goes to the admin connection. */
   function runScript(env: Record<string, string>) {
     const runner = join(dir, 'run-sql.js');
-    writeFileSync(runner, `
+    writeFileSync(
+      runner,
+      `
       const mysql = require(${JSON.stringify(require.resolve('mysql2/promise'))});
       let sql = ''; process.stdin.on('data', (c) => (sql += c)).on('end', async () => {
         const url = new URL(process.env.ADMIN_URL);
         const db = await mysql.createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username || 'root'), password: decodeURIComponent(url.password), multipleStatements: true });
         try { await db.query(sql); } catch (e) { console.error(e.message); process.exitCode = 1; } finally { await db.end(); }
-      });`);
+      });`,
+    );
     return bash(`set -Eeo pipefail; docker_process_sql() { node "${runner}"; }; source "${script}"`, {
       PATH: process.env.PATH,
       ADMIN_URL: adminUrl,
       ...env,
     });
   }
-  const envFor = (list: typeof schemas) => Object.fromEntries(list.flatMap((s) => [[`${s.prefix}_DB_NAME`, s.name], [`${s.passwordPrefix}_DB_PASSWORD`, s.password]]));
+  const envFor = (list: typeof schemas) =>
+    Object.fromEntries(
+      list.flatMap((s) => [
+        [`${s.prefix}_DB_NAME`, s.name],
+        [`${s.passwordPrefix}_DB_PASSWORD`, s.password],
+      ]),
+    );
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'shopmesh-mysql-init-'));
@@ -104,7 +119,9 @@ describe('infra/mysql/init', function () {
     for (const own of schemas) {
       const db = await connection(adminUrl, { name: own.name, password: own.password }, own.name);
       try {
-        await db.query('CREATE TABLE probe (id INT PRIMARY KEY); INSERT INTO probe VALUES (1); ALTER TABLE probe ADD COLUMN note VARCHAR(10); DROP TABLE probe');
+        await db.query(
+          'CREATE TABLE probe (id INT PRIMARY KEY); INSERT INTO probe VALUES (1); ALTER TABLE probe ADD COLUMN note VARCHAR(10); DROP TABLE probe',
+        );
         for (const other of schemas.filter((s) => s !== own)) {
           await assert.rejects(db.query(`CREATE TABLE \`${other.name}\`.probe (id INT)`), /denied/i, `${own.name} can write into ${other.name}`);
         }

@@ -31,17 +31,25 @@ describe('deploy/k8s NetworkPolicies', function () {
   };
   /** The names of the sources (of every pod known here) that may reach `port` of `name`. */
   const reaching = (name: string, port: number) =>
-    [...pods].filter(([, source]) => admits(policies, source, target(name), port)).map(([source]) => source).sort();
+    [...pods]
+      .filter(([, source]) => admits(policies, source, target(name), port))
+      .map(([source]) => source)
+      .sort();
 
   before(function () {
     const result = kustomize('deploy/k8s');
     assert.equal(result.status, 0, result.stderr);
-    const resources = parseAllDocuments(result.stdout).map((doc) => doc.toJS()).filter(Boolean);
+    const resources = parseAllDocuments(result.stdout)
+      .map((doc) => doc.toJS())
+      .filter(Boolean);
     policies = resources.filter((r) => r.kind === 'NetworkPolicy');
     for (const deployment of resources.filter((r) => r.kind === 'Deployment')) {
       const pod = inNamespace(deployment.spec.template.metadata.labels);
-      pod.ports = Object.fromEntries(deployment.spec.template.spec.containers.flatMap((c: { ports?: { name: string; containerPort: number }[] }) =>
-        (c.ports ?? []).map((p) => [p.name, p.containerPort])));
+      pod.ports = Object.fromEntries(
+        deployment.spec.template.spec.containers.flatMap((c: { ports?: { name: string; containerPort: number }[] }) =>
+          (c.ports ?? []).map((p) => [p.name, p.containerPort]),
+        ),
+      );
       pods.set(deployment.metadata.name, pod);
     }
     const part = { 'app.kubernetes.io/part-of': 'shopmesh' };
@@ -79,26 +87,28 @@ describe('deploy/k8s NetworkPolicies', function () {
     });
   }
 
-  it('keeps a pod outside the list off users\' gRPC port, even one named like a caller in another namespace', () => {
+  it("keeps a pod outside the list off users' gRPC port, even one named like a caller in another namespace", () => {
     const users = grpcServices.find((s) => s.name === 'users')!;
     for (const source of ['intruder', 'orders@other', 'internet', 'payments', 'notifications']) {
       assert.ok(!admits(policies, pods.get(source)!, target('users'), users.grpcPort!), `${source} reaches users' gRPC port`);
     }
   });
 
-  it('opens the edge (the gateway\'s HTTP port and Envoy\'s listener) to clients outside the cluster, and nothing else', () => {
+  it("opens the edge (the gateway's HTTP port and Envoy's listener) to clients outside the cluster, and nothing else", () => {
     assert.ok(gateway?.ports.HTTP_PORT);
     assert.ok(admits(policies, pods.get('internet')!, target('gateway'), gateway.ports.HTTP_PORT));
     assert.ok(admits(policies, pods.get('internet')!, target('envoy'), 8080));
     assert.ok(!admits(policies, pods.get('internet')!, target('gateway'), gateway.metricsPort));
-    assert.ok(!admits(policies, pods.get('internet')!, target('envoy'), 9901), 'Envoy\'s admin port must stay inside');
+    assert.ok(!admits(policies, pods.get('internet')!, target('envoy'), 9901), "Envoy's admin port must stay inside");
     for (const service of grpcServices) {
       assert.ok(!admits(policies, pods.get('internet')!, target(service.name), service.grpcPort!), `${service.name}'s gRPC port is open to the internet`);
     }
   });
 
   for (const store of ['mysql', 'redis', 'kafka'] as const) {
-    const users = MANIFEST_SERVICES.filter((s) => dataStoresOf(s.name).has(store)).map((s) => s.name).sort();
+    const users = MANIFEST_SERVICES.filter((s) => dataStoresOf(s.name).has(store))
+      .map((s) => s.name)
+      .sort();
     it(`admits exactly the services that use ${store} (${users.join(', ')})`, () => {
       assert.ok(users.length > 0);
       assert.deepEqual(reaching(store, STORE_PORTS[store]), users);

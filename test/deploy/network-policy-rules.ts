@@ -40,14 +40,21 @@ export interface Pod {
 
 export function selects(selector: LabelSelector, labels: Record<string, string>): boolean {
   const byLabel = Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
-  return byLabel && (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
-    switch (operator) {
-      case 'In': return key in labels && values.includes(labels[key]);
-      case 'NotIn': return !(key in labels) || !values.includes(labels[key]);
-      case 'Exists': return key in labels;
-      case 'DoesNotExist': return !(key in labels);
-    }
-  });
+  return (
+    byLabel &&
+    (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+      switch (operator) {
+        case 'In':
+          return key in labels && values.includes(labels[key]);
+        case 'NotIn':
+          return !(key in labels) || !values.includes(labels[key]);
+        case 'Exists':
+          return key in labels;
+        case 'DoesNotExist':
+          return !(key in labels);
+      }
+    })
+  );
 }
 
 const isIngress = (policy: NetworkPolicy) => policy.spec.policyTypes?.includes('Ingress') ?? true;
@@ -63,12 +70,20 @@ function peerMatches(peer: Peer, source: Pod, policyNamespace: string): boolean 
 
 /** Whether `source` may open a TCP connection to `port` of `target` (in `namespace`). */
 export function admits(policies: NetworkPolicy[], source: Pod, target: Pod & { namespace: { name: string } }, port: number): boolean {
-  const selecting = policies.filter((p) => isIngress(p) && (p.metadata.namespace ?? target.namespace.name) === target.namespace.name && selects(p.spec.podSelector, target.labels));
+  const selecting = policies.filter(
+    (p) => isIngress(p) && (p.metadata.namespace ?? target.namespace.name) === target.namespace.name && selects(p.spec.podSelector, target.labels),
+  );
   if (selecting.length === 0) return true;
-  return selecting.some((policy) => (policy.spec.ingress ?? []).some((rule) => {
-    const portMatches = !rule.ports?.length || rule.ports.some((p) => (p.protocol ?? 'TCP') === 'TCP' &&
-      (p.port === undefined || p.port === port || (typeof p.port === 'string' && target.ports?.[p.port] === port)));
-    const fromMatches = !rule.from?.length || rule.from.some((peer) => peerMatches(peer, source, target.namespace.name));
-    return portMatches && fromMatches;
-  }));
+  return selecting.some((policy) =>
+    (policy.spec.ingress ?? []).some((rule) => {
+      const portMatches =
+        !rule.ports?.length ||
+        rule.ports.some(
+          (p) =>
+            (p.protocol ?? 'TCP') === 'TCP' && (p.port === undefined || p.port === port || (typeof p.port === 'string' && target.ports?.[p.port] === port)),
+        );
+      const fromMatches = !rule.from?.length || rule.from.some((peer) => peerMatches(peer, source, target.namespace.name));
+      return portMatches && fromMatches;
+    }),
+  );
 }

@@ -22,22 +22,32 @@ describe('Taskfile.yml', () => {
     assert.equal(taskfile.version, '3');
     for (const script of Object.keys(pkg.scripts)) {
       if (/^(pre|post)/.test(script)) continue;
-      const runs = script === 'test' || script === 'start'
-        ? commands.some((c) => new RegExp(`^npm (run )?${script}\\b`).test(c))
-        : commands.some((c) => c.startsWith(`npm run ${script}`));
+      const runs =
+        script === 'test' || script === 'start'
+          ? commands.some((c) => new RegExp(`^npm (run )?${script}\\b`).test(c))
+          : commands.some((c) => c.startsWith(`npm run ${script}`));
       assert.ok(runs, `no task runs npm run ${script}`);
     }
   });
 
   it('brings the compose platform up and down', () => {
-    assert.ok(commands.some((c) => /^docker compose up\b.*--wait/.test(c)), 'task up');
-    assert.ok(commands.some((c) => /^docker compose down\b/.test(c)), 'task down');
+    assert.ok(
+      commands.some((c) => /^docker compose up\b.*--wait/.test(c)),
+      'task up',
+    );
+    assert.ok(
+      commands.some((c) => /^docker compose down\b/.test(c)),
+      'task down',
+    );
   });
 });
 
 describe('.github/workflows/ci.yml', () => {
   const workflow = parse(read('.github/workflows/ci.yml')) as {
-    jobs: Record<string, { services?: Record<string, { image: string }>; steps: { run?: string; uses?: string; with?: Record<string, string>; env?: Record<string, string> }[] }>;
+    jobs: Record<
+      string,
+      { services?: Record<string, { image: string }>; steps: { run?: string; uses?: string; with?: Record<string, string>; env?: Record<string, string> }[] }
+    >;
     env?: Record<string, string>;
   };
   const steps = Object.values(workflow.jobs).flatMap((job) => job.steps);
@@ -46,18 +56,30 @@ describe('.github/workflows/ci.yml', () => {
 
   it('lints the contracts, checks them for breaking changes, type-checks and tests', () => {
     for (const command of ['npm ci', 'npm run lint:proto', 'npm run breaking', 'npm run typecheck', 'npm test']) {
-      assert.ok(runs.some((r) => r.includes(command)), `no step runs ${command}`);
+      assert.ok(
+        runs.some((r) => r.includes(command)),
+        `no step runs ${command}`,
+      );
     }
-    assert.ok(runs.some((r) => /buf breaking proto --against .*base\.binpb/.test(r)), 'no breaking check against the base branch');
+    assert.ok(
+      runs.some((r) => /buf breaking proto --against .*base\.binpb/.test(r)),
+      'no breaking check against the base branch',
+    );
   });
 
   it('tests against MySQL and Redis service containers of the versions compose runs', () => {
     const services = Object.values(workflow.jobs).flatMap((job) => Object.values(job.services ?? {}));
     for (const name of ['mysql', 'redis']) {
       const image = compose.services[name].image;
-      assert.ok(services.some((s) => s.image === image), `CI has no ${image} service container`);
+      assert.ok(
+        services.some((s) => s.image === image),
+        `CI has no ${image} service container`,
+      );
     }
-    assert.ok(steps.some((s) => s.uses?.startsWith('actions/setup-java') && s.with?.['java-version'] === '17'), 'Kafka (scripts/kafka.sh) needs Java 17');
+    assert.ok(
+      steps.some((s) => s.uses?.startsWith('actions/setup-java') && s.with?.['java-version'] === '17'),
+      'Kafka (scripts/kafka.sh) needs Java 17',
+    );
   });
 
   it('runs the REST suite against Envoy in the compose platform', () => {
@@ -76,7 +98,9 @@ describe('yamllint', function () {
   this.timeout(60_000);
 
   it('passes over every deployment YAML file (.yamllint, strict)', () => {
-    const k8s = readdirSync(join(root, 'deploy', 'k8s')).filter((f) => f.endsWith('.yaml')).map((f) => join('deploy', 'k8s', f));
+    const k8s = readdirSync(join(root, 'deploy', 'k8s'))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => join('deploy', 'k8s', f));
     const files = ['docker-compose.yml', 'Taskfile.yml', '.github/workflows/ci.yml', '.yamllint', ...k8s];
     for (const file of files) assert.ok(existsSync(join(root, file)), `${file} is missing`);
     const result = yamllint(files);

@@ -17,7 +17,10 @@ function violatedFields(error: any): string[] {
 
 async function counter(platform: RunningPlatform, service: string, pattern: RegExp): Promise<number> {
   const text = await (await fetch(`${platform.metrics(service)}/metrics`)).text();
-  return text.split('\n').filter((line) => pattern.test(line)).reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+  return text
+    .split('\n')
+    .filter((line) => pattern.test(line))
+    .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
 }
 
 describe('end to end: the platform started with npm start, called with buf curl', function () {
@@ -79,7 +82,9 @@ describe('end to end: the platform started with npm start, called with buf curl'
     assert.deepEqual(violatedFields(empty.json).sort(), ['display_name', 'email', 'password']);
 
     const huge = 'x'.repeat(100_000);
-    const long = bufCurl(`${platform.grpc('users')}/${USERS}/Register`, { data: { email: `${huge}@example.com`, password: huge, displayName: huge, address: huge } });
+    const long = bufCurl(`${platform.grpc('users')}/${USERS}/Register`, {
+      data: { email: `${huge}@example.com`, password: huge, displayName: huge, address: huge },
+    });
     assert.equal(long.json?.code, 'invalid_argument');
     assert.deepEqual(violatedFields(long.json).sort(), ['address', 'display_name', 'email', 'password']);
   });

@@ -31,7 +31,7 @@ describe('edge REST: bad input gets a 4xx JSON answer, never a 500', function ()
     assertStatus(await edge.request('GET', '/v1/products?colour=red'), 400, 3);
   });
 
-  it('drops unknown body fields, as Envoy\'s transcoder does', async () => {
+  it("drops unknown body fields, as Envoy's transcoder does", async () => {
     const email = `edge-${randomUUID().slice(0, 8)}@example.com`;
     const response = await edge.request('POST', '/v1/users', { body: { email, password: PASSWORD, displayName: 'Extra', favouriteColour: 'red' } });
     assert.equal(response.status, 200, response.text);

@@ -37,7 +37,10 @@ describe('edge REST: catalog', function () {
     assert.equal(one.json.product.id, ids[0]);
     const batch = await edge.request('GET', `/v1/products:batchGet?${ids.map((id) => `ids=${id}`).join('&')}`);
     assert.equal(batch.status, 200, batch.text);
-    assert.deepEqual(batch.json.products.map((p: any) => p.id), ids);
+    assert.deepEqual(
+      batch.json.products.map((p: any) => p.id),
+      ids,
+    );
   });
 
   it('GET /v1/categories', async () => {
@@ -49,7 +52,14 @@ describe('edge REST: catalog', function () {
   it('POST /v1/products and PATCH /v1/products/{id} for an admin (body "*" merged with the path)', async () => {
     const created = await edge.request('POST', '/v1/products', {
       token: admin,
-      body: { name: 'Edge Fries', description: 'Made at the edge', category: 'sides', price: { currencyCode: 'EUR', amountMinor: '350' }, stock: 5, tags: ['edge'] },
+      body: {
+        name: 'Edge Fries',
+        description: 'Made at the edge',
+        category: 'sides',
+        price: { currencyCode: 'EUR', amountMinor: '350' },
+        stock: 5,
+        tags: ['edge'],
+      },
     });
     assert.equal(created.status, 200, created.text);
     const id = created.json.product.id;
@@ -77,7 +87,10 @@ describe('edge REST: catalog', function () {
     const invalid = await edge.request('GET', '/v1/products?pageSize=1000');
     assertStatus(invalid, 400, 3);
     assert.deepEqual(violatedFields(invalid), ['page_size']);
-    const badProduct = await edge.request('POST', '/v1/products', { token: admin, body: { name: '', category: 'Not A Slug', price: { currencyCode: 'euro', amountMinor: '0' } } });
+    const badProduct = await edge.request('POST', '/v1/products', {
+      token: admin,
+      body: { name: '', category: 'Not A Slug', price: { currencyCode: 'euro', amountMinor: '0' } },
+    });
     assertStatus(badProduct, 400, 3);
     assert.ok(violatedFields(badProduct).includes('category'));
   });

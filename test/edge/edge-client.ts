@@ -103,8 +103,11 @@ export async function adminToken(edge: Edge): Promise<string> {
     password = 'edge-suite-admin-password';
     const registered = await edge.request('POST', '/v1/users', { body: { email, password, displayName: 'Edge Admin' } });
     assert.equal(registered.status, 200, registered.text);
-    const granted = spawnSync(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '..', '..', 'scripts', 'admin.ts'), 'grant', email,
-      '--reason', 'edge suite', '--actor', 'test/edge'], { env: { ...process.env, USERS_DB_NAME: `${E2E_NAME}_users` }, encoding: 'utf8' });
+    const granted = spawnSync(
+      process.execPath,
+      ['--require', 'tsx/cjs', join(__dirname, '..', '..', 'scripts', 'admin.ts'), 'grant', email, '--reason', 'edge suite', '--actor', 'test/edge'],
+      { env: { ...process.env, USERS_DB_NAME: `${E2E_NAME}_users` }, encoding: 'utf8' },
+    );
     assert.equal(granted.status, 0, `npm run admin -- grant failed: ${granted.stderr}`);
   }
   const login = await edge.request('POST', '/v1/users:login', { body: { email, password } });

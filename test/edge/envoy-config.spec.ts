@@ -41,7 +41,7 @@ const grpcPath = (service: { typeName: string }, method: { name: string }) => `/
 describe('envoy/envoy.yaml', () => {
   it('is YAML Envoy can read: anchors and aliases, no merge keys', () => {
     assert.equal(parseDocument(text).errors.length, 0);
-    assert.doesNotMatch(text, /^\s*<<:/m, 'Envoy\'s YAML parser has no merge keys');
+    assert.doesNotMatch(text, /^\s*<<:/m, "Envoy's YAML parser has no merge keys");
   });
 
   it('listens on 8080 with admin (/stats/prometheus) on 9901', () => {
@@ -50,14 +50,17 @@ describe('envoy/envoy.yaml', () => {
   });
 
   it('runs CORS, the rate limit, gRPC-Web, Connect and the transcoder before the router, in that order', () => {
-    assert.deepEqual(httpFilters.map((f) => f.name), [
-      'envoy.filters.http.cors',
-      'envoy.filters.http.local_ratelimit',
-      'envoy.filters.http.grpc_web',
-      'envoy.filters.http.connect_grpc_bridge',
-      'envoy.filters.http.grpc_json_transcoder',
-      'envoy.filters.http.router',
-    ]);
+    assert.deepEqual(
+      httpFilters.map((f) => f.name),
+      [
+        'envoy.filters.http.cors',
+        'envoy.filters.http.local_ratelimit',
+        'envoy.filters.http.grpc_web',
+        'envoy.filters.http.connect_grpc_bridge',
+        'envoy.filters.http.grpc_json_transcoder',
+        'envoy.filters.http.router',
+      ],
+    );
   });
 
   describe('the gRPC-JSON transcoder', () => {
@@ -68,8 +71,10 @@ describe('envoy/envoy.yaml', () => {
       if (existsSync(composeFile)) {
         const compose = parse(readFileSync(composeFile, 'utf8'));
         const volumes: string[] = (compose.services?.envoy?.volumes ?? []).map((v: any) => (typeof v === 'string' ? v : `${v.source}:${v.target}`));
-        assert.ok(volumes.some((v) => v.split(':')[1] === dirname(transcoder.proto_descriptor)),
-          `docker-compose.yml mounts nothing at ${dirname(transcoder.proto_descriptor)} for envoy: ${volumes.join(', ')}`);
+        assert.ok(
+          volumes.some((v) => v.split(':')[1] === dirname(transcoder.proto_descriptor)),
+          `docker-compose.yml mounts nothing at ${dirname(transcoder.proto_descriptor)} for envoy: ${volumes.join(', ')}`,
+        );
       }
     });
 
@@ -80,8 +85,17 @@ describe('envoy/envoy.yaml', () => {
 
     it('prints for humans, converts gRPC status to JSON and rejects what it cannot map, like the gateway', () => {
       assert.equal(transcoder.convert_grpc_status, true);
-      assert.deepEqual(transcoder.print_options, { add_whitespace: true, always_print_primitive_fields: true, always_print_enums_as_ints: false, preserve_proto_field_names: false });
-      assert.deepEqual(transcoder.request_validation_options, { reject_unknown_method: true, reject_unknown_query_parameters: true, reject_binding_body_field_collisions: true });
+      assert.deepEqual(transcoder.print_options, {
+        add_whitespace: true,
+        always_print_primitive_fields: true,
+        always_print_enums_as_ints: false,
+        preserve_proto_field_names: false,
+      });
+      assert.deepEqual(transcoder.request_validation_options, {
+        reject_unknown_method: true,
+        reject_unknown_query_parameters: true,
+        reject_binding_body_field_collisions: true,
+      });
       assert.equal(transcoder.query_param_unescape_plus, true);
       assert.equal(transcoder.max_request_body_size, 1024 * 1024);
       assert.equal(transcoder.auto_mapping, undefined, 'methods without annotations are not REST');
@@ -107,7 +121,11 @@ describe('envoy/envoy.yaml', () => {
         if (bindings.length === 0) {
           assert.equal(route.direct_response?.status, 404, `${where} has no HTTP annotation: an internal RPC the edge must not serve`);
         } else if (deployed(serviceKey(service))) {
-          assert.equal(route.route?.cluster, serviceKey(service), `${where} goes to ${route.route?.cluster ?? 'no cluster'}; ${serviceKey(service)} is in services/manifest.ts`);
+          assert.equal(
+            route.route?.cluster,
+            serviceKey(service),
+            `${where} goes to ${route.route?.cluster ?? 'no cluster'}; ${serviceKey(service)} is in services/manifest.ts`,
+          );
         } else {
           assert.equal(route.direct_response?.status, 503, `${where}: ${serviceKey(service)} is not in services/manifest.ts; answer 503 until it lands`);
         }
@@ -177,7 +195,10 @@ describe('envoy/envoy.yaml', () => {
         assert.equal(address.address, c.name, `cluster ${c.name} should point at the compose service of the same name`);
         return { name: c.name, port: address.port_value };
       });
-      assert.deepEqual(actual.sort((a, b) => a.name.localeCompare(b.name)), expected.sort((a, b) => a.name.localeCompare(b.name)));
+      assert.deepEqual(
+        actual.sort((a, b) => a.name.localeCompare(b.name)),
+        expected.sort((a, b) => a.name.localeCompare(b.name)),
+      );
     });
 
     it('speak HTTP/2 to gRPC services, check them with grpc.health.v1 and eject failing hosts', () => {
@@ -201,16 +222,18 @@ describe('envoy/envoy.yaml', () => {
   });
 
   describe('behaves like the gateway', () => {
-    it('limits each client address with the gateway\'s bucket, answering 429 with Retry-After', () => {
+    it("limits each client address with the gateway's bucket, answering 429 with Retry-After", () => {
       assert.deepEqual(vhost.rate_limits, [{ actions: [{ remote_address: {} }] }]);
       const limit = vhost.typed_per_filter_config['envoy.filters.http.local_ratelimit'];
       assert.deepEqual(limit.descriptors[0].entries, [{ key: 'remote_address', value: '' }]);
       assert.deepEqual(limit.descriptors[0].token_bucket, {
-        max_tokens: gatewayDefaults.GATEWAY_RATE_LIMIT_BURST, tokens_per_fill: gatewayDefaults.GATEWAY_RATE_LIMIT_RPS, fill_interval: '1s',
+        max_tokens: gatewayDefaults.GATEWAY_RATE_LIMIT_BURST,
+        tokens_per_fill: gatewayDefaults.GATEWAY_RATE_LIMIT_RPS,
+        fill_interval: '1s',
       });
       assert.equal(limit.always_consume_default_token_bucket, false);
       assert.ok(limit.response_headers_to_add.some((h: any) => h.header.key === 'retry-after'));
-      assert.equal(hcm.use_remote_address, true, 'the client address is the peer\'s, not a forgeable header');
+      assert.equal(hcm.use_remote_address, true, "the client address is the peer's, not a forgeable header");
     });
 
     it('answers its own refusals as google.rpc.Status JSON whose code maps back to the same HTTP status', () => {

@@ -37,55 +37,85 @@ function setAside(node: unknown, paths: string[][]): unknown {
   return out;
 }
 
-describe('envoy/envoy.yaml against Envoy\'s API schema', function () {
+describe("envoy/envoy.yaml against Envoy's API schema", function () {
   this.timeout(180_000);
   let registry: FileRegistry;
   let bootstrap: DescMessage;
 
   before(() => {
-    const set = execFileSync('bash', [join(root, 'envoy', 'api', 'fetch.sh')], { encoding: 'utf8' }).trim().split('\n').pop()!;
+    const set = execFileSync('bash', [join(root, 'envoy', 'api', 'fetch.sh')], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()!;
     registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, readFileSync(set)));
     bootstrap = registry.getMessage('envoy.config.bootstrap.v3.Bootstrap')!;
     assert.ok(bootstrap, 'Bootstrap is in the API set');
   });
 
   it('parses strictly as a Bootstrap, every typed_config resolved', () => {
-    const yaml = setAside(parse(readFileSync(envoyFile, 'utf8')), NEWER_THAN_API_SNAPSHOT.map((p) => p.split('.')));
+    const yaml = setAside(
+      parse(readFileSync(envoyFile, 'utf8')),
+      NEWER_THAN_API_SNAPSHOT.map((p) => p.split('.')),
+    );
     assert.doesNotThrow(() => fromJson(bootstrap, yaml as JsonValue, { registry }));
   });
 
   it('would catch an unknown field, a wrong type and an unknown @type', () => {
-    const good = setAside(parse(readFileSync(envoyFile, 'utf8')), NEWER_THAN_API_SNAPSHOT.map((p) => p.split('.'))) as any;
+    const good = setAside(
+      parse(readFileSync(envoyFile, 'utf8')),
+      NEWER_THAN_API_SNAPSHOT.map((p) => p.split('.')),
+    ) as any;
     const broken = (edit: (config: any) => void) => {
       const copy = structuredClone(good);
       edit(copy);
       return () => fromJson(bootstrap, copy, { registry });
     };
-    const transcoder = (c: any) => c.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters
-      .find((f: any) => f.name === 'envoy.filters.http.grpc_json_transcoder').typed_config;
-    assert.throws(broken((c) => (transcoder(c).convert_grpc_stauts = true)), /convert_grpc_stauts/);
-    assert.throws(broken((c) => (transcoder(c).max_request_body_size = 'lots')), /max_request_body_size|UInt32Value/);
-    assert.throws(broken((c) => (transcoder(c)['@type'] = 'type.googleapis.com/envoy.extensions.filters.http.no_such.v3.Filter')), /no_such/);
+    const transcoder = (c: any) =>
+      c.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters.find(
+        (f: any) => f.name === 'envoy.filters.http.grpc_json_transcoder',
+      ).typed_config;
+    assert.throws(
+      broken((c) => (transcoder(c).convert_grpc_stauts = true)),
+      /convert_grpc_stauts/,
+    );
+    assert.throws(
+      broken((c) => (transcoder(c).max_request_body_size = 'lots')),
+      /max_request_body_size|UInt32Value/,
+    );
+    assert.throws(
+      broken((c) => (transcoder(c)['@type'] = 'type.googleapis.com/envoy.extensions.filters.http.no_such.v3.Filter')),
+      /no_such/,
+    );
   });
 
   it('names in NEWER_THAN_API_SNAPSHOT only fields the snapshot really lacks', () => {
     const printOptions = registry.getMessage('envoy.extensions.filters.http.grpc_json_transcoder.v3.GrpcJsonTranscoder.PrintOptions')!;
     for (const path of NEWER_THAN_API_SNAPSHOT) {
       const field = path.split('.').pop()!;
-      assert.equal(printOptions.fields.some((f) => f.name === field), false, `${path} is in the snapshot now: drop it from the list`);
+      assert.equal(
+        printOptions.fields.some((f) => f.name === field),
+        false,
+        `${path} is in the snapshot now: drop it from the list`,
+      );
     }
   });
 
-  it('the gateway\'s transcoder options are exactly Envoy\'s GrpcJsonTranscoder fields', () => {
+  it("the gateway's transcoder options are exactly Envoy's GrpcJsonTranscoder fields", () => {
     const envoy = registry.getMessage('envoy.extensions.filters.http.grpc_json_transcoder.v3.GrpcJsonTranscoder')!;
     const names = (desc: DescMessage) => desc.fields.map((f) => f.name).sort();
-    const shape = (grpcJsonTranscoderSchema as any).def?.in?.shape ?? (grpcJsonTranscoderSchema as any)._def?.schema?.shape ?? (grpcJsonTranscoderSchema as any).shape;
-    const ours = Object.keys(shape).filter((k) => k !== '@type').sort();
+    const shape =
+      (grpcJsonTranscoderSchema as any).def?.in?.shape ?? (grpcJsonTranscoderSchema as any)._def?.schema?.shape ?? (grpcJsonTranscoderSchema as any).shape;
+    const ours = Object.keys(shape)
+      .filter((k) => k !== '@type')
+      .sort();
     assert.deepEqual(ours, names(envoy));
     const unwrap = (s: any): any => (s?.def?.innerType ? unwrap(s.def.innerType) : s);
     const nested = (key: string) => Object.keys(unwrap(shape[key]).shape).sort();
     const newer = NEWER_THAN_API_SNAPSHOT.map((p) => p.split('.').pop());
-    assert.deepEqual(nested('print_options').filter((f) => !newer.includes(f)), names(envoy.nestedMessages.find((m) => m.name === 'PrintOptions')!));
+    assert.deepEqual(
+      nested('print_options').filter((f) => !newer.includes(f)),
+      names(envoy.nestedMessages.find((m) => m.name === 'PrintOptions')!),
+    );
     assert.deepEqual(nested('request_validation_options'), names(envoy.nestedMessages.find((m) => m.name === 'RequestValidationOptions')!));
   });
 
@@ -95,7 +125,8 @@ describe('envoy/envoy.yaml against Envoy\'s API schema', function () {
     const edge = loadEnvoyEdge(config.GATEWAY_ENVOY_CONFIG);
     const hcm = parse(readFileSync(envoyFile, 'utf8')).static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
     const raw = hcm.http_filters.find((f: any) => f.name === 'envoy.filters.http.grpc_json_transcoder').typed_config;
-    for (const [key, value] of Object.entries(raw)) assert.deepEqual((edge.transcoder as any)[key], key === 'print_options' ? { ...(edge.transcoder as any)[key], ...(value as object) } : value, key);
+    for (const [key, value] of Object.entries(raw))
+      assert.deepEqual((edge.transcoder as any)[key], key === 'print_options' ? { ...(edge.transcoder as any)[key], ...(value as object) } : value, key);
     // Per-route settings: the watch stream prints SSE frames, as Envoy's route config says.
     assert.equal(edge.transcoderFor('/v1/notifications:watch')?.print_options.stream_sse_style_delimited, true);
     assert.equal(edge.transcoderFor('/v1/products')?.print_options.add_whitespace, true);

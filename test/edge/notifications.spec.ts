@@ -16,7 +16,11 @@ async function nextEvent(response: Response, wanted: (message: any) => boolean, 
       while ((end = buffer.indexOf('\n\n')) >= 0) {
         const frame = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
-        const data = frame.split('\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice(6)).join('\n');
+        const data = frame
+          .split('\n')
+          .filter((line) => line.startsWith('data: '))
+          .map((line) => line.slice(6))
+          .join('\n');
         if (data && wanted(JSON.parse(data))) return JSON.parse(data);
       }
     }
@@ -37,7 +41,7 @@ describe('edge REST: notifications, with the live stream as Server-Sent Events',
     shopper = await newCustomer(edge, 'Stream Watcher');
   });
 
-  it('GET /v1/notifications lists the caller\'s notifications (the welcome one first)', async () => {
+  it("GET /v1/notifications lists the caller's notifications (the welcome one first)", async () => {
     // Consumers rebalance now and then (another platform on the same broker, a late join): be patient.
     const deadline = Date.now() + 60_000;
     let titles: string[] = [];

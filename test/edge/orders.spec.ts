@@ -37,7 +37,7 @@ describe('edge REST: orders and payments', function () {
     assert.equal(again.json.order.id, orderId);
   });
 
-  it('GET /v1/orders/{order_id} and GET /v1/orders list the caller\'s own orders', async () => {
+  it("GET /v1/orders/{order_id} and GET /v1/orders list the caller's own orders", async () => {
     const one = await edge.request('GET', `/v1/orders/${orderId}`, { token: shopper.token });
     assert.equal(one.status, 200, one.text);
     assert.equal(one.json.order.userId, shopper.user.id);
@@ -74,13 +74,24 @@ describe('edge REST: orders and payments', function () {
     const admin = await adminToken(edge);
     const product = await edge.request('POST', '/v1/products', {
       token: admin,
-      body: { name: `Edge Last Slice ${randomUUID().slice(0, 8)}`, description: 'Only three left', category: 'pizzas', price: { currencyCode: 'EUR', amountMinor: '450' }, stock: 3 },
+      body: {
+        name: `Edge Last Slice ${randomUUID().slice(0, 8)}`,
+        description: 'Only three left',
+        category: 'pizzas',
+        price: { currencyCode: 'EUR', amountMinor: '450' },
+        stock: 3,
+      },
     });
     assert.equal(product.status, 200, product.text);
     const id = product.json.product.id;
-    const responses = await Promise.all(Array.from({ length: 10 }, () => edge.request('POST', '/v1/orders', {
-      token: shopper.token, body: { items: [{ productId: id, quantity: 1 }], idempotencyKey: randomUUID(), paymentToken: 'tok_visa' },
-    })));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        edge.request('POST', '/v1/orders', {
+          token: shopper.token,
+          body: { items: [{ productId: id, quantity: 1 }], idempotencyKey: randomUUID(), paymentToken: 'tok_visa' },
+        }),
+      ),
+    );
     assert.equal(responses.filter((r) => r.status === 200).length, 3, responses.map((r) => r.status).join(','));
     for (const refused of responses.filter((r) => r.status !== 200)) {
       assertStatus(refused, 400, 9);

@@ -20,10 +20,16 @@ describe('edge: Connect, gRPC-Web, /openapi.json and /docs', function () {
 
   // Binary protobuf: Envoy's connect_grpc_bridge passes messages through untouched (it cannot re-encode JSON for gRPC).
   it('serves the Connect protocol for the public services', async () => {
-    const catalog = createClient(service('shop.catalog.v1.CatalogService'), createConnectTransport({ baseUrl: edge.url, httpVersion: '1.1', useBinaryFormat: true })) as any;
+    const catalog = createClient(
+      service('shop.catalog.v1.CatalogService'),
+      createConnectTransport({ baseUrl: edge.url, httpVersion: '1.1', useBinaryFormat: true }),
+    ) as any;
     const { categories } = await catalog.listCategories({});
     assert.ok(categories.some((c: any) => c.slug === 'burgers'));
-    const users = createClient(service('shop.users.v1.UsersService'), createConnectTransport({ baseUrl: edge.url, httpVersion: '1.1', useBinaryFormat: true })) as any;
+    const users = createClient(
+      service('shop.users.v1.UsersService'),
+      createConnectTransport({ baseUrl: edge.url, httpVersion: '1.1', useBinaryFormat: true }),
+    ) as any;
     const error = ConnectError.from(await users.getProfile({}).catch((e: unknown) => e));
     assert.equal(error.code, Code.Unauthenticated);
   });

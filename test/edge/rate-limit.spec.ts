@@ -16,7 +16,10 @@ describe('edge: rate limit per client', function () {
     const responses = await Promise.all(Array.from({ length: VOLLEY }, () => edge.request('GET', '/v1/rate-limit-probe')));
     const limited = responses.filter((r) => r.status === 429);
     assert.ok(limited.length > 0, `no 429 among ${VOLLEY} requests fired at once`);
-    assert.ok(responses.every((r) => r.status === 404 || r.status === 429), 'every other request is answered normally');
+    assert.ok(
+      responses.every((r) => r.status === 404 || r.status === 429),
+      'every other request is answered normally',
+    );
     const retryAfter = Number(limited[0].headers.get('retry-after'));
     assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1, `Retry-After: ${limited[0].headers.get('retry-after')}`);
     assert.equal(limited[0].json?.code, 8);
@@ -34,8 +37,14 @@ describe('edge: rate limit per client', function () {
   it('still limits a client that writes a different X-Forwarded-For on every request (spoofed leftmost entries)', async () => {
     // Give the first test's bucket time to refill, then spend a fresh one with a new lie each time.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const responses = await Promise.all(Array.from({ length: VOLLEY }, (_, i) =>
-      edge.request('GET', '/v1/rate-limit-probe', { headers: { 'x-forwarded-for': `198.51.100.${i % 250}, 203.0.113.${i % 200}` } })));
-    assert.ok(responses.some((r) => r.status === 429), `no 429 among ${VOLLEY} requests that each claimed another address`);
+    const responses = await Promise.all(
+      Array.from({ length: VOLLEY }, (_, i) =>
+        edge.request('GET', '/v1/rate-limit-probe', { headers: { 'x-forwarded-for': `198.51.100.${i % 250}, 203.0.113.${i % 200}` } }),
+      ),
+    );
+    assert.ok(
+      responses.some((r) => r.status === 429),
+      `no 429 among ${VOLLEY} requests that each claimed another address`,
+    );
   });
 });

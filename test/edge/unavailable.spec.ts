@@ -26,7 +26,7 @@ describe('edge REST: every route of the contracts is routed', function () {
     }
   });
 
-  it('reaches the service behind every route of a deployed one (its own answer, never the edge\'s 404 or 503)', async () => {
+  it("reaches the service behind every route of a deployed one (its own answer, never the edge's 404 or 503)", async () => {
     for (const route of running) {
       const response = await edge.request(route.httpMethod, urlOf(route), route.body ? { body: {} } : {});
       const where = `${route.httpMethod} ${route.pattern} -> ${response.status} ${response.text.slice(0, 200)}`;

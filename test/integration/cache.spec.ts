@@ -100,7 +100,10 @@ describe('platform cache with real Redis', function () {
       throw new Error('database down');
     };
     const outcomes = await Promise.allSettled([cache.getOrLoad('p-9', json, failing), cache.getOrLoad('p-9', json, failing)]);
-    assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected']);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['rejected', 'rejected'],
+    );
     assert.equal(loads, 1);
     assert.equal(await redis.exists(`${name}:p-9`), 0);
     assert.deepEqual(await cache.getOrLoad('p-9', json, async () => product('p-9')), product('p-9'));

@@ -15,7 +15,9 @@ const ORDERS = 40;
 
 /** The partitions of `topic` each member of `group` owns now. */
 async function assignments(admin: Admin, group: string, topic: string): Promise<{ state: string; owned: number[][] }> {
-  const { groups: [described] } = await admin.describeGroups([group]);
+  const {
+    groups: [described],
+  } = await admin.describeGroups([group]);
   const owned = described.members.map((m) => {
     const assignment = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
     return assignment?.assignment[topic] ?? [];
@@ -40,11 +42,16 @@ describe('two instances of one consumer group share the partitions and keep each
   before(async () => {
     mesh = await startMesh({ payments: { KAFKA_TOPIC_PARTITIONS: '6' } });
     const database = mesh.databases.find((d) => d.startsWith('test_payments'))!;
-    second = await startPayments(testConfig(paymentsConfig, {
-      PAYMENTS_DB_NAME: database, PAYMENTS_CONSUMER_GROUP: mesh.paymentsGroup, PAYMENT_RETRY_BASE_MS: '10', KAFKA_TOPIC_PARTITIONS: '6',
-      // The mesh's own topics and groups.
-      KAFKA_TOPIC_PREFIX: mesh.ordersConfig.KAFKA_TOPIC_PREFIX,
-    }));
+    second = await startPayments(
+      testConfig(paymentsConfig, {
+        PAYMENTS_DB_NAME: database,
+        PAYMENTS_CONSUMER_GROUP: mesh.paymentsGroup,
+        PAYMENT_RETRY_BASE_MS: '10',
+        KAFKA_TOPIC_PARTITIONS: '6',
+        // The mesh's own topics and groups.
+        KAFKA_TOPIC_PREFIX: mesh.ordersConfig.KAFKA_TOPIC_PREFIX,
+      }),
+    );
     shopper = await mesh.shopper();
     admin = new Kafka({ clientId: 'scaling-test', brokers: mesh.ordersConfig.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
@@ -63,24 +70,36 @@ describe('two instances of one consumer group share the partitions and keep each
     const group = mesh.ordersConfig.KAFKA_TOPIC_PREFIX + mesh.paymentsGroup;
     const { partitions } = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0];
     assert.ok(partitions.length >= 6, `the orders topic has ${partitions.length} partitions`);
-    const stable = await until('the group to settle with two members owning partitions', async () => {
-      const now = await assignments(admin, group, topic);
-      return now.state === 'Stable' && now.owned.length === 2 && now.owned.every((p) => p.length > 0) && now;
-    }, { timeoutMs: 60_000, intervalMs: 250 });
+    const stable = await until(
+      'the group to settle with two members owning partitions',
+      async () => {
+        const now = await assignments(admin, group, topic);
+        return now.state === 'Stable' && now.owned.length === 2 && now.owned.every((p) => p.length > 0) && now;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
 
     const { products } = await mesh.catalog.listProducts({ pageSize: 100, pageToken: '', category: '', query: '' });
     const stocked = products.filter((p) => p.stock >= 5);
     // Created and cancelled back to back: OrderCreated then OrderCancelled, same key, same partition.
-    const orderIds = await Promise.all(Array.from({ length: ORDERS }, async (_, i) => {
-      const { order } = await mesh.orders.createOrder({ idempotencyKey: randomUUID(), paymentToken: 'tok_visa', items: [{ productId: stocked[i % stocked.length].id, quantity: 1 }] }, shopper.auth);
-      await mesh.orders.cancelOrder({ orderId: order!.id, reason: 'test' }, shopper.auth);
-      return order!.id;
-    }));
+    const orderIds = await Promise.all(
+      Array.from({ length: ORDERS }, async (_, i) => {
+        const { order } = await mesh.orders.createOrder(
+          { idempotencyKey: randomUUID(), paymentToken: 'tok_visa', items: [{ productId: stocked[i % stocked.length].id, quantity: 1 }] },
+          shopper.auth,
+        );
+        await mesh.orders.cancelOrder({ orderId: order!.id, reason: 'test' }, shopper.auth);
+        return order!.id;
+      }),
+    );
 
     // In order, payments charges each order on OrderCreated and refunds it on OrderCancelled.
     // Out of order it would have left a CANCELLED payment (a cancel seen first) and never charged.
-    await until('every order charged and refunded', async () =>
-      Number((await paymentsDb('payments').whereIn('order_id', orderIds).where({ status: 'REFUNDED' }).count({ n: '*' }))[0].n) === ORDERS, { timeoutMs: 90_000, intervalMs: 250 });
+    await until(
+      'every order charged and refunded',
+      async () => Number((await paymentsDb('payments').whereIn('order_id', orderIds).where({ status: 'REFUNDED' }).count({ n: '*' }))[0].n) === ORDERS,
+      { timeoutMs: 90_000, intervalMs: 250 },
+    );
     assert.deepEqual(await paymentsDb('payments').whereIn('order_id', orderIds).whereNot({ status: 'REFUNDED' }).select('order_id', 'status'), []);
     for (const id of orderIds.slice(0, 3)) {
       assert.equal((await mesh.orders.getOrder({ orderId: id }, shopper.auth)).order!.status, OrderStatus.ORDER_STATUS_CANCELLED);
@@ -92,7 +111,10 @@ describe('two instances of one consumer group share the partitions and keep each
     const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
     const progressed = new Set(committed.partitions.filter((p) => Number(p.offset) > 0).map((p) => p.partition));
     for (const [member, owned] of stable.owned.entries()) {
-      assert.ok(owned.some((p) => progressed.has(p)), `member ${member} committed progress on one of its partitions ${owned.join(',')}`);
+      assert.ok(
+        owned.some((p) => progressed.has(p)),
+        `member ${member} committed progress on one of its partitions ${owned.join(',')}`,
+      );
     }
   });
 });

@@ -38,7 +38,11 @@ describe('the order flow through a database outage with a backlog in Kafka', fun
     mesh = await startMesh({ payments: viaProxy, notifications: viaProxy });
     shopper = await mesh.shopper();
     db = (prefixOf: string) => {
-      const conn = knex({ client: 'mysql2', connection: { host: '127.0.0.1', user: 'root', database: mesh.databases.find((d) => d.startsWith(prefixOf))! }, pool: { min: 0, max: 2 } });
+      const conn = knex({
+        client: 'mysql2',
+        connection: { host: '127.0.0.1', user: 'root', database: mesh.databases.find((d) => d.startsWith(prefixOf))! },
+        pool: { min: 0, max: 2 },
+      });
       open.push(conn);
       return conn;
     };
@@ -59,45 +63,66 @@ describe('the order flow through a database outage with a backlog in Kafka', fun
     const paymentsDb = db('test_payments');
     const notificationsDb = db('test_notifications');
     // The shopper's welcome is in before the outage: the count below starts from it.
-    await until('the welcome notification', async () => Number((await notificationsDb('notifications').where({ user_id: shopper.userId }).count({ n: '*' }))[0].n) === 1, { timeoutMs: 30_000 });
+    await until(
+      'the welcome notification',
+      async () => Number((await notificationsDb('notifications').where({ user_id: shopper.userId }).count({ n: '*' }))[0].n) === 1,
+      { timeoutMs: 30_000 },
+    );
 
     await proxy.cut();
     const cutAt = Date.now();
     const placed: { id: string; declined: boolean }[] = [];
     const queue = Array.from({ length: ORDERS }, (_, i) => i);
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
-        const declined = i % 10 === 0;
-        const { order } = await mesh.orders.createOrder({
-          idempotencyKey: randomUUID(), paymentToken: declined ? 'tok_declined' : 'tok_visa',
-          items: [{ productId: stocked[i % stocked.length].id, quantity: 1 }],
-        }, shopper.auth);
-        placed.push({ id: order!.id, declined });
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+          const declined = i % 10 === 0;
+          const { order } = await mesh.orders.createOrder(
+            {
+              idempotencyKey: randomUUID(),
+              paymentToken: declined ? 'tok_declined' : 'tok_visa',
+              items: [{ productId: stocked[i % stocked.length].id, quantity: 1 }],
+            },
+            shopper.auth,
+          );
+          placed.push({ id: order!.id, declined });
+        }
+      }),
+    );
     const left = OUTAGE_MS - (Date.now() - cutAt);
     if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
     assert.equal(Number((await ordersDb('orders').where({ status: 'PENDING' }).count({ n: '*' }))[0].n), ORDERS, 'nothing could be paid during the outage');
     await proxy.restore();
 
-    await until('every order to end PAID or PAYMENT_FAILED', async () =>
-      Number((await ordersDb('orders').whereIn('status', ['PAID', 'PAYMENT_FAILED']).count({ n: '*' }))[0].n) === ORDERS, { timeoutMs: 180_000, intervalMs: 500 });
+    await until(
+      'every order to end PAID or PAYMENT_FAILED',
+      async () => Number((await ordersDb('orders').whereIn('status', ['PAID', 'PAYMENT_FAILED']).count({ n: '*' }))[0].n) === ORDERS,
+      { timeoutMs: 180_000, intervalMs: 500 },
+    );
     const statuses = new Map((await ordersDb('orders').select('id', 'status')).map((r: { id: string; status: string }) => [r.id, r.status]));
     for (const { id, declined } of placed) assert.equal(statuses.get(id), declined ? 'PAYMENT_FAILED' : 'PAID', `order ${id}`);
 
-    const payments = await paymentsDb('payments').whereIn('order_id', placed.map((o) => o.id)).select('order_id', 'status');
+    const payments = await paymentsDb('payments')
+      .whereIn(
+        'order_id',
+        placed.map((o) => o.id),
+      )
+      .select('order_id', 'status');
     assert.equal(payments.length, ORDERS, 'one payment per order');
     assert.equal(new Set(payments.map((p: { order_id: string }) => p.order_id)).size, ORDERS);
 
     // Per order: OrderCreated, then OrderPaid or PaymentFailed; plus the welcome.
-    await until('one notification per event', async () =>
-      Number((await notificationsDb('notifications').where({ user_id: shopper.userId }).count({ n: '*' }))[0].n) >= 1 + 2 * ORDERS, { timeoutMs: 120_000, intervalMs: 500 });
+    await until(
+      'one notification per event',
+      async () => Number((await notificationsDb('notifications').where({ user_id: shopper.userId }).count({ n: '*' }))[0].n) >= 1 + 2 * ORDERS,
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
     assert.equal(Number((await notificationsDb('notifications').where({ user_id: shopper.userId }).count({ n: '*' }))[0].n), 1 + 2 * ORDERS);
 
     for (const group of [mesh.paymentsGroup, mesh.notificationsGroup]) {
       assert.equal(await metricSum('events_dead_lettered_total', { group }), 0, `nothing dead-lettered by ${group}`);
     }
-    assert.ok(await metricSum('events_outage_retries_total', { group: mesh.paymentsGroup }) > 0, 'payments waited the outage out');
+    assert.ok((await metricSum('events_outage_retries_total', { group: mesh.paymentsGroup })) > 0, 'payments waited the outage out');
     const kafka = new Kafka({ clientId: 'outage-test', brokers: mesh.ordersConfig.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
@@ -107,7 +132,11 @@ describe('the order flow through a database outage with a backlog in Kafka', fun
         const topic = mesh.ordersConfig.KAFKA_TOPIC_PREFIX + deadLetterTopic(group);
         if (!existing.has(topic)) continue;
         const offsets = await admin.fetchTopicOffsets(topic);
-        assert.equal(offsets.reduce((sum, o) => sum + Number(o.high), 0), 0, `${topic} is empty`);
+        assert.equal(
+          offsets.reduce((sum, o) => sum + Number(o.high), 0),
+          0,
+          `${topic} is empty`,
+        );
       }
     } finally {
       await admin.disconnect();

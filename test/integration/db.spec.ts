@@ -55,9 +55,12 @@ describe('platform db with real MariaDB', function () {
     rmSync(migrations, { recursive: true, force: true });
   });
 
-  it('creates the service\'s schema and runs the migrations of its folder', async () => {
+  it("creates the service's schema and runs the migrations of its folder", async () => {
     db = await openDatabase({ url: MYSQL_URL, database, poolMax: 2, migrationsDir: migrations });
-    const [[schema]] = await db.raw('SELECT schema_name AS name, default_character_set_name AS charset FROM information_schema.schemata WHERE schema_name = ?', [database]);
+    const [[schema]] = await db.raw(
+      'SELECT schema_name AS name, default_character_set_name AS charset FROM information_schema.schemata WHERE schema_name = ?',
+      [database],
+    );
     assert.deepEqual({ ...schema }, { name: database, charset: 'utf8mb4' });
     assert.deepEqual(await db('widgets').pluck('sku'), ['seed']);
     assert.deepEqual(await db('knex_migrations').pluck('name'), ['20261125000001_widgets.ts']);
@@ -87,10 +90,20 @@ describe('platform db with real MariaDB', function () {
   });
 
   it('recognises a duplicate key error, and nothing else as one', async () => {
-    const duplicate = await db!('widgets').insert({ sku: 'seed', made_at: new Date() }).then(() => undefined, (error: unknown) => error);
+    const duplicate = await db!('widgets')
+      .insert({ sku: 'seed', made_at: new Date() })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
     assert.ok(duplicate, 'the unique index refused the row');
     assert.equal(isDuplicateKey(duplicate), true);
-    const missingTable = await db!('no_such_table').select().then(() => undefined, (error: unknown) => error);
+    const missingTable = await db!('no_such_table')
+      .select()
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
     assert.equal(isDuplicateKey(missingTable), false);
     assert.equal(isDuplicateKey(new Error('Duplicate entry')), false);
     assert.equal(isDuplicateKey(undefined), false);

@@ -69,7 +69,10 @@ describe('kafkajs against the project broker', function () {
     await producer.disconnect();
 
     const { seen } = await consume(`compat-group-${randomUUID()}`, 10);
-    assert.deepEqual(seen.map((m) => m.value?.toString()), messages.map((m) => m.value));
+    assert.deepEqual(
+      seen.map((m) => m.value?.toString()),
+      messages.map((m) => m.value),
+    );
   });
 
   it('commits offsets by hand, so a new member of the group resumes after them', async () => {

@@ -54,8 +54,19 @@ describe('no personal data or secrets in logs, errors or spans', function () {
 
     const lines: string[] = [];
     const log = createLogger('privacy-test', 'debug', new Writable({ write: (chunk, _e, done) => done(void lines.push(chunk.toString())) }));
-    const ctx = { service: 's', method: 'Register', kind: 'unary' as const, access: 'public' as const, metadata: new Metadata(), signal: new AbortController().signal, log };
-    const answer = await errorInterceptor(insertAgain)(undefined, ctx).then(() => assert.fail('expected a failure'), (error: unknown) => error as Error);
+    const ctx = {
+      service: 's',
+      method: 'Register',
+      kind: 'unary' as const,
+      access: 'public' as const,
+      metadata: new Metadata(),
+      signal: new AbortController().signal,
+      log,
+    };
+    const answer = await errorInterceptor(insertAgain)(undefined, ctx).then(
+      () => assert.fail('expected a failure'),
+      (error: unknown) => error as Error,
+    );
     assertNoSecret(answer.message, 'the answer');
     assert.equal(lines.length, 1);
     assertNoSecret(lines[0], 'the log line');
@@ -78,7 +89,10 @@ describe('no personal data or secrets in logs, errors or spans', function () {
     const provider = new BasicTracerProvider({ spanProcessors: [databaseErrorMasking, new SimpleSpanProcessor(exporter)] });
     const span = provider.getTracer('test').startSpan('INSERT', {
       kind: SpanKind.CLIENT,
-      attributes: { 'db.system.name': 'mysql', 'db.query.text': mysqlTracing.maskStatementHook(`insert into \`users\` (\`email\`) values ('${secrets.email}')`) },
+      attributes: {
+        'db.system.name': 'mysql',
+        'db.query.text': mysqlTracing.maskStatementHook(`insert into \`users\` (\`email\`) values ('${secrets.email}')`),
+      },
     });
     span.setStatus({ code: SpanStatusCode.ERROR, message: `Duplicate entry '${secrets.email}' for key 'PRIMARY'` });
     span.end();

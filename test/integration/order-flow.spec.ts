@@ -13,7 +13,6 @@ import { testConfig, testDatabase } from '../support/service-config';
 import { dropDatabases } from '../support/databases';
 import { rpcErrorOf } from '../support/rpc-error';
 
-
 describe('the order flow: orders, payments and Kafka', function () {
   this.timeout(60_000);
   let mesh: Mesh;
@@ -35,7 +34,17 @@ describe('the order flow: orders, payments and Kafka', function () {
   after(async () => mesh?.stop());
 
   const order = (paymentToken = 'tok_visa', key = randomUUID()) =>
-    mesh.orders.createOrder({ idempotencyKey: key, paymentToken, items: [{ productId: burger.id, quantity: 2 }, { productId: drink.id, quantity: 1 }] }, shopper.auth);
+    mesh.orders.createOrder(
+      {
+        idempotencyKey: key,
+        paymentToken,
+        items: [
+          { productId: burger.id, quantity: 2 },
+          { productId: drink.id, quantity: 1 },
+        ],
+      },
+      shopper.auth,
+    );
   const statusOf = async (id: string) => (await mesh.orders.getOrder({ orderId: id }, shopper.auth)).order!;
   const until_status = (id: string, status: OrderStatus) =>
     until(`order ${id} to be ${OrderStatus[status]}`, async () => ((await statusOf(id)).status === status ? statusOf(id) : false), { timeoutMs: 20_000 });
@@ -72,8 +81,11 @@ describe('the order flow: orders, payments and Kafka', function () {
     await until_status(created!.id, OrderStatus.ORDER_STATUS_PAID);
     const { order: cancelled } = await mesh.orders.cancelOrder({ orderId: created!.id, reason: 'changed my mind' }, shopper.auth);
     assert.equal(cancelled!.status, OrderStatus.ORDER_STATUS_CANCELLED);
-    await until('the payment to be refunded', async () =>
-      (await mesh.payments.getPayment({ orderId: created!.id }, shopper.auth)).payment!.status === PaymentStatus.PAYMENT_STATUS_REFUNDED, { timeoutMs: 20_000 });
+    await until(
+      'the payment to be refunded',
+      async () => (await mesh.payments.getPayment({ orderId: created!.id }, shopper.auth)).payment!.status === PaymentStatus.PAYMENT_STATUS_REFUNDED,
+      { timeoutMs: 20_000 },
+    );
   });
 
   it('refuses illegal transitions with FAILED_PRECONDITION', async () => {
@@ -95,7 +107,9 @@ describe('the order flow: orders, payments and Kafka', function () {
 
   it('names an unknown product with FAILED_PRECONDITION', async () => {
     const missing = randomUUID();
-    const error = await rpcErrorOf(mesh.orders.createOrder({ idempotencyKey: randomUUID(), paymentToken: '', items: [{ productId: missing, quantity: 1 }] }, shopper.auth));
+    const error = await rpcErrorOf(
+      mesh.orders.createOrder({ idempotencyKey: randomUUID(), paymentToken: '', items: [{ productId: missing, quantity: 1 }] }, shopper.auth),
+    );
     assert.equal(error.code, Code.FAILED_PRECONDITION);
     assert.match(error.message, new RegExp(missing));
   });
@@ -124,26 +138,36 @@ describe('the order flow: orders, payments and Kafka', function () {
       pageToken = page.nextPageToken;
     } while (pageToken);
     const all = (await mesh.orders.listOrders({ pageSize: 100, pageToken: '' }, shopper.auth)).orders;
-    assert.deepEqual(seen, all.map((o) => o.id));
+    assert.deepEqual(
+      seen,
+      all.map((o) => o.id),
+    );
     assert.equal(new Set(seen).size, seen.length);
     const times = all.map((o) => o.createdAt!.getTime());
-    assert.deepEqual(times, [...times].sort((a, b) => b - a));
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => b - a),
+    );
   });
 
   it('answers UNAVAILABLE within its deadline and writes nothing when users is down', async () => {
     const database = testDatabase('orders');
-    const orders = await startOrders(testConfig(ordersConfig, {
-      ORDERS_DB_NAME: database,
-      ORDERS_CONSUMER_GROUP: `orders-down-${randomUUID()}`,
-      USERS_ADDRESSES: '127.0.0.1:1',
-      CATALOG_ADDRESSES: mesh.services.catalog.address,
-      PAYMENTS_ADDRESSES: mesh.services.payments.address,
-      CLIENT_DEADLINE_MS: '1000',
-    }));
+    const orders = await startOrders(
+      testConfig(ordersConfig, {
+        ORDERS_DB_NAME: database,
+        ORDERS_CONSUMER_GROUP: `orders-down-${randomUUID()}`,
+        USERS_ADDRESSES: '127.0.0.1:1',
+        CATALOG_ADDRESSES: mesh.services.catalog.address,
+        PAYMENTS_ADDRESSES: mesh.services.payments.address,
+        CLIENT_DEADLINE_MS: '1000',
+      }),
+    );
     const client = createClient(OrdersServiceService, { addresses: [orders.address], deadlineMs: 5000 });
     try {
       const started = Date.now();
-      const error = await rpcErrorOf(client.createOrder({ idempotencyKey: randomUUID(), paymentToken: '', items: [{ productId: burger.id, quantity: 1 }] }, shopper.auth));
+      const error = await rpcErrorOf(
+        client.createOrder({ idempotencyKey: randomUUID(), paymentToken: '', items: [{ productId: burger.id, quantity: 1 }] }, shopper.auth),
+      );
       assert.equal(error.code, Code.UNAVAILABLE);
       assert.ok(Date.now() - started < 3000, `answered after ${Date.now() - started} ms`);
       const db = knex({ client: 'mysql2', connection: { host: '127.0.0.1', user: 'root', database } });

@@ -50,10 +50,13 @@ describe('the order flow under failure: duplicates, a broker outage, poison mess
   });
 
   const placeOrder = () =>
-    mesh.orders.createOrder({ idempotencyKey: randomUUID(), paymentToken: 'tok_visa', items: [{ productId, quantity: 1 }] }, shopper.auth).then((r) => r.order!);
+    mesh.orders
+      .createOrder({ idempotencyKey: randomUUID(), paymentToken: 'tok_visa', items: [{ productId, quantity: 1 }] }, shopper.auth)
+      .then((r) => r.order!);
   const paid = (orderId: string) =>
-    until(`order ${orderId} to be paid`, async () =>
-      (await mesh.orders.getOrder({ orderId }, shopper.auth)).order!.status === OrderStatus.ORDER_STATUS_PAID, { timeoutMs: 60_000 });
+    until(`order ${orderId} to be paid`, async () => (await mesh.orders.getOrder({ orderId }, shopper.auth)).order!.status === OrderStatus.ORDER_STATUS_PAID, {
+      timeoutMs: 60_000,
+    });
 
   it('takes one payment and sends one notification when OrderCreated is delivered twice', async () => {
     const order = await placeOrder();
@@ -64,19 +67,29 @@ describe('the order flow under failure: duplicates, a broker outage, poison mess
     await producer.connect();
     const duplicates = (group: string) => counter('events_consumed_total', { event_type: Events.OrderCreated.type, result: 'duplicate', group });
     const before = { payments: await duplicates(mesh.paymentsGroup), notifications: await duplicates(mesh.notificationsGroup) };
-    await producer.send({ topic: mesh.ordersConfig.KAFKA_TOPIC_PREFIX + row.topic, messages: [{ key: row.message_key, value: row.payload, headers: JSON.parse(row.headers) }] });
+    await producer.send({
+      topic: mesh.ordersConfig.KAFKA_TOPIC_PREFIX + row.topic,
+      messages: [{ key: row.message_key, value: row.payload, headers: JSON.parse(row.headers) }],
+    });
     await producer.disconnect();
     // Both consumers of OrderCreated here, payments and notifications, must see it again.
-    await until('the duplicate to be recognised by payments and notifications', async () =>
-      (await duplicates(mesh.paymentsGroup)) > before.payments && (await duplicates(mesh.notificationsGroup)) > before.notifications, { timeoutMs: 20_000 });
+    await until(
+      'the duplicate to be recognised by payments and notifications',
+      async () => (await duplicates(mesh.paymentsGroup)) > before.payments && (await duplicates(mesh.notificationsGroup)) > before.notifications,
+      { timeoutMs: 20_000 },
+    );
     const payments = await paymentsDb('payments').where({ order_id: order.id });
     assert.equal(payments.length, 1);
     const eventId = JSON.parse(row.headers).ce_id as string;
-    const stored = await until('the notification of the order', async () => {
-      const rows = await notificationsDb('notifications').where({ event_id: eventId });
-      return rows.length > 0 && rows;
-      // A fresh consumer group reads the whole run's topic first: give it time to reach this event.
-    }, { timeoutMs: 60_000 });
+    const stored = await until(
+      'the notification of the order',
+      async () => {
+        const rows = await notificationsDb('notifications').where({ event_id: eventId });
+        return rows.length > 0 && rows;
+        // A fresh consumer group reads the whole run's topic first: give it time to reach this event.
+      },
+      { timeoutMs: 60_000 },
+    );
     assert.equal(stored.length, 1, 'one notification for the order');
   });
 
@@ -101,12 +114,19 @@ describe('the order flow under failure: duplicates, a broker outage, poison mess
     assert.equal(payments.length, ids.length, 'one payment per order');
     const created = await ordersDb('outbox').whereIn('message_key', ids).where({ event_type: Events.OrderCreated.type });
     assert.equal(created.length, ids.length, 'one OrderCreated per order');
-    assert.ok(created.every((r) => r.published_at), 'every event published');
-    const confirmations = await until('a confirmation per order', async () => {
-      const { notifications } = await mesh.notifications.listNotifications({ pageSize: 100, pageToken: '' }, shopper.auth);
-      const mine = notifications.filter((n) => n.eventType === Events.OrderCreated.type && ids.some((id) => n.body.includes(id)));
-      return mine.length >= ids.length && mine;
-    }, { timeoutMs: 30_000 });
+    assert.ok(
+      created.every((r) => r.published_at),
+      'every event published',
+    );
+    const confirmations = await until(
+      'a confirmation per order',
+      async () => {
+        const { notifications } = await mesh.notifications.listNotifications({ pageSize: 100, pageToken: '' }, shopper.auth);
+        const mine = notifications.filter((n) => n.eventType === Events.OrderCreated.type && ids.some((id) => n.body.includes(id)));
+        return mine.length >= ids.length && mine;
+      },
+      { timeoutMs: 30_000 },
+    );
     assert.equal(confirmations.length, ids.length, 'one notification per order, none doubled');
   });
 
@@ -121,14 +141,24 @@ describe('the order flow under failure: duplicates, a broker outage, poison mess
     await producer.disconnect();
     // The consumer moves on: the next good order is paid.
     await paid((await placeOrder()).id);
-    await until('the poison message to be dead-lettered', async () =>
-      (await counter('events_dead_lettered_total', { event_type: Events.OrderCreated.type })) > 0, { timeoutMs: 20_000 });
+    await until(
+      'the poison message to be dead-lettered',
+      async () => (await counter('events_dead_lettered_total', { event_type: Events.OrderCreated.type })) > 0,
+      { timeoutMs: 20_000 },
+    );
 
     const listed = spawnSync('npx', ['tsx', 'scripts/dlq.ts', 'list', '--group', mesh.paymentsGroup], {
-      cwd: root, encoding: 'utf8', env: { ...process.env, KAFKA_TOPIC_PREFIX: mesh.ordersConfig.KAFKA_TOPIC_PREFIX }, timeout: 60_000,
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, KAFKA_TOPIC_PREFIX: mesh.ordersConfig.KAFKA_TOPIC_PREFIX },
+      timeout: 60_000,
     });
     assert.equal(listed.status, 0, listed.stderr);
-    const letters = listed.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    const letters = listed.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
     const letter = letters.find((l) => l.eventId === poison.id);
     assert.ok(letter, `poison event ${poison.id} not listed:\n${listed.stdout}`);
     assert.match(letter.error, /cannot decode/);
@@ -137,12 +167,18 @@ describe('the order flow under failure: duplicates, a broker outage, poison mess
 
     const before = await counter('events_dead_lettered_total', { event_type: Events.OrderCreated.type });
     const replayed = spawnSync('npx', ['tsx', 'scripts/dlq.ts', 'replay', '--group', mesh.paymentsGroup, '--event-id', poison.id], {
-      cwd: root, encoding: 'utf8', env: { ...process.env, KAFKA_TOPIC_PREFIX: mesh.ordersConfig.KAFKA_TOPIC_PREFIX }, timeout: 60_000,
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, KAFKA_TOPIC_PREFIX: mesh.ordersConfig.KAFKA_TOPIC_PREFIX },
+      timeout: 60_000,
     });
     assert.equal(replayed.status, 0, replayed.stderr);
     assert.match(replayed.stdout, new RegExp(`replayed shop.orders.v1.OrderCreated ${poison.id}`));
     // Still poison: replayed to the original topic, it is dead-lettered again.
-    await until('the replayed message to come back to the dead-letter topic', async () =>
-      (await counter('events_dead_lettered_total', { event_type: Events.OrderCreated.type })) > before, { timeoutMs: 20_000 });
+    await until(
+      'the replayed message to come back to the dead-letter topic',
+      async () => (await counter('events_dead_lettered_total', { event_type: Events.OrderCreated.type })) > before,
+      { timeoutMs: 20_000 },
+    );
   });
 });

@@ -194,11 +194,14 @@ describe('platform events: outbox and relay with real MariaDB and Kafka', functi
   it('publishes nothing for a rolled-back transaction', async () => {
     const userId = randomUUID();
     let rolledBack: string | undefined;
-    await assert.rejects(db.transaction(async (trx) => {
-      await trx('accounts').insert({ id: userId, name: 'never' });
-      rolledBack = (await outbox.add(trx, 'UserRegistered', userId, { userId, displayName: 'never', registeredAt: new Date() })).id;
-      throw new Error('payment declined');
-    }), /payment declined/);
+    await assert.rejects(
+      db.transaction(async (trx) => {
+        await trx('accounts').insert({ id: userId, name: 'never' });
+        rolledBack = (await outbox.add(trx, 'UserRegistered', userId, { userId, displayName: 'never', registeredAt: new Date() })).id;
+        throw new Error('payment declined');
+      }),
+      /payment declined/,
+    );
     assert.ok(rolledBack);
     // Published in id order, so once a later event arrived the rolled-back one would have too.
     const later = randomUUID();
@@ -208,19 +211,28 @@ describe('platform events: outbox and relay with real MariaDB and Kafka', functi
     assert.equal(await db('accounts').where({ id: userId }).first(), undefined);
   });
 
-  it('keeps the order of each key\'s events, in outbox id order per partition', async () => {
+  it("keeps the order of each key's events, in outbox id order per partition", async () => {
     const orders = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
-    const order = (orderId: string) => ({ orderId, userId: 'u-1', userDisplayName: 'Ada', items: [], total: undefined, paymentToken: 'tok', createdAt: new Date() });
+    const order = (orderId: string) => ({
+      orderId,
+      userId: 'u-1',
+      userDisplayName: 'Ada',
+      items: [],
+      total: undefined,
+      paymentToken: 'tok',
+      createdAt: new Date(),
+    });
     const expected = new Map<string, string[]>(orders.map((o) => [o, []]));
     const ids: string[] = [];
     // Interleaved across orders, the way concurrent checkouts write them.
     for (const step of ['OrderCreated', 'OrderPaid', 'OrderCancelled'] as const) {
       for (const orderId of orders) {
-        const id = step === 'OrderCreated'
-          ? await emit('OrderCreated', orderId, order(orderId))
-          : step === 'OrderPaid'
-            ? await emit('OrderPaid', orderId, { orderId, userId: 'u-1', paymentId: `pay-${orderId}`, total: undefined, paidAt: new Date() })
-            : await emit('OrderCancelled', orderId, { orderId, userId: 'u-1', reason: 'test', wasPaid: true, cancelledAt: new Date() });
+        const id =
+          step === 'OrderCreated'
+            ? await emit('OrderCreated', orderId, order(orderId))
+            : step === 'OrderPaid'
+              ? await emit('OrderPaid', orderId, { orderId, userId: 'u-1', paymentId: `pay-${orderId}`, total: undefined, paidAt: new Date() })
+              : await emit('OrderCancelled', orderId, { orderId, userId: 'u-1', reason: 'test', wasPaid: true, cancelledAt: new Date() });
         ids.push(id);
         expected.get(orderId)!.push(Events[step].type);
       }
@@ -228,7 +240,11 @@ describe('platform events: outbox and relay with real MariaDB and Kafka', functi
     const messages = await arrived(ids);
     for (const orderId of orders) {
       const ofOrder = messages.filter((m) => m.key === orderId).sort((a, b) => Number(a.offset - b.offset));
-      assert.deepEqual(ofOrder.map((m) => m.envelope.type), expected.get(orderId), `order ${orderId}`);
+      assert.deepEqual(
+        ofOrder.map((m) => m.envelope.type),
+        expected.get(orderId),
+        `order ${orderId}`,
+      );
       assert.equal(new Set(ofOrder.map((m) => m.partition)).size, 1, 'one key, one partition');
     }
     const byPartition = new Map<number, Received[]>();
@@ -236,7 +252,11 @@ describe('platform events: outbox and relay with real MariaDB and Kafka', functi
     for (const list of byPartition.values()) {
       list.sort((a, b) => Number(a.offset - b.offset));
       const outboxIds = await Promise.all(list.map((m) => outboxIdOf(m.envelope.id)));
-      assert.deepEqual(outboxIds, [...outboxIds].sort((a, b) => a - b), 'offsets follow outbox ids');
+      assert.deepEqual(
+        outboxIds,
+        [...outboxIds].sort((a, b) => a - b),
+        'offsets follow outbox ids',
+      );
     }
   });
 
@@ -255,19 +275,24 @@ describe('platform events: outbox and relay with real MariaDB and Kafka', functi
         },
       });
       try {
-        const ids = await Promise.all(Array.from({ length: 30 }, async () => {
-          const userId = randomUUID();
-          const id = await emit('UserRegistered', userId, { userId, displayName: 'twin', registeredAt: new Date() });
-          second.notify();
-          return id;
-        }));
+        const ids = await Promise.all(
+          Array.from({ length: 30 }, async () => {
+            const userId = randomUUID();
+            const id = await emit('UserRegistered', userId, { userId, displayName: 'twin', registeredAt: new Date() });
+            second.notify();
+            return id;
+          }),
+        );
         await arrived(ids);
         await until('the second consumer to see them all', () => ids.every((id) => counts.has(id)), { timeoutMs: 15_000 });
         // Give a duplicate the time to show up, if there were one.
         const marker = randomUUID();
         const markerId = await emit('UserRegistered', marker, { userId: marker, displayName: 'marker', registeredAt: new Date() });
         await until('the marker', () => counts.has(markerId), { timeoutMs: 15_000 });
-        assert.deepEqual(ids.filter((id) => counts.get(id) !== 1), []);
+        assert.deepEqual(
+          ids.filter((id) => counts.get(id) !== 1),
+          [],
+        );
       } finally {
         await seen.disconnect();
       }

@@ -48,10 +48,15 @@ describe('the payment token: held by payments alone, encrypted, and only until t
   const order = (paymentToken: string) =>
     mesh.orders.createOrder({ idempotencyKey: randomUUID(), paymentToken, items: [{ productId, quantity: 1 }] }, shopper.auth).then((r) => r.order!);
   const settled = (id: string, status: OrderStatus) =>
-    until(`order ${id} to be ${OrderStatus[status]}`, async () => (await mesh.orders.getOrder({ orderId: id }, shopper.auth)).order!.status === status, { timeoutMs: 20_000 });
+    until(`order ${id} to be ${OrderStatus[status]}`, async () => (await mesh.orders.getOrder({ orderId: id }, shopper.auth)).order!.status === status, {
+      timeoutMs: 20_000,
+    });
   const serviceAuth = () => createServiceCredentials(createTokens({ secret: mesh.ordersConfig.JWT_SECRET, issuer: mesh.ordersConfig.JWT_ISSUER }), 'orders')();
   const intentRequest = (fields: { amountMinor?: string } = {}) => ({
-    orderId: randomUUID(), userId: shopper.userId, amount: { currencyCode: 'EUR', amountMinor: fields.amountMinor ?? '1250' }, paymentToken: 'tok_visa',
+    orderId: randomUUID(),
+    userId: shopper.userId,
+    amount: { currencyCode: 'EUR', amountMinor: fields.amountMinor ?? '1250' },
+    paymentToken: 'tok_visa',
   });
 
   it('charges as before (tok_visa, tok_declined, tok_transient), and nothing of a token is left anywhere afterwards', async () => {
@@ -80,10 +85,12 @@ describe('the payment token: held by payments alone, encrypted, and only until t
     await consumer.connect();
     try {
       await consumer.subscribe({ topic: mesh.ordersConfig.KAFKA_TOPIC_PREFIX + Events.OrderCreated.topic, fromBeginning: true });
-      await consumer.run({ eachMessage: async ({ message }) => {
-        seen.push(message.value ?? Buffer.alloc(0));
-        keys.add(String(message.key));
-      } });
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          seen.push(message.value ?? Buffer.alloc(0));
+          keys.add(String(message.key));
+        },
+      });
       await until('every order on Kafka', async () => ids.every((id) => keys.has(id)), { timeoutMs: 20_000 });
     } finally {
       await consumer.disconnect();
@@ -139,13 +146,22 @@ describe('the payment token: held by payments alone, encrypted, and only until t
     const orderId = randomUUID();
     try {
       await bus.publish('OrderCreated', orderId, {
-        orderId, userId: shopper.userId, userDisplayName: 'Test Shopper', items: [], total: { currencyCode: 'EUR', amountMinor: '1250' }, paymentToken: 'tok_visa', createdAt: new Date(),
+        orderId,
+        userId: shopper.userId,
+        userDisplayName: 'Test Shopper',
+        items: [],
+        total: { currencyCode: 'EUR', amountMinor: '1250' },
+        paymentToken: 'tok_visa',
+        createdAt: new Date(),
       });
     } finally {
       await bus.close();
     }
-    const payment = await until('the payment to be answered', async () =>
-      (await mesh.payments.getPayment({ orderId }, shopper.auth).catch(() => undefined))?.payment, { timeoutMs: 20_000 });
+    const payment = await until(
+      'the payment to be answered',
+      async () => (await mesh.payments.getPayment({ orderId }, shopper.auth).catch(() => undefined))?.payment,
+      { timeoutMs: 20_000 },
+    );
     assert.equal(payment.status, PaymentStatus.PAYMENT_STATUS_FAILED);
     assert.equal(payment.failureReason, 'no payment intent');
     assert.equal(payment.attempts, 0);
@@ -153,15 +169,24 @@ describe('the payment token: held by payments alone, encrypted, and only until t
 
   it('answers UNAVAILABLE, writes nothing and gives the stock back when payments is down', async () => {
     const database = testDatabase('orders');
-    const orders = await startOrders(testConfig(ordersConfig, {
-      ORDERS_DB_NAME: database, ORDERS_CONSUMER_GROUP: `orders-nopay-${randomUUID()}`, KAFKA_TOPIC_PREFIX: mesh.ordersConfig.KAFKA_TOPIC_PREFIX,
-      USERS_ADDRESSES: mesh.services.users.address, CATALOG_ADDRESSES: mesh.services.catalog.address, PAYMENTS_ADDRESSES: '127.0.0.1:1', CLIENT_DEADLINE_MS: '1000',
-    }));
+    const orders = await startOrders(
+      testConfig(ordersConfig, {
+        ORDERS_DB_NAME: database,
+        ORDERS_CONSUMER_GROUP: `orders-nopay-${randomUUID()}`,
+        KAFKA_TOPIC_PREFIX: mesh.ordersConfig.KAFKA_TOPIC_PREFIX,
+        USERS_ADDRESSES: mesh.services.users.address,
+        CATALOG_ADDRESSES: mesh.services.catalog.address,
+        PAYMENTS_ADDRESSES: '127.0.0.1:1',
+        CLIENT_DEADLINE_MS: '1000',
+      }),
+    );
     const client = createClient(OrdersServiceService, { addresses: [orders.address], deadlineMs: 5000 });
     const stock = async () => (await mesh.catalog.getProduct({ id: productId })).product!.stock;
     try {
       const before = await stock();
-      const error = await rpcErrorOf(client.createOrder({ idempotencyKey: randomUUID(), paymentToken: 'tok_visa', items: [{ productId, quantity: 1 }] }, shopper.auth));
+      const error = await rpcErrorOf(
+        client.createOrder({ idempotencyKey: randomUUID(), paymentToken: 'tok_visa', items: [{ productId, quantity: 1 }] }, shopper.auth),
+      );
       assert.equal(error.code, Code.UNAVAILABLE);
       assert.match(error.message, /payments/);
       assert.equal(await stock(), before);

@@ -17,23 +17,33 @@ describe('platform client: one retry budget per call path', function () {
   let toBottom: ReturnType<typeof createClient<typeof RegistryServiceService>>;
 
   before(async () => {
-    bottom = await startTestServer([registryBinding({
-      async getService() {
-        attempts.bottom += 1;
-        throw unavailable('bottom is down');
-      },
-    })], { name: 'bottom' });
+    bottom = await startTestServer(
+      [
+        registryBinding({
+          async getService() {
+            attempts.bottom += 1;
+            throw unavailable('bottom is down');
+          },
+        }),
+      ],
+      { name: 'bottom' },
+    );
     toBottom = createClient(RegistryServiceService, { addresses: [bottom.address], deadlineMs: 2_000 });
-    middle = await startTestServer([registryBinding({
-      async getService(req) {
-        attempts.middle += 1;
-        try {
-          return await toBottom.getService(req);
-        } catch (error) {
-          throw unavailable(`bottom: ${(error as Error).message}`);
-        }
-      },
-    })], { name: 'middle' });
+    middle = await startTestServer(
+      [
+        registryBinding({
+          async getService(req) {
+            attempts.middle += 1;
+            try {
+              return await toBottom.getService(req);
+            } catch (error) {
+              throw unavailable(`bottom: ${(error as Error).message}`);
+            }
+          },
+        }),
+      ],
+      { name: 'middle' },
+    );
   });
 
   after(async () => {

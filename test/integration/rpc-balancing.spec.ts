@@ -23,16 +23,18 @@ describe('platform client: retries', function () {
 
   before(async () => {
     // Answers UNAVAILABLE to the first attempt of each method, then succeeds.
-    flaky = await startTestServer([registryBinding({
-      async getService({ name }) {
-        if (++attempts.getService === 1) throw unavailable('warming up');
-        return { service: { name, instances: [] } };
-      },
-      async register({ instance }) {
-        if (++attempts.register === 1) throw unavailable('warming up');
-        return { instanceId: instance!.id, heartbeatIntervalSeconds: 5 };
-      },
-    })]);
+    flaky = await startTestServer([
+      registryBinding({
+        async getService({ name }) {
+          if (++attempts.getService === 1) throw unavailable('warming up');
+          return { service: { name, instances: [] } };
+        },
+        async register({ instance }) {
+          if (++attempts.register === 1) throw unavailable('warming up');
+          return { instanceId: instance!.id, heartbeatIntervalSeconds: 5 };
+        },
+      }),
+    ]);
   });
 
   after(async () => {
@@ -89,18 +91,28 @@ describe('platform client: round robin over instances', function () {
   let second: TestServer;
 
   before(async () => {
-    first = await startTestServer([registryBinding({
-      async listServices() {
-        served.first += 1;
-        return { services: [] };
-      },
-    })], { name: 'instance-1' });
-    second = await startTestServer([registryBinding({
-      async listServices() {
-        served.second += 1;
-        return { services: [] };
-      },
-    })], { name: 'instance-2' });
+    first = await startTestServer(
+      [
+        registryBinding({
+          async listServices() {
+            served.first += 1;
+            return { services: [] };
+          },
+        }),
+      ],
+      { name: 'instance-1' },
+    );
+    second = await startTestServer(
+      [
+        registryBinding({
+          async listServices() {
+            served.second += 1;
+            return { services: [] };
+          },
+        }),
+      ],
+      { name: 'instance-2' },
+    );
   });
 
   after(async () => {
@@ -121,7 +133,10 @@ describe('platform client: round robin over instances', function () {
 
   it('reaches instances named by host name too', async () => {
     const port = (address: string) => address.split(':')[1];
-    const client = createClient(RegistryServiceService, { addresses: [`localhost:${port(first.address)}`, `localhost:${port(second.address)}`], deadlineMs: 2_000 });
+    const client = createClient(RegistryServiceService, {
+      addresses: [`localhost:${port(first.address)}`, `localhost:${port(second.address)}`],
+      deadlineMs: 2_000,
+    });
     try {
       const before = served.first + served.second;
       for (let i = 0; i < 4; i += 1) await client.listServices({});
@@ -136,7 +151,12 @@ describe('platform client: round robin over instances', function () {
     try {
       const outcomes = [];
       for (let i = 0; i < 6; i += 1) {
-        outcomes.push(await client.listServices({}).then(() => 'ok', (error: RpcError) => Code[error.code]));
+        outcomes.push(
+          await client.listServices({}).then(
+            () => 'ok',
+            (error: RpcError) => Code[error.code],
+          ),
+        );
       }
       assert.deepEqual(outcomes, ['ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
     } finally {

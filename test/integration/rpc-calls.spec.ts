@@ -11,7 +11,6 @@ import { rpcErrorOf } from '../support/rpc-error';
 type RegistryClient = TypedClient<typeof RegistryServiceService>;
 const REGISTRY = 'shop.registry.v1.RegistryService';
 
-
 describe('platform server and client: unary calls', function () {
   this.timeout(10_000);
 
@@ -21,24 +20,29 @@ describe('platform server and client: unary calls', function () {
   let client: RegistryClient;
 
   before(async () => {
-    running = await startTestServer([registryBinding({
-      async checkAll() {
-        throw new Error('SELECT * FROM secret');
-      },
-      async getStats(_req, ctx) {
-        identities.push(ctx.identity ?? 'none');
-        return { methods: [{ serviceName: 'catalog', method: 'GetProduct', calls: '3', errors: '0' }] };
-      },
-      async deregister({ instanceId }) {
-        throw invalidArgument([{ field: 'instance_id', description: `unknown instance ${instanceId}` }]);
-      },
-      async heartbeat(_req, ctx) {
-        // Waits past any sensible deadline unless the call ends first.
-        await sleep(2_000, ctx.signal);
-        serverAborted = ctx.signal.aborted;
-        return {};
-      },
-    }, { deregister: 'authenticated' })]);
+    running = await startTestServer([
+      registryBinding(
+        {
+          async checkAll() {
+            throw new Error('SELECT * FROM secret');
+          },
+          async getStats(_req, ctx) {
+            identities.push(ctx.identity ?? 'none');
+            return { methods: [{ serviceName: 'catalog', method: 'GetProduct', calls: '3', errors: '0' }] };
+          },
+          async deregister({ instanceId }) {
+            throw invalidArgument([{ field: 'instance_id', description: `unknown instance ${instanceId}` }]);
+          },
+          async heartbeat(_req, ctx) {
+            // Waits past any sensible deadline unless the call ends first.
+            await sleep(2_000, ctx.signal);
+            serverAborted = ctx.signal.aborted;
+            return {};
+          },
+        },
+        { deregister: 'authenticated' },
+      ),
+    ]);
     client = createClient(RegistryServiceService, { addresses: [running.address], deadlineMs: 2_000 });
   });
 
@@ -83,7 +87,13 @@ describe('platform server and client: unary calls', function () {
     const raw = new grpc.Client(running.address, grpc.credentials.createInsecure());
     try {
       const status = await new Promise<grpc.ServiceError>((resolve) =>
-        raw.makeUnaryRequest(RegistryServiceService.checkAll.path, () => Buffer.alloc(0), (b: Buffer) => b, {}, (e) => resolve(e!)),
+        raw.makeUnaryRequest(
+          RegistryServiceService.checkAll.path,
+          () => Buffer.alloc(0),
+          (b: Buffer) => b,
+          {},
+          (e) => resolve(e!),
+        ),
       );
       assert.equal(status.code, grpc.status.INTERNAL);
       assert.equal(status.details, 'internal error');
@@ -118,7 +128,7 @@ describe('platform server and client: unary calls', function () {
     assert.equal(response.methods[0].calls, '3');
     const { expiresAt, audience, ...identity } = identities.at(-1) as NonNullable<CallContext['identity']>;
     assert.deepEqual(identity, { userId: 'u-admin', roles: ['admin'] });
-    assert.ok(expiresAt && expiresAt.getTime() > Date.now(), 'the token\'s expiry comes with the identity');
+    assert.ok(expiresAt && expiresAt.getTime() > Date.now(), "the token's expiry comes with the identity");
   });
 
   it('counts handled calls in grpc_server_handled_total by grpc_code', async () => {
@@ -151,7 +161,7 @@ describe('platform server and client: unary calls', function () {
     assert.equal(((await health.json()) as { serving: boolean }).serving, true);
   });
 
-  it('gives up at the client\'s default deadline with DEADLINE_EXCEEDED, and the handler sees it', async () => {
+  it("gives up at the client's default deadline with DEADLINE_EXCEEDED, and the handler sees it", async () => {
     const impatient = createClient(RegistryServiceService, { addresses: [running.address], deadlineMs: 150 });
     try {
       serverAborted = false;
@@ -168,7 +178,7 @@ describe('platform server and client: unary calls', function () {
     }
   });
 
-  it('cancels an in-flight call when the caller\'s signal aborts, and the handler sees it', async () => {
+  it("cancels an in-flight call when the caller's signal aborts, and the handler sees it", async () => {
     serverAborted = false;
     const controller = new AbortController();
     const call = client.heartbeat({ instanceId: 'catalog-1' }, { metadata: await bearer('ops-1', []), signal: controller.signal });
@@ -196,7 +206,7 @@ describe('platform server and client: unary calls', function () {
   });
 });
 
-describe('platform client: forwarding the caller\'s authorization', function () {
+describe("platform client: forwarding the caller's authorization", function () {
   this.timeout(10_000);
 
   const seenDownstream: (CallContext['identity'] | 'none')[] = [];
@@ -207,29 +217,39 @@ describe('platform client: forwarding the caller\'s authorization', function () 
   let client: RegistryClient;
 
   before(async () => {
-    downstream = await startTestServer([registryBinding({
-      async heartbeat(_req, ctx) {
-        seenDownstream.push(ctx.identity ?? 'none');
-        return {};
-      },
-      async listServices(_req, ctx) {
-        downstreamDeadlines.push(ctx.deadline);
-        return { services: [] };
-      },
-    })], { name: 'downstream' });
+    downstream = await startTestServer(
+      [
+        registryBinding({
+          async heartbeat(_req, ctx) {
+            seenDownstream.push(ctx.identity ?? 'none');
+            return {};
+          },
+          async listServices(_req, ctx) {
+            downstreamDeadlines.push(ctx.deadline);
+            return { services: [] };
+          },
+        }),
+      ],
+      { name: 'downstream' },
+    );
     downstreamClient = createClient(RegistryServiceService, { addresses: [downstream.address], deadlineMs: 2_000 });
     // A public method whose handler calls an authenticated one downstream,
     // passing no metadata: the platform forwards the caller's token.
-    front = await startTestServer([registryBinding({
-      async getService({ name }) {
-        await downstreamClient.heartbeat({ instanceId: name });
-        return { service: { name, instances: [] } };
-      },
-      async checkAll() {
-        await downstreamClient.listServices({});
-        return { services: [] };
-      },
-    })], { name: 'front' });
+    front = await startTestServer(
+      [
+        registryBinding({
+          async getService({ name }) {
+            await downstreamClient.heartbeat({ instanceId: name });
+            return { service: { name, instances: [] } };
+          },
+          async checkAll() {
+            await downstreamClient.listServices({});
+            return { services: [] };
+          },
+        }),
+      ],
+      { name: 'front' },
+    );
     client = createClient(RegistryServiceService, { addresses: [front.address], deadlineMs: 2_000 });
   });
 
@@ -240,7 +260,7 @@ describe('platform client: forwarding the caller\'s authorization', function () 
     await downstream?.stop();
   });
 
-  it('forwards the caller\'s token when a handler calls another service', async () => {
+  it("forwards the caller's token when a handler calls another service", async () => {
     await client.getService({ name: 'orders' }, { metadata: await bearer('u-42', ['customer']) });
     const { userId, roles } = seenDownstream.at(-1) as NonNullable<CallContext['identity']>;
     assert.deepEqual({ userId, roles }, { userId: 'u-42', roles: ['customer'] });

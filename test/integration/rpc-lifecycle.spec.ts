@@ -45,12 +45,20 @@ describe('platform server: shutdown', function () {
   it('turns NOT_SERVING as it starts draining, for gRPC watchers and /healthz', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const running = await startTestServer([registryBinding({
-      async getStats() {
-        await held;
-        return { methods: [] };
-      },
-    }, { getStats: 'public' })], { shutdownGraceMs: 3_000 });
+    const running = await startTestServer(
+      [
+        registryBinding(
+          {
+            async getStats() {
+              await held;
+              return { methods: [] };
+            },
+          },
+          { getStats: 'public' },
+        ),
+      ],
+      { shutdownGraceMs: 3_000 },
+    );
     const health = healthClient(running.address);
     const client = createClient(RegistryServiceService, { addresses: [running.address], deadlineMs: 5_000 });
     try {
@@ -96,13 +104,21 @@ describe('platform server: shutdown', function () {
 
   it('waits for an in-flight call to finish, then closes what the service opened, last opened first', async () => {
     const trail: string[] = [];
-    const running = await startTestServer([registryBinding({
-      async getStats() {
-        await sleep(300);
-        trail.push('call finished');
-        return { methods: [{ serviceName: 'users', method: 'Login', calls: '1', errors: '0' }] };
-      },
-    }, { getStats: 'public' })], { shutdownGraceMs: 3_000 });
+    const running = await startTestServer(
+      [
+        registryBinding(
+          {
+            async getStats() {
+              await sleep(300);
+              trail.push('call finished');
+              return { methods: [{ serviceName: 'users', method: 'Login', calls: '1', errors: '0' }] };
+            },
+          },
+          { getStats: 'public' },
+        ),
+      ],
+      { shutdownGraceMs: 3_000 },
+    );
     running.server.onClose('database', async () => void trail.push('database closed'));
     running.server.onClose('outbox relay', async () => void trail.push('outbox relay closed'));
     const client = createClient(RegistryServiceService, { addresses: [running.address], deadlineMs: 5_000 });
@@ -114,7 +130,10 @@ describe('platform server: shutdown', function () {
       assert.equal((await inFlight).methods[0].method, 'Login', 'the in-flight call got its answer');
       assert.deepEqual(trail, ['call finished', 'outbox relay closed', 'database closed']);
       assert.ok(ms >= 200 && ms < 2_000, `shutdown took ${ms} ms`);
-      await assert.rejects(client.getStats({}, { deadlineMs: 500 }), (error: RpcError) => error.code === Code.UNAVAILABLE || error.code === Code.DEADLINE_EXCEEDED);
+      await assert.rejects(
+        client.getStats({}, { deadlineMs: 500 }),
+        (error: RpcError) => error.code === Code.UNAVAILABLE || error.code === Code.DEADLINE_EXCEEDED,
+      );
     } finally {
       client.close();
       await running.stop();
@@ -123,13 +142,21 @@ describe('platform server: shutdown', function () {
 
   it('lets an in-flight call that watches ctx.signal finish while draining', async () => {
     let abortedDuringCall: boolean | undefined;
-    const running = await startTestServer([registryBinding({
-      async getStats(_req, ctx) {
-        await sleep(300, ctx.signal);
-        abortedDuringCall = ctx.signal.aborted;
-        return { methods: [] };
-      },
-    }, { getStats: 'public' })], { shutdownGraceMs: 3_000 });
+    const running = await startTestServer(
+      [
+        registryBinding(
+          {
+            async getStats(_req, ctx) {
+              await sleep(300, ctx.signal);
+              abortedDuringCall = ctx.signal.aborted;
+              return { methods: [] };
+            },
+          },
+          { getStats: 'public' },
+        ),
+      ],
+      { shutdownGraceMs: 3_000 },
+    );
     const client = createClient(RegistryServiceService, { addresses: [running.address], deadlineMs: 5_000 });
     try {
       const inFlight = client.getStats({});
@@ -145,13 +172,21 @@ describe('platform server: shutdown', function () {
 
   it('cancels calls still running when the grace period is over', async () => {
     let handlerSawCancel = false;
-    const running = await startTestServer([registryBinding({
-      async getStats(_req, ctx) {
-        await sleep(5_000, ctx.signal);
-        handlerSawCancel = ctx.signal.aborted;
-        return { methods: [] };
-      },
-    }, { getStats: 'public' })], { shutdownGraceMs: 300 });
+    const running = await startTestServer(
+      [
+        registryBinding(
+          {
+            async getStats(_req, ctx) {
+              await sleep(5_000, ctx.signal);
+              handlerSawCancel = ctx.signal.aborted;
+              return { methods: [] };
+            },
+          },
+          { getStats: 'public' },
+        ),
+      ],
+      { shutdownGraceMs: 300 },
+    );
     const client = createClient(RegistryServiceService, { addresses: [running.address], deadlineMs: 10_000 });
     try {
       const inFlight = timed(() => client.getStats({}));

@@ -32,16 +32,21 @@ describe('platform server and client: server streaming', function () {
   let client: TypedClient<typeof NotificationsServiceService>;
 
   before(async () => {
-    running = await startTestServer([defineService({
-      definition: NotificationsServiceService,
-      handlers: {
-        async listNotifications() {
-          return { notifications: [], nextPageToken: '' };
-        },
-        watchNotifications: (request, ctx) => watch(request, ctx),
-      },
-      access: { listNotifications: 'authenticated', watchNotifications: 'authenticated' },
-    })], { shutdownGraceMs: 5_000 });
+    running = await startTestServer(
+      [
+        defineService({
+          definition: NotificationsServiceService,
+          handlers: {
+            async listNotifications() {
+              return { notifications: [], nextPageToken: '' };
+            },
+            watchNotifications: (request, ctx) => watch(request, ctx),
+          },
+          access: { listNotifications: 'authenticated', watchNotifications: 'authenticated' },
+        }),
+      ],
+      { shutdownGraceMs: 5_000 },
+    );
     client = createClient(NotificationsServiceService, { addresses: [running.address], deadlineMs: 2_000 });
   });
 
@@ -50,13 +55,16 @@ describe('platform server and client: server streaming', function () {
     await running?.stop();
   });
 
-  it('delivers what the handler sends, in order, through the client\'s async iterable', async () => {
+  it("delivers what the handler sends, in order, through the client's async iterable", async () => {
     watch = async (_req, ctx) => {
       const { userId } = caller(ctx);
       for (let n = 1; n <= 3; n += 1) await ctx.send({ notification: notification(userId, n) });
     };
     const received = await collect(client.watchNotifications({}, { metadata: await bearer('u-7', ['customer']) }));
-    assert.deepEqual(received.map((r) => r.notification), [1, 2, 3].map((n) => notification('u-7', n)));
+    assert.deepEqual(
+      received.map((r) => r.notification),
+      [1, 2, 3].map((n) => notification('u-7', n)),
+    );
   });
 
   it('ends the iteration cleanly when the handler sends nothing', async () => {
@@ -71,15 +79,18 @@ describe('platform server and client: server streaming', function () {
       throw failedPrecondition('feed closed', 'FEED_CLOSED', { feed: 'u-7' });
     };
     const received: unknown[] = [];
-    await assert.rejects(async () => {
-      for await (const message of client.watchNotifications({}, { metadata: await bearer('u-7', []) })) received.push(message);
-    }, (error: unknown) => {
-      assert.ok(error instanceof RpcError);
-      assert.equal(error.code, Code.FAILED_PRECONDITION);
-      assert.equal(error.message, 'feed closed');
-      assert.deepEqual(error.details, { reason: 'FEED_CLOSED', metadata: { feed: 'u-7' } });
-      return true;
-    });
+    await assert.rejects(
+      async () => {
+        for await (const message of client.watchNotifications({}, { metadata: await bearer('u-7', []) })) received.push(message);
+      },
+      (error: unknown) => {
+        assert.ok(error instanceof RpcError);
+        assert.equal(error.code, Code.FAILED_PRECONDITION);
+        assert.equal(error.message, 'feed closed');
+        assert.deepEqual(error.details, { reason: 'FEED_CLOSED', metadata: { feed: 'u-7' } });
+        return true;
+      },
+    );
     assert.equal(received.length, 2);
   });
 
@@ -95,7 +106,7 @@ describe('platform server and client: server streaming', function () {
     });
   });
 
-  it('applies the method\'s access rule before the stream starts', async () => {
+  it("applies the method's access rule before the stream starts", async () => {
     let started = false;
     watch = async () => {
       started = true;

@@ -26,7 +26,9 @@ describe('seed 002: register, order, pay, get notified', function () {
   it('notifies the shopper of the order and its payment, in the feed and live as it happens', async () => {
     const shopper = await mesh.shopper();
     // The welcome comes from UserRegistered.
-    await until('the welcome notification', async () => (await feed(shopper.auth)).some((n) => n.eventType === 'shop.users.v1.UserRegistered'), { timeoutMs: 20_000 });
+    await until('the welcome notification', async () => (await feed(shopper.auth)).some((n) => n.eventType === 'shop.users.v1.UserRegistered'), {
+      timeoutMs: 20_000,
+    });
 
     const live: Notification[] = [];
     const watching = new AbortController();
@@ -39,11 +41,19 @@ describe('seed 002: register, order, pay, get notified', function () {
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     const { products } = await mesh.catalog.listProducts({ pageSize: 5, pageToken: '', category: 'burgers', query: '' });
-    const { order } = await mesh.orders.createOrder({
-      idempotencyKey: randomUUID(), paymentToken: 'tok_visa', items: [{ productId: products[0].id, quantity: 1 }],
-    }, shopper.auth);
-    await until('the order to be paid', async () =>
-      (await mesh.orders.getOrder({ orderId: order!.id }, shopper.auth)).order!.status === OrderStatus.ORDER_STATUS_PAID, { timeoutMs: 20_000 });
+    const { order } = await mesh.orders.createOrder(
+      {
+        idempotencyKey: randomUUID(),
+        paymentToken: 'tok_visa',
+        items: [{ productId: products[0].id, quantity: 1 }],
+      },
+      shopper.auth,
+    );
+    await until(
+      'the order to be paid',
+      async () => (await mesh.orders.getOrder({ orderId: order!.id }, shopper.auth)).order!.status === OrderStatus.ORDER_STATUS_PAID,
+      { timeoutMs: 20_000 },
+    );
 
     const types = ['shop.orders.v1.OrderCreated', 'shop.orders.v1.OrderPaid'];
     await until('both notifications live on the stream', () => types.every((t) => live.some((n) => n.eventType === t)), { timeoutMs: 20_000 });
@@ -55,18 +65,33 @@ describe('seed 002: register, order, pay, get notified', function () {
     assert.equal(confirmed.body, `📩 Order ${order!.id} confirmed for Test Shopper`);
     assert.ok(stored.some((n) => n.eventType === 'shop.orders.v1.OrderPaid' && n.body.includes(order!.id)));
     const times = stored.map((n) => n.createdAt!.getTime());
-    assert.deepEqual(times, [...times].sort((a, b) => b - a), 'newest first');
-    assert.ok(live.every((n) => n.userId === shopper.userId), 'only my notifications on my stream');
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => b - a),
+      'newest first',
+    );
+    assert.ok(
+      live.every((n) => n.userId === shopper.userId),
+      'only my notifications on my stream',
+    );
   });
 
   it('tells the shopper when the card is declined', async () => {
     const shopper = await mesh.shopper();
     const { products } = await mesh.catalog.listProducts({ pageSize: 5, pageToken: '', category: 'drinks', query: '' });
-    const { order } = await mesh.orders.createOrder({
-      idempotencyKey: randomUUID(), paymentToken: 'tok_declined', items: [{ productId: products[0].id, quantity: 1 }],
-    }, shopper.auth);
-    const failed = await until('the payment-failed notification', async () =>
-      (await feed(shopper.auth)).find((n) => n.eventType === 'shop.payments.v1.PaymentFailed'), { timeoutMs: 20_000 });
+    const { order } = await mesh.orders.createOrder(
+      {
+        idempotencyKey: randomUUID(),
+        paymentToken: 'tok_declined',
+        items: [{ productId: products[0].id, quantity: 1 }],
+      },
+      shopper.auth,
+    );
+    const failed = await until(
+      'the payment-failed notification',
+      async () => (await feed(shopper.auth)).find((n) => n.eventType === 'shop.payments.v1.PaymentFailed'),
+      { timeoutMs: 20_000 },
+    );
     assert.match(failed.body, new RegExp(`${order!.id}.*declined`));
     assert.equal((await mesh.orders.getOrder({ orderId: order!.id }, shopper.auth)).order!.status, OrderStatus.ORDER_STATUS_PAYMENT_FAILED);
   });
@@ -74,14 +99,25 @@ describe('seed 002: register, order, pay, get notified', function () {
   it('tells the shopper of the refund when a paid order is cancelled', async () => {
     const shopper = await mesh.shopper();
     const { products } = await mesh.catalog.listProducts({ pageSize: 5, pageToken: '', category: 'pizzas', query: '' });
-    const { order } = await mesh.orders.createOrder({
-      idempotencyKey: randomUUID(), paymentToken: 'tok_visa', items: [{ productId: products[0].id, quantity: 1 }],
-    }, shopper.auth);
-    await until('the order to be paid', async () =>
-      (await mesh.orders.getOrder({ orderId: order!.id }, shopper.auth)).order!.status === OrderStatus.ORDER_STATUS_PAID, { timeoutMs: 20_000 });
+    const { order } = await mesh.orders.createOrder(
+      {
+        idempotencyKey: randomUUID(),
+        paymentToken: 'tok_visa',
+        items: [{ productId: products[0].id, quantity: 1 }],
+      },
+      shopper.auth,
+    );
+    await until(
+      'the order to be paid',
+      async () => (await mesh.orders.getOrder({ orderId: order!.id }, shopper.auth)).order!.status === OrderStatus.ORDER_STATUS_PAID,
+      { timeoutMs: 20_000 },
+    );
     await mesh.orders.cancelOrder({ orderId: order!.id, reason: 'wrong address' }, shopper.auth);
-    const refunded = await until('the refund notification', async () =>
-      (await feed(shopper.auth)).find((n) => n.eventType === 'shop.payments.v1.PaymentRefunded'), { timeoutMs: 20_000 });
+    const refunded = await until(
+      'the refund notification',
+      async () => (await feed(shopper.auth)).find((n) => n.eventType === 'shop.payments.v1.PaymentRefunded'),
+      { timeoutMs: 20_000 },
+    );
     assert.match(refunded.body, new RegExp(order!.id));
     assert.ok((await feed(shopper.auth)).some((n) => n.eventType === 'shop.orders.v1.OrderCancelled'));
   });

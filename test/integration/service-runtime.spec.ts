@@ -50,16 +50,24 @@ describe('platform service runtime: startService', function () {
       outbox: true,
       build: (deps) => {
         db = deps.db;
-        return { services: [registryBinding({
-          // State and its event in one transaction; the commit wakes the relay.
-          async register({ instance }) {
-            await deps.db.transaction(async (trx) => {
-              await trx('instances').insert({ id: instance!.id, service_name: instance!.serviceName });
-              await deps.outbox.add(trx, 'UserRegistered', instance!.id, { userId: instance!.id, displayName: instance!.serviceName, registeredAt: new Date() });
-            });
-            return { instanceId: instance!.id, heartbeatIntervalSeconds: 5 };
-          },
-        })] };
+        return {
+          services: [
+            registryBinding({
+              // State and its event in one transaction; the commit wakes the relay.
+              async register({ instance }) {
+                await deps.db.transaction(async (trx) => {
+                  await trx('instances').insert({ id: instance!.id, service_name: instance!.serviceName });
+                  await deps.outbox.add(trx, 'UserRegistered', instance!.id, {
+                    userId: instance!.id,
+                    displayName: instance!.serviceName,
+                    registeredAt: new Date(),
+                  });
+                });
+                return { instanceId: instance!.id, heartbeatIntervalSeconds: 5 };
+              },
+            }),
+          ],
+        };
       },
     });
   });
@@ -83,16 +91,20 @@ describe('platform service runtime: startService', function () {
     assert.deepEqual(((await response.json()) as { checks: unknown[] }).checks, [{ name: 'database', critical: true, ok: true }]);
   });
 
-  it('migrates the service\'s schema and publishes what a handler wrote to the outbox', async () => {
+  it("migrates the service's schema and publishes what a handler wrote to the outbox", async () => {
     const client = createClient(RegistryServiceService, { addresses: [service.address], deadlineMs: 3_000 });
     try {
       const id = `i-${randomUUID()}`;
       await client.register({ instance: anInstance(id, 'catalog') }, { metadata: await bearer('ops-1', []) });
       assert.deepEqual(await db('instances').where({ id }).first(), { id, service_name: 'catalog' });
-      await until('the runtime\'s relay to publish the event', async () => {
-        const row = await db(OUTBOX_TABLE).where({ message_key: id }).first();
-        return row?.published_at ? row : undefined;
-      }, { timeoutMs: 15_000 });
+      await until(
+        "the runtime's relay to publish the event",
+        async () => {
+          const row = await db(OUTBOX_TABLE).where({ message_key: id }).first();
+          return row?.published_at ? row : undefined;
+        },
+        { timeoutMs: 15_000 },
+      );
     } finally {
       client.close();
     }
@@ -113,12 +125,14 @@ describe('platform service runtime: startService', function () {
   });
 
   it('fails to start, quickly, when its database cannot be reached', async () => {
-    const { ms, result } = await timed(() => startService({
-      name: 'no-db',
-      config: testConfig(schema, { MYSQL_URL: 'mysql://root@127.0.0.1:3399' }),
-      database: { name: 'never_created', migrationsDir: migrations },
-      build: () => ({ services: [registryBinding()] }),
-    }));
+    const { ms, result } = await timed(() =>
+      startService({
+        name: 'no-db',
+        config: testConfig(schema, { MYSQL_URL: 'mysql://root@127.0.0.1:3399' }),
+        database: { name: 'never_created', migrationsDir: migrations },
+        build: () => ({ services: [registryBinding()] }),
+      }),
+    );
     assert.equal(result.status, 'rejected');
     assert.ok(ms < 8_000, `took ${ms} ms`);
   });

@@ -27,7 +27,12 @@ describe('stock: orders reserve it in catalog, payment failures and cancellation
     shopper = await mesh.shopper();
     const tokens = createTokens({ secret: mesh.ordersConfig.JWT_SECRET, issuer: mesh.ordersConfig.JWT_ISSUER });
     asAdmin = { metadata: { authorization: `Bearer ${(await tokens.issue({ userId: randomUUID(), roles: ['admin'] })).token}` } };
-    const database = (service: string) => knex({ client: 'mysql2', connection: `${mesh.ordersConfig.MYSQL_URL}/${mesh.databases.find((d) => d.startsWith(`test_${service}_`))}`, pool: { min: 0, max: 2 } });
+    const database = (service: string) =>
+      knex({
+        client: 'mysql2',
+        connection: `${mesh.ordersConfig.MYSQL_URL}/${mesh.databases.find((d) => d.startsWith(`test_${service}_`))}`,
+        pool: { min: 0, max: 2 },
+      });
     ordersDb = database('orders');
     catalogDb = database('catalog');
     kafka = new Kafka({ clientId: 'stock-test', brokers: mesh.ordersConfig.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
@@ -38,16 +43,28 @@ describe('stock: orders reserve it in catalog, payment failures and cancellation
     await mesh?.stop();
   });
 
-  const productWith = async (stock: number) => (await mesh.catalog.createProduct({
-    name: `Stock Test ${randomUUID().slice(0, 8)}`, description: 'for the stock tests', category: 'sides',
-    price: { currencyCode: 'EUR', amountMinor: '300' }, stock, tags: [], imageUrl: '',
-  }, asAdmin)).product!;
+  const productWith = async (stock: number) =>
+    (
+      await mesh.catalog.createProduct(
+        {
+          name: `Stock Test ${randomUUID().slice(0, 8)}`,
+          description: 'for the stock tests',
+          category: 'sides',
+          price: { currencyCode: 'EUR', amountMinor: '300' },
+          stock,
+          tags: [],
+          imageUrl: '',
+        },
+        asAdmin,
+      )
+    ).product!;
   const stockOf = async (id: string) => (await mesh.catalog.getProduct({ id })).product!.stock;
   const order = (productId: string, { quantity = 1, paymentToken = 'tok_visa', key = randomUUID() } = {}) =>
     mesh.orders.createOrder({ idempotencyKey: key, paymentToken, items: [{ productId, quantity }] }, shopper.auth);
   const untilStatus = (orderId: string, status: OrderStatus) =>
-    until(`order ${orderId} to be ${OrderStatus[status]}`, async () =>
-      (await mesh.orders.getOrder({ orderId }, shopper.auth)).order!.status === status, { timeoutMs: 60_000 });
+    until(`order ${orderId} to be ${OrderStatus[status]}`, async () => (await mesh.orders.getOrder({ orderId }, shopper.auth)).order!.status === status, {
+      timeoutMs: 60_000,
+    });
   const untilStock = (id: string, expected: number) =>
     until(`stock of ${id} to be ${expected}`, async () => (await stockOf(id)) === expected, { timeoutMs: 60_000 });
 
@@ -76,9 +93,14 @@ describe('stock: orders reserve it in catalog, payment failures and cancellation
     const product = await productWith(3);
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => order(product.id)));
     const created = results.filter((r) => r.status === 'fulfilled');
-    const refused = await Promise.all(results.filter((r) => r.status === 'rejected').map((r) => rpcErrorOf(Promise.reject((r as PromiseRejectedResult).reason))));
+    const refused = await Promise.all(
+      results.filter((r) => r.status === 'rejected').map((r) => rpcErrorOf(Promise.reject((r as PromiseRejectedResult).reason))),
+    );
     assert.equal(created.length, 3);
-    assert.deepEqual(refused.map((e) => [e.code, e.details.reason]), Array(7).fill([Code.FAILED_PRECONDITION, 'OUT_OF_STOCK']));
+    assert.deepEqual(
+      refused.map((e) => [e.code, e.details.reason]),
+      Array(7).fill([Code.FAILED_PRECONDITION, 'OUT_OF_STOCK']),
+    );
     assert.equal(await stockOf(product.id), 0);
     const written = await ordersDb('order_items').where({ product_id: product.id }).count({ n: '*' });
     assert.equal(Number(written[0].n), 3);
@@ -88,8 +110,11 @@ describe('stock: orders reserve it in catalog, payment failures and cancellation
     const product = await productWith(5);
     const { order: created } = await order(product.id, { quantity: 2 });
     await untilStatus(created!.id, OrderStatus.ORDER_STATUS_PAID);
-    await until('the reservation to be confirmed', async () =>
-      (await catalogDb('stock_reservations').where({ id: created!.id }).first())?.status === 'CONFIRMED', { timeoutMs: 60_000 });
+    await until(
+      'the reservation to be confirmed',
+      async () => (await catalogDb('stock_reservations').where({ id: created!.id }).first())?.status === 'CONFIRMED',
+      { timeoutMs: 60_000 },
+    );
     await new Promise((resolve) => setTimeout(resolve, (TTL_SECONDS + 1) * 1000));
     assert.equal(await stockOf(product.id), 3);
   });
@@ -115,7 +140,10 @@ describe('stock: orders reserve it in catalog, payment failures and cancellation
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     const message = (headers: Record<string, string>) => ({ key: row.message_key, value: row.payload, headers });
-    await producer.send({ topic: mesh.ordersConfig.KAFKA_TOPIC_PREFIX + row.topic, messages: [message(JSON.parse(row.headers)), message({ ...JSON.parse(row.headers), ce_id: copyId })] });
+    await producer.send({
+      topic: mesh.ordersConfig.KAFKA_TOPIC_PREFIX + row.topic,
+      messages: [message(JSON.parse(row.headers)), message({ ...JSON.parse(row.headers), ce_id: copyId })],
+    });
     await producer.disconnect();
     await until('catalog to handle the copy', async () => (await catalogDb('processed_events').where({ event_id: copyId })).length > 0, { timeoutMs: 60_000 });
     assert.equal(await stockOf(product.id), 4);

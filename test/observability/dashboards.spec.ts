@@ -33,10 +33,14 @@ describe('dashboards: every panel of every dashboard shows data from the running
     // Every target scraped, and scraped well (OpenMetrics parsed, nothing rejected), before
     // any traffic: what happened before the first scrape is a baseline, not a rate.
     const expectedTargets = SERVICES.length;
-    await until(`Prometheus to scrape all ${expectedTargets} services`, async () => {
-      const targets = await prometheus.targets();
-      return targets.length === expectedTargets && targets.every((t) => t.health === 'up') && targets;
-    }, { timeoutMs: 30_000, intervalMs: 250 }).catch(async (error) => {
+    await until(
+      `Prometheus to scrape all ${expectedTargets} services`,
+      async () => {
+        const targets = await prometheus.targets();
+        return targets.length === expectedTargets && targets.every((t) => t.health === 'up') && targets;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    ).catch(async (error) => {
       assert.fail(`${error.message}\n${JSON.stringify(await prometheus.targets(), null, 2)}`);
     });
     // Twice: a series born with its first observation shows no rate until it
@@ -47,7 +51,10 @@ describe('dashboards: every panel of every dashboard shows data from the running
     await sendUndecodableEvent(platform.topicPrefix);
     // The lag gauge is refreshed every 10 s; the rest within a few scrapes.
     await until('consumer lag to be scraped', async () => (await prometheus.query('kafka_consumer_lag')).length > 0, { timeoutMs: 30_000, intervalMs: 500 });
-    await until('the dead letter to be scraped', async () => (await prometheus.query('sum(increase(events_dead_lettered_total[2m])) > 0')).length > 0, { timeoutMs: 30_000, intervalMs: 500 });
+    await until('the dead letter to be scraped', async () => (await prometheus.query('sum(increase(events_dead_lettered_total[2m])) > 0')).length > 0, {
+      timeoutMs: 30_000,
+      intervalMs: 500,
+    });
     await scrapes(2);
   });
 
@@ -78,11 +85,18 @@ describe('dashboards: every panel of every dashboard shows data from the running
   }
 
   it('evaluates every alert rule against the live series without errors', async () => {
-    const groups = await until('the rules to be evaluated once', async () => {
-      const loaded = await prometheus.rules();
-      return loaded.length > 0 && loaded.every((g) => g.rules.every((r) => r.health !== 'unknown')) && loaded;
-    }, { timeoutMs: 10_000, intervalMs: 250 });
-    const broken = groups.flatMap((g) => g.rules).filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.lastError}`);
+    const groups = await until(
+      'the rules to be evaluated once',
+      async () => {
+        const loaded = await prometheus.rules();
+        return loaded.length > 0 && loaded.every((g) => g.rules.every((r) => r.health !== 'unknown')) && loaded;
+      },
+      { timeoutMs: 10_000, intervalMs: 250 },
+    );
+    const broken = groups
+      .flatMap((g) => g.rules)
+      .filter((r) => r.health !== 'ok')
+      .map((r) => `${r.name}: ${r.lastError}`);
     assert.deepEqual(broken, []);
   });
 });
@@ -112,12 +126,18 @@ async function driveTraffic(platform: RunningPlatform): Promise<void> {
     const order = (paymentToken: string) =>
       orders.createOrder({ idempotencyKey: randomUUID(), paymentToken, items: [{ productId: product.id, quantity: 1 }] }, auth).then((r) => r.order!);
     const placed = [await order('tok_visa'), await order('tok_visa'), await order('tok_declined')];
-    await orders.createOrder({ idempotencyKey: randomUUID(), paymentToken: 'tok_visa', items: [{ productId: randomUUID(), quantity: 1 }] }, auth).catch(() => undefined);
+    await orders
+      .createOrder({ idempotencyKey: randomUUID(), paymentToken: 'tok_visa', items: [{ productId: randomUUID(), quantity: 1 }] }, auth)
+      .catch(() => undefined);
     for (const { id } of placed) {
-      await until(`order ${id} to be decided`, async () => {
-        const { status } = (await orders.getOrder({ orderId: id }, auth)).order!;
-        return status === OrderStatus.ORDER_STATUS_PAID || status === OrderStatus.ORDER_STATUS_PAYMENT_FAILED;
-      }, { timeoutMs: 30_000, intervalMs: 100 });
+      await until(
+        `order ${id} to be decided`,
+        async () => {
+          const { status } = (await orders.getOrder({ orderId: id }, auth)).order!;
+          return status === OrderStatus.ORDER_STATUS_PAID || status === OrderStatus.ORDER_STATUS_PAYMENT_FAILED;
+        },
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
     }
     await orders.listOrders({ pageSize: 10, pageToken: '' }, auth);
 
@@ -136,11 +156,19 @@ async function sendUndecodableEvent(topicPrefix: string): Promise<void> {
   try {
     await producer.send({
       topic: `${topicPrefix}shop.orders.v1.events`,
-      messages: [{
-        key: randomUUID(),
-        value: Buffer.from([0xff, 0xff, 0xff, 0xff]),
-        headers: { ce_specversion: '1.0', ce_id: randomUUID(), ce_type: 'shop.orders.v1.OrderCreated', ce_source: 'dashboards-test', ce_time: new Date().toISOString() },
-      }],
+      messages: [
+        {
+          key: randomUUID(),
+          value: Buffer.from([0xff, 0xff, 0xff, 0xff]),
+          headers: {
+            ce_specversion: '1.0',
+            ce_id: randomUUID(),
+            ce_type: 'shop.orders.v1.OrderCreated',
+            ce_source: 'dashboards-test',
+            ce_time: new Date().toISOString(),
+          },
+        },
+      ],
     });
   } finally {
     await producer.disconnect();

@@ -16,8 +16,11 @@ describe('grafana provisioning and dashboards; the collector config', () => {
     assert.equal(prometheus?.uid, 'prometheus');
     assert.equal(prometheus.isDefault, true);
     assert.equal(jaeger?.uid, 'jaeger');
-    assert.deepEqual(prometheus.jsonData.exemplarTraceIdDestinations, [{ name: 'trace_id', datasourceUid: 'jaeger' }],
-      'exemplar label trace_id (platform/metrics.ts) opens the trace in Jaeger');
+    assert.deepEqual(
+      prometheus.jsonData.exemplarTraceIdDestinations,
+      [{ name: 'trace_id', datasourceUid: 'jaeger' }],
+      'exemplar label trace_id (platform/metrics.ts) opens the trace in Jaeger',
+    );
   });
 
   it('provides the dashboards from the folder compose mounts', () => {
@@ -64,8 +67,15 @@ describe('grafana provisioning and dashboards; the collector config', () => {
     assert.deepEqual(Object.keys(pipelines), ['traces'], 'metrics stay pull-based (Prometheus scrapes /metrics)');
     const traces = pipelines.traces;
     assert.ok(traces.processors.includes('batch'));
-    assert.deepEqual(traces.exporters.map((name) => config.exporters[name].endpoint), ['jaeger:4317']);
-    for (const [kind, names] of [['receivers', traces.receivers], ['processors', traces.processors], ['exporters', traces.exporters]] as const) {
+    assert.deepEqual(
+      traces.exporters.map((name) => config.exporters[name].endpoint),
+      ['jaeger:4317'],
+    );
+    for (const [kind, names] of [
+      ['receivers', traces.receivers],
+      ['processors', traces.processors],
+      ['exporters', traces.exporters],
+    ] as const) {
       for (const name of names) assert.ok(config[kind]?.[name] !== undefined, `${kind}.${name} is defined`);
     }
     for (const name of config.service.extensions ?? []) assert.ok(config.extensions?.[name] !== undefined, `extensions.${name} is defined`);

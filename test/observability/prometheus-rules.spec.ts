@@ -33,8 +33,9 @@ describe('prometheus: scrape config and alert rules, checked by promtool', funct
   });
 
   it('has every alert the platform promises, each with a unit test that makes it fire and one where it stays quiet', () => {
-    const rules = (readYaml('alerts.yml').groups as { rules: { alert?: string; labels?: { severity?: string }; annotations?: Record<string, string> }[] }[])
-      .flatMap((g) => g.rules);
+    const rules = (
+      readYaml('alerts.yml').groups as { rules: { alert?: string; labels?: { severity?: string }; annotations?: Record<string, string> }[] }[]
+    ).flatMap((g) => g.rules);
     const alerts = rules.filter((r) => r.alert).map((r) => r.alert!);
     assert.deepEqual([...alerts].sort(), [...REQUIRED_ALERTS].sort());
     for (const rule of rules) {
@@ -42,20 +43,32 @@ describe('prometheus: scrape config and alert rules, checked by promtool', funct
       assert.ok(rule.annotations?.summary && rule.annotations.description, `${rule.alert} has a summary and a description`);
     }
 
-    const cases = (readYaml('alerts.test.yml').tests as { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[])
-      .flatMap((t) => t.alert_rule_test ?? []);
+    const cases = (readYaml('alerts.test.yml').tests as { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[]).flatMap(
+      (t) => t.alert_rule_test ?? [],
+    );
     for (const alert of REQUIRED_ALERTS) {
       const mine = cases.filter((c) => c.alertname === alert);
-      assert.ok(mine.some((c) => c.exp_alerts.length > 0), `${alert}: no test where it fires`);
-      assert.ok(mine.some((c) => c.exp_alerts.length === 0), `${alert}: no test where it stays quiet`);
+      assert.ok(
+        mine.some((c) => c.exp_alerts.length > 0),
+        `${alert}: no test where it fires`,
+      );
+      assert.ok(
+        mine.some((c) => c.exp_alerts.length === 0),
+        `${alert}: no test where it stays quiet`,
+      );
     }
   });
 
-  it('scrapes every service of the manifest at <service>:<metrics port> with its service label, and Envoy\'s admin stats', () => {
-    const jobs = readYaml('prometheus.yml').scrape_configs as { job_name: string; metrics_path?: string; honor_labels?: boolean; static_configs: { targets: string[]; labels?: { service?: string } }[] }[];
+  it("scrapes every service of the manifest at <service>:<metrics port> with its service label, and Envoy's admin stats", () => {
+    const jobs = readYaml('prometheus.yml').scrape_configs as {
+      job_name: string;
+      metrics_path?: string;
+      honor_labels?: boolean;
+      static_configs: { targets: string[]; labels?: { service?: string } }[];
+    }[];
     const mesh = jobs.find((j) => j.job_name === 'shopmesh')!;
     assert.ok(mesh, 'a shopmesh job');
-    assert.equal(mesh.honor_labels, true, 'the services\' own service label is kept as it is');
+    assert.equal(mesh.honor_labels, true, "the services' own service label is kept as it is");
     const scraped = new Map(mesh.static_configs.flatMap((g) => g.targets.map((t) => [t, g.labels?.service])));
     for (const service of SERVICES) {
       const target = `${service.name}:${defaultPorts(service).metrics}`;
@@ -64,6 +77,9 @@ describe('prometheus: scrape config and alert rules, checked by promtool', funct
     assert.equal(scraped.size, SERVICES.length, 'no target of a service that is not in the manifest');
     const envoy = jobs.find((j) => j.job_name === 'envoy')!;
     assert.equal(envoy?.metrics_path, '/stats/prometheus');
-    assert.deepEqual(envoy.static_configs.flatMap((g) => g.targets), ['envoy:9901']);
+    assert.deepEqual(
+      envoy.static_configs.flatMap((g) => g.targets),
+      ['envoy:9901'],
+    );
   });
 });

@@ -70,10 +70,14 @@ describe('traces: one order is one trace across gRPC and Kafka', function () {
   /** The spans of a trace once `done` holds for them; fails with the trace drawn out if it never does. */
   async function traceWhere(traceId: string, what: string, done: (spans: ReceivedSpan[]) => boolean): Promise<ReceivedSpan[]> {
     try {
-      return await until(what, () => {
-        const spans = receiver.trace(traceId);
-        return done(spans) && spans;
-      }, { timeoutMs: 30_000, intervalMs: 200 });
+      return await until(
+        what,
+        () => {
+          const spans = receiver.trace(traceId);
+          return done(spans) && spans;
+        },
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
     } catch (error) {
       const spans = receiver.trace(traceId);
       assert.fail(`${(error as Error).message}\nedges so far:\n  ${traceEdges(spans).join('\n  ')}\ntrace:\n${describeTrace(spans)}`);
@@ -117,7 +121,11 @@ describe('traces: one order is one trace across gRPC and Kafka', function () {
       { idempotencyKey: randomUUID(), paymentToken: 'tok_visa', items: [{ productId, quantity: 1 }] },
       withTrace(caller.traceparent),
     );
-    await until('the order to be paid', async () => (await orders.getOrder({ orderId: order!.id }, withTrace(callerContext().traceparent))).order!.status === OrderStatus.ORDER_STATUS_PAID, { timeoutMs: 30_000, intervalMs: 100 });
+    await until(
+      'the order to be paid',
+      async () => (await orders.getOrder({ orderId: order!.id }, withTrace(callerContext().traceparent))).order!.status === OrderStatus.ORDER_STATUS_PAID,
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
 
     // One tree under the caller's span: every span's parent is in the trace, none hangs loose
     // (a span still open when its children were exported arrives a moment later).
@@ -126,11 +134,18 @@ describe('traces: one order is one trace across gRPC and Kafka', function () {
       return spans.filter((s) => s.parentSpanId !== caller.spanId && !ids.has(s.parentSpanId!)).map((s) => `${s.service} ${s.name}`);
     };
     const expected = expectedOrderEdges('client');
-    const spans = await traceWhere(caller.traceId, `the edges of order ${order!.id}, in one tree`, (s) => missing(expected, traceEdges(s)).length === 0 && loose(s).length === 0);
+    const spans = await traceWhere(
+      caller.traceId,
+      `the edges of order ${order!.id}, in one tree`,
+      (s) => missing(expected, traceEdges(s)).length === 0 && loose(s).length === 0,
+    );
     assert.deepEqual(missing(expected, traceEdges(spans)), []);
     assert.deepEqual(loose(spans), []);
     const roots = spans.filter((s) => s.parentSpanId === caller.spanId);
-    assert.deepEqual(roots.map((s) => `${s.service} ${s.name}`), ['orders grpc.shop.orders.v1.OrdersService/CreateOrder']);
+    assert.deepEqual(
+      roots.map((s) => `${s.service} ${s.name}`),
+      ['orders grpc.shop.orders.v1.OrdersService/CreateOrder'],
+    );
     const services = new Set(spans.map((s) => s.service));
     for (const service of ['orders', 'users', 'catalog', 'payments', ...(running.has('notifications') ? ['notifications'] : [])]) {
       assert.ok(services.has(service), `${service} is in the trace`);
@@ -163,7 +178,12 @@ describe('traces: one order is one trace across gRPC and Kafka', function () {
     assert.equal(produced.parentSpanId, server.spanId, 'the producer span continues the request that wrote the event');
     assert.equal(produced.name, `send ${topic}`);
     assert.deepEqual(
-      [produced.attributes['messaging.system'], produced.attributes['messaging.destination.name'], produced.attributes['messaging.operation.type'], produced.attributes['messaging.kafka.message.key']],
+      [
+        produced.attributes['messaging.system'],
+        produced.attributes['messaging.destination.name'],
+        produced.attributes['messaging.operation.type'],
+        produced.attributes['messaging.kafka.message.key'],
+      ],
       ['kafka', topic, 'send', order!.id],
     );
     assert.match(String(produced.attributes['messaging.message.id']), /^[0-9a-f-]{36}$/);
@@ -172,21 +192,35 @@ describe('traces: one order is one trace across gRPC and Kafka', function () {
     assert.ok(consumed, 'payments consumes OrderCreated with a CONSUMER span, child of the producer span');
     assert.equal(consumed.name, `process ${topic}`);
     assert.deepEqual(
-      [consumed.attributes['messaging.system'], consumed.attributes['messaging.destination.name'], consumed.attributes['messaging.operation.type'], consumed.attributes['messaging.consumer.group.name']],
+      [
+        consumed.attributes['messaging.system'],
+        consumed.attributes['messaging.destination.name'],
+        consumed.attributes['messaging.operation.type'],
+        consumed.attributes['messaging.consumer.group.name'],
+      ],
       ['kafka', topic, 'process', 'payments-traces'],
     );
     assert.equal(consumed.attributes['messaging.message.id'], produced.attributes['messaging.message.id']);
-    assert.ok(spans.some((s) => s.parentSpanId === consumed.spanId && s.attributes['db.system.name'] === 'mysql'), 'with OTEL_TRACE_DB_STATEMENTS=true, the handler\'s queries are children of the consumer span');
+    assert.ok(
+      spans.some((s) => s.parentSpanId === consumed.spanId && s.attributes['db.system.name'] === 'mysql'),
+      "with OTEL_TRACE_DB_STATEMENTS=true, the handler's queries are children of the consumer span",
+    );
   });
 
   it('marks a failed call ERROR with its gRPC status code, on the server and downstream', async () => {
     const caller = callerContext();
     await assert.rejects(
-      orders.createOrder({ idempotencyKey: randomUUID(), paymentToken: 'tok_visa', items: [{ productId: randomUUID(), quantity: 1 }] }, withTrace(caller.traceparent)),
+      orders.createOrder(
+        { idempotencyKey: randomUUID(), paymentToken: 'tok_visa', items: [{ productId: randomUUID(), quantity: 1 }] },
+        withTrace(caller.traceparent),
+      ),
       (error: unknown) => error instanceof RpcError,
     );
-    const spans = await traceWhere(caller.traceId, 'the failed CreateOrder', (s) =>
-      s.some((x) => x.kind === SpanKind.SERVER && x.service === 'orders') && s.some((x) => x.kind === SpanKind.SERVER && x.service === 'catalog'));
+    const spans = await traceWhere(
+      caller.traceId,
+      'the failed CreateOrder',
+      (s) => s.some((x) => x.kind === SpanKind.SERVER && x.service === 'orders') && s.some((x) => x.kind === SpanKind.SERVER && x.service === 'catalog'),
+    );
     const server = spans.find((s) => s.kind === SpanKind.SERVER && s.service === 'orders')!;
     assert.equal(server.status.code, StatusCode.ERROR, describeTrace(spans));
     assert.notEqual(server.attributes['rpc.grpc.status_code'], 0);
@@ -199,11 +233,18 @@ describe('traces: one order is one trace across gRPC and Kafka', function () {
   it('puts the trace id of a recent call on the latency histogram as an exemplar (OpenMetrics only)', async () => {
     const caller = callerContext();
     await orders.listOrders({ pageSize: 5, pageToken: '' }, withTrace(caller.traceparent));
-    const openMetrics = await fetch(`${platform.metrics('orders')}/metrics`, { headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' } });
+    const openMetrics = await fetch(`${platform.metrics('orders')}/metrics`, {
+      headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' },
+    });
     assert.match(openMetrics.headers.get('content-type') ?? '', /^application\/openmetrics-text/);
     const body = await openMetrics.text();
-    const exemplars = body.split('\n').filter((line) => line.startsWith('grpc_server_handling_seconds_bucket{') && line.includes('grpc_method="ListOrders"') && line.includes(' # {'));
-    assert.ok(exemplars.some((line) => line.includes(`trace_id="${caller.traceId}"`)), `no exemplar of trace ${caller.traceId} in:\n${exemplars.join('\n')}`);
+    const exemplars = body
+      .split('\n')
+      .filter((line) => line.startsWith('grpc_server_handling_seconds_bucket{') && line.includes('grpc_method="ListOrders"') && line.includes(' # {'));
+    assert.ok(
+      exemplars.some((line) => line.includes(`trace_id="${caller.traceId}"`)),
+      `no exemplar of trace ${caller.traceId} in:\n${exemplars.join('\n')}`,
+    );
     assert.ok(body.endsWith('# EOF\n'));
 
     const text = await (await fetch(`${platform.metrics('orders')}/metrics`)).text();
@@ -214,15 +255,25 @@ describe('traces: one order is one trace across gRPC and Kafka', function () {
   it('lets Prometheus scrape OpenMetrics and keep the exemplar, so a latency panel links to the trace', async () => {
     const prometheus = await startPrometheus({
       global: { scrape_interval: '1s', scrape_timeout: '1s' },
-      scrape_configs: [{ job_name: 'shopmesh', honor_labels: true, static_configs: [{ targets: [platform.metrics('orders').replace('http://', '')], labels: { service: 'orders' } }] }],
+      scrape_configs: [
+        {
+          job_name: 'shopmesh',
+          honor_labels: true,
+          static_configs: [{ targets: [platform.metrics('orders').replace('http://', '')], labels: { service: 'orders' } }],
+        },
+      ],
     });
     try {
       const caller = callerContext();
       await orders.listOrders({ pageSize: 5, pageToken: '' }, withTrace(caller.traceparent));
-      const stored = await until('Prometheus to store the exemplar of the call', async () => {
-        const series = await prometheus.exemplars('grpc_server_handling_seconds_bucket{grpc_method="ListOrders"}');
-        return series.flatMap((s) => s.exemplars).find((e) => e.labels.trace_id === caller.traceId);
-      }, { timeoutMs: 15_000, intervalMs: 250 });
+      const stored = await until(
+        'Prometheus to store the exemplar of the call',
+        async () => {
+          const series = await prometheus.exemplars('grpc_server_handling_seconds_bucket{grpc_method="ListOrders"}');
+          return series.flatMap((s) => s.exemplars).find((e) => e.labels.trace_id === caller.traceId);
+        },
+        { timeoutMs: 15_000, intervalMs: 250 },
+      );
       assert.match(stored.labels.span_id, /^[0-9a-f]{16}$/);
     } finally {
       await prometheus.stop();
@@ -258,8 +309,15 @@ describe('traces: a stopped service exports what it still buffers', function () 
     const child = spawn(process.execPath, ['--require', 'tsx/cjs', '--require', './platform/telemetry.ts', 'services/users/src/main.ts'], {
       cwd: join(__dirname, '..', '..'),
       env: {
-        ...process.env, GRPC_PORT: String(grpcPort), METRICS_PORT: String(metricsPort), USERS_DB_NAME: database, LOG_LEVEL: 'warn',
-        REGISTRY_ADDRESSES: '', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'users', OTEL_BSP_SCHEDULE_DELAY: '60000',
+        ...process.env,
+        GRPC_PORT: String(grpcPort),
+        METRICS_PORT: String(metricsPort),
+        USERS_DB_NAME: database,
+        LOG_LEVEL: 'warn',
+        REGISTRY_ADDRESSES: '',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_SERVICE_NAME: 'users',
+        OTEL_BSP_SCHEDULE_DELAY: '60000',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -268,8 +326,15 @@ describe('traces: a stopped service exports what it still buffers', function () 
     child.stderr!.on('data', (chunk) => (output += chunk));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
-      await until('users to serve', () => fetch(`http://127.0.0.1:${metricsPort}/healthz`).then((r) => r.ok, () => false), { timeoutMs: 30_000, intervalMs: 200 })
-        .catch((error) => assert.fail(`${error.message}\n${output}`));
+      await until(
+        'users to serve',
+        () =>
+          fetch(`http://127.0.0.1:${metricsPort}/healthz`).then(
+            (r) => r.ok,
+            () => false,
+          ),
+        { timeoutMs: 30_000, intervalMs: 200 },
+      ).catch((error) => assert.fail(`${error.message}\n${output}`));
       const users = createClient(UsersServiceService, { addresses: [`127.0.0.1:${grpcPort}`], deadlineMs: 5_000 });
       const caller = callerContext();
       await users.suggestNames({ count: 1 }, { metadata: { traceparent: caller.traceparent } });
@@ -278,7 +343,14 @@ describe('traces: a stopped service exports what it still buffers', function () 
       child.kill('SIGTERM');
       assert.equal(await exited, 0, output);
       const [span] = receiver.trace(caller.traceId);
-      assert.equal(span?.name, 'grpc.shop.users.v1.UsersService/SuggestNames', `spans received: ${receiver.spans().map((s) => s.name).join(', ')}`);
+      assert.equal(
+        span?.name,
+        'grpc.shop.users.v1.UsersService/SuggestNames',
+        `spans received: ${receiver
+          .spans()
+          .map((s) => s.name)
+          .join(', ')}`,
+      );
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       await receiver.close();

@@ -59,7 +59,14 @@ export function watchPage(page: Page, origin: string): PageWatch {
     if (message.type() !== 'error') return;
     const status = LOAD_FAILURE.exec(message.text())?.[1];
     // Chrome logs every error response; those the flow expects are already accounted for above.
-    if (status && expectations.some((e) => e.status === Number(status) && (typeof e.path === 'string' ? e.path === pathOf(message.location().url) : e.path.test(pathOf(message.location().url))))) return;
+    if (
+      status &&
+      expectations.some(
+        (e) =>
+          e.status === Number(status) && (typeof e.path === 'string' ? e.path === pathOf(message.location().url) : e.path.test(pathOf(message.location().url))),
+      )
+    )
+      return;
     problems.push(`console error: ${message.text()} (${message.location().url})`);
   });
 

@@ -17,7 +17,16 @@ declare const window: any, document: any, sessionStorage: any, MutationObserver:
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'artifacts', 'storefront');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const PASSWORD = 'correct horse battery';
 /** The whole flow, browser start to last check: the page must feel instant, not merely work. */
 const FLOW_BUDGET_MS = 60_000;
@@ -43,14 +52,15 @@ describe('storefront: a shopper buys through the page in a real browser', functi
     return page.url().split('/').pop()!;
   };
   /** Records every status the order screen shows, so a test can tell "PENDING, then PAID" from a page that only ever showed PAID. */
-  const recordStatuses = () => page.evaluate(() => {
-    // No named functions in here: tsx would wrap them in a helper the page doesn't have.
-    window.seenStatuses = [];
-    new MutationObserver(() => {
-      const status = document.querySelector('.order-status')?.dataset.status;
-      if (status && window.seenStatuses.at(-1) !== status) window.seenStatuses.push(status);
-    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
-  });
+  const recordStatuses = () =>
+    page.evaluate(() => {
+      // No named functions in here: tsx would wrap them in a helper the page doesn't have.
+      window.seenStatuses = [];
+      new MutationObserver(() => {
+        const status = document.querySelector('.order-status')?.dataset.status;
+        if (status && window.seenStatuses.at(-1) !== status) window.seenStatuses.push(status);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
+    });
   const seenStatuses = () => page.evaluate(() => window.seenStatuses as string[]);
   const checkout = async (paymentToken: string) => {
     await page.getByRole('link', { name: /^Cart/ }).click();
@@ -110,11 +120,15 @@ describe('storefront: a shopper buys through the page in a real browser', functi
   });
 
   it('browses a category', async () => {
-    await page.getByRole('navigation', { name: 'Categories' }).getByRole('link', { name: /^Pizzas/ }).click();
+    await page
+      .getByRole('navigation', { name: 'Categories' })
+      .getByRole('link', { name: /^Pizzas/ })
+      .click();
     await heading('Pizzas');
     await page.locator('.product-card').nth(5).waitFor();
     const titles = await cardTitles();
-    for (const pizza of ['Diavola', 'Funghi e Tartufo', 'Hawaiian', 'Margherita', 'Pepperoni', 'Quattro Formaggi']) assert.ok(titles.includes(pizza), `${pizza} in ${titles.join(', ')}`);
+    for (const pizza of ['Diavola', 'Funghi e Tartufo', 'Hawaiian', 'Margherita', 'Pepperoni', 'Quattro Formaggi'])
+      assert.ok(titles.includes(pizza), `${pizza} in ${titles.join(', ')}`);
     assert.deepEqual(new Set(await page.locator('.product-card img').evaluateAll((imgs) => imgs.map((img: any) => img.dataset.category))), new Set(['pizzas']));
     assert.match(await page.locator('.product-card').first().innerText(), /€\d+\.\d\d/);
     await shot('menu-pizzas');
@@ -174,7 +188,7 @@ describe('storefront: a shopper buys through the page in a real browser', functi
     assert.equal(await page.locator('#cart-count').innerText(), '3');
   });
 
-  it('registers, showing the edge\'s field error for a bad email first', async () => {
+  it("registers, showing the edge's field error for a bad email first", async () => {
     await page.getByRole('link', { name: 'Log in to order' }).click();
     await heading('Log in');
     await page.getByRole('link', { name: 'Create an account' }).click();
@@ -206,7 +220,7 @@ describe('storefront: a shopper buys through the page in a real browser', functi
     await page.getByLabel('Password').fill('not my password');
     watch.expect('POST', '/v1/users:login', 401);
     await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('alert').filter({ hasText: 'don\'t match' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: "don't match" }).waitFor();
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByText('Hi, Ada').waitFor();
@@ -219,7 +233,7 @@ describe('storefront: a shopper buys through the page in a real browser', functi
     await page.getByLabel('Pay with (test cards only)').selectOption('tok_visa');
     await page.getByRole('region', { name: 'Goes well with your order' }).locator('.product-card').first().waitFor();
     await shot('cart');
-    const unreadBefore = Number(await page.locator('#unread-count').textContent() || '0');
+    const unreadBefore = Number((await page.locator('#unread-count').textContent()) || '0');
     orders.paid = await checkout('tok_visa');
     await page.locator('.live-indicator[data-state="live"]').waitFor();
     await page.locator('.order-status[data-status="PAID"]').waitFor({ timeout: EVENTUAL_MS });
@@ -286,9 +300,22 @@ describe('storefront: a shopper buys through the page in a real browser', functi
   it('did it all through the public REST surface, with no console error or failed request, within the time budget', () => {
     assert.deepEqual(watch.problems(), []);
     const calls = new Set(watch.restCalls().map((call) => call.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '{id}')));
-    for (const route of ['GET /v1/categories', 'GET /v1/products', 'GET /v1/products/{id}', 'GET /v1/products/{id}/similar', 'GET /v1/products:batchGet', 'GET /v1/recommendations:boughtTogether',
-      'POST /v1/users', 'POST /v1/users:login', 'POST /v1/orders', 'GET /v1/orders/{id}', 'GET /v1/orders', 'POST /v1/orders/{id}:cancel',
-      'GET /v1/notifications', 'GET /v1/notifications:watch']) {
+    for (const route of [
+      'GET /v1/categories',
+      'GET /v1/products',
+      'GET /v1/products/{id}',
+      'GET /v1/products/{id}/similar',
+      'GET /v1/products:batchGet',
+      'GET /v1/recommendations:boughtTogether',
+      'POST /v1/users',
+      'POST /v1/users:login',
+      'POST /v1/orders',
+      'GET /v1/orders/{id}',
+      'GET /v1/orders',
+      'POST /v1/orders/{id}:cancel',
+      'GET /v1/notifications',
+      'GET /v1/notifications:watch',
+    ]) {
       assert.ok(calls.has(route), `the page never called ${route}; it called ${[...calls].join(', ')}`);
     }
     assert.ok(Date.now() - started < FLOW_BUDGET_MS, `the flow took ${Date.now() - started} ms`);

@@ -9,7 +9,13 @@ export async function grantAdmin(database: string, email: string, actor: string)
   const url = new URL(process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306');
   const db = knex({
     client: 'mysql2',
-    connection: { host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username || 'root'), password: decodeURIComponent(url.password), database },
+    connection: {
+      host: url.hostname,
+      port: Number(url.port || 3306),
+      user: decodeURIComponent(url.username || 'root'),
+      password: decodeURIComponent(url.password),
+      database,
+    },
     pool: { min: 0, max: 1 },
   });
   try {

@@ -31,7 +31,14 @@ export interface Shopper {
  * database and with consumer groups of their own, talking over real gRPC and
  * the real Kafka broker.
  */
-export async function startMesh(overrides: { orders?: Record<string, string>; catalog?: Record<string, string>; payments?: Record<string, string>; notifications?: Record<string, string> } = {}) {
+export async function startMesh(
+  overrides: {
+    orders?: Record<string, string>;
+    catalog?: Record<string, string>;
+    payments?: Record<string, string>;
+    notifications?: Record<string, string>;
+  } = {},
+) {
   const run = randomUUID().slice(0, 8);
   // Topics of this mesh alone: its fresh consumer groups read from the beginning,
   // and the run's earlier meshes' events would be a backlog to wade through first.
@@ -43,13 +50,20 @@ export async function startMesh(overrides: { orders?: Record<string, string>; ca
     return name;
   };
   const users = await startUsers(testConfig(usersConfig, { ...topics, USERS_DB_NAME: db('users') }));
-  const catalog = await startCatalog(testConfig(catalogConfig, { ...topics, CATALOG_DB_NAME: db('catalog'), CATALOG_CONSUMER_GROUP: `catalog-${run}`, ...overrides.catalog }));
+  const catalog = await startCatalog(
+    testConfig(catalogConfig, { ...topics, CATALOG_DB_NAME: db('catalog'), CATALOG_CONSUMER_GROUP: `catalog-${run}`, ...overrides.catalog }),
+  );
   // Before orders, which calls it (CreatePaymentIntent).
   const paymentsGroup = `payments-${run}`;
-  const payments = await startPayments(testConfig(paymentsConfig, {
-    ...topics,
-    PAYMENTS_DB_NAME: db('payments'), PAYMENTS_CONSUMER_GROUP: paymentsGroup, PAYMENT_RETRY_BASE_MS: '10', ...overrides.payments,
-  }));
+  const payments = await startPayments(
+    testConfig(paymentsConfig, {
+      ...topics,
+      PAYMENTS_DB_NAME: db('payments'),
+      PAYMENTS_CONSUMER_GROUP: paymentsGroup,
+      PAYMENT_RETRY_BASE_MS: '10',
+      ...overrides.payments,
+    }),
+  );
   const ordersSettings = testConfig(ordersConfig, {
     ...topics,
     ORDERS_DB_NAME: db('orders'),
@@ -61,10 +75,14 @@ export async function startMesh(overrides: { orders?: Record<string, string>; ca
   });
   const orders = await startOrders(ordersSettings);
   const notificationsGroup = `notifications-${run}`;
-  const notifications = await startNotifications(testConfig(notificationsConfig, {
-    ...topics,
-    NOTIFICATIONS_DB_NAME: db('notifications'), NOTIFICATIONS_CONSUMER_GROUP: notificationsGroup, ...overrides.notifications,
-  }));
+  const notifications = await startNotifications(
+    testConfig(notificationsConfig, {
+      ...topics,
+      NOTIFICATIONS_DB_NAME: db('notifications'),
+      NOTIFICATIONS_CONSUMER_GROUP: notificationsGroup,
+      ...overrides.notifications,
+    }),
+  );
   const services: RunningService[] = [notifications, payments, orders, catalog, users];
   const clients = {
     users: createClient(UsersServiceService, { addresses: [users.address], deadlineMs: 5000 }),

@@ -79,10 +79,21 @@ export async function launchPlatform({ name, portOffset, env = {} }: LaunchOptio
       });
     });
     // npm start reports "up" after 60 s even when a service is not healthy yet (a busy machine).
-    await until('every service to answer /healthz', async () => {
-      const answers = await Promise.all(SERVICES.map((s) => fetch(`http://127.0.0.1:${port(s.name, 'metrics')}/healthz`).then((r) => r.ok, () => false)));
-      return answers.every(Boolean);
-    }, { timeoutMs: 60_000, intervalMs: 250 });
+    await until(
+      'every service to answer /healthz',
+      async () => {
+        const answers = await Promise.all(
+          SERVICES.map((s) =>
+            fetch(`http://127.0.0.1:${port(s.name, 'metrics')}/healthz`).then(
+              (r) => r.ok,
+              () => false,
+            ),
+          ),
+        );
+        return answers.every(Boolean);
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
   } catch (error) {
     await stop();
     throw new Error(`${(error as Error).message}\n${output.slice(-4000)}`);

@@ -22,7 +22,12 @@ export function createCatalogService({ config, db, redis, outbox, log, onClose }
     ttlSeconds: config.CATALOG_CACHE_TTL_SECONDS,
     log: log.child({ component: 'cache' }),
   });
-  const sweeper = createReservationSweeper({ stock, cache, intervalMs: config.CATALOG_RESERVATION_SWEEP_INTERVAL_MS, log: log.child({ component: 'reservation-sweeper' }) });
+  const sweeper = createReservationSweeper({
+    stock,
+    cache,
+    intervalMs: config.CATALOG_RESERVATION_SWEEP_INTERVAL_MS,
+    log: log.child({ component: 'reservation-sweeper' }),
+  });
   sweeper.start();
   onClose('reservation sweeper', () => sweeper.stop());
 

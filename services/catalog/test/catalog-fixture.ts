@@ -27,7 +27,11 @@ export interface RunningCatalog {
 
 /** The catalog in-process on its own fresh database, with a typed client. */
 export async function startTestCatalog(overrides: Record<string, string> = {}): Promise<RunningCatalog> {
-  const config = testConfig(catalogConfig, { CATALOG_DB_NAME: testDatabase('catalog'), CATALOG_CONSUMER_GROUP: `catalog-${randomUUID().slice(0, 8)}`, ...overrides });
+  const config = testConfig(catalogConfig, {
+    CATALOG_DB_NAME: testDatabase('catalog'),
+    CATALOG_CONSUMER_GROUP: `catalog-${randomUUID().slice(0, 8)}`,
+    ...overrides,
+  });
   const service = await startCatalog(config);
   const client = createClient(CatalogServiceService, { addresses: [service.address], deadlineMs: 3000 });
   const tokens = createTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER });
@@ -56,7 +60,7 @@ export async function startTestCatalog(overrides: Record<string, string> = {}): 
 export async function untilRedisReady(catalog: RunningCatalog, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const health = await (await fetch(`http://${catalog.config.GRPC_HOST}:${catalog.service.metricsPort}/healthz`)).json() as {
+    const health = (await (await fetch(`http://${catalog.config.GRPC_HOST}:${catalog.service.metricsPort}/healthz`)).json()) as {
       checks: { name: string; ok: boolean }[];
     };
     if (health.checks.some((c) => c.name === 'redis' && c.ok)) return;

@@ -110,6 +110,9 @@ describe('catalog without Redis', function () {
     await catalog.client.updateProduct({ id: product!.id, price: { currencyCode: 'EUR', amountMinor: '650' }, tags: [], replaceTags: false }, catalog.asAdmin);
     assert.equal((await catalog.client.getProduct({ id: product!.id })).product?.price?.amountMinor, '650');
     const found = await catalog.client.listProducts({ pageSize: 5, pageToken: '', category: '', query: 'redisless' });
-    assert.deepEqual(found.products.map((p) => p.id), [product!.id]);
+    assert.deepEqual(
+      found.products.map((p) => p.id),
+      [product!.id],
+    );
   });
 });

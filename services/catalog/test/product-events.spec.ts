@@ -59,7 +59,9 @@ describe('catalog events', function () {
   it('UpdateProduct publishes ProductChanged UPDATED with the product after the change', async () => {
     const { product } = await catalog.client.createProduct(aNewProduct({ stock: 5 }), catalog.asAdmin);
     const { product: updated } = await catalog.client.updateProduct(
-      { id: product!.id, stock: 4, price: { currencyCode: 'EUR', amountMinor: '720' }, tags: [], replaceTags: false }, catalog.asAdmin);
+      { id: product!.id, stock: 4, price: { currencyCode: 'EUR', amountMinor: '720' }, tags: [], replaceTags: false },
+      catalog.asAdmin,
+    );
     const [created, changed] = await eventsOf(product!.id, 2);
     assert.equal(ProductChanged.decode(created.value!).changeType, ChangeType.CHANGE_TYPE_CREATED);
     const event = ProductChanged.decode(changed.value!);
@@ -73,6 +75,9 @@ describe('catalog events', function () {
     await catalog.client.updateProduct({ id: product!.id, stock: 9, tags: [], price: undefined, replaceTags: false }, catalog.asAdmin);
     const marker = await catalog.client.updateProduct({ id: product!.id, stock: 8, tags: [], price: undefined, replaceTags: false }, catalog.asAdmin);
     const events = await eventsOf(product!.id, 2);
-    assert.deepEqual(events.map((m) => ProductChanged.decode(m.value!).product?.stock), [9, marker.product?.stock]);
+    assert.deepEqual(
+      events.map((m) => ProductChanged.decode(m.value!).product?.stock),
+      [9, marker.product?.stock],
+    );
   });
 });

@@ -10,10 +10,10 @@ const COLA = seededProductId('drinks', 'Cola');
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
 /** What a search should find, computed from the seed data independently of SQL. */
-const seedMatching = (...terms: string[]) => SEED_PRODUCTS
-  .filter((p) => terms.every((t) => [p.name, p.description, ...p.tags].some((text) => text.toLowerCase().includes(t))))
-  .map((p) => p.id)
-  .sort();
+const seedMatching = (...terms: string[]) =>
+  SEED_PRODUCTS.filter((p) => terms.every((t) => [p.name, p.description, ...p.tags].some((text) => text.toLowerCase().includes(t))))
+    .map((p) => p.id)
+    .sort();
 
 describe('catalog reads', function () {
   let catalog: RunningCatalog;
@@ -45,7 +45,10 @@ describe('catalog reads', function () {
     assert.equal(products.length, SEED_PRODUCTS.length);
     assert.deepEqual(products.map((p) => p.id).sort(), SEED_PRODUCTS.map((p) => p.id).sort());
     const names = products.map((p) => p.name);
-    assert.deepEqual(names, [...names].sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' })));
+    assert.deepEqual(
+      names,
+      [...names].sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' })),
+    );
   });
 
   it('answers 20 products when no page size is given', async () => {
@@ -63,7 +66,12 @@ describe('catalog reads', function () {
   });
 
   it('searches name, description and tags ignoring case and accents, every word having to match', async () => {
-    for (const [query, terms] of [['SPICY', ['spicy']], ['chicken Spicy', ['chicken', 'spicy']], ['mozzarella', ['mozzarella']], ['gluten-free', ['gluten-free']]] as const) {
+    for (const [query, terms] of [
+      ['SPICY', ['spicy']],
+      ['chicken Spicy', ['chicken', 'spicy']],
+      ['mozzarella', ['mozzarella']],
+      ['gluten-free', ['gluten-free']],
+    ] as const) {
       const { products, totalSize } = await catalog.client.listProducts({ pageSize: 100, pageToken: '', category: '', query });
       const expected = seedMatching(...terms);
       assert.ok(expected.length > 0, `the seed has matches for ${query}`);
@@ -71,7 +79,10 @@ describe('catalog reads', function () {
       assert.equal(totalSize, expected.length);
     }
     const accented = await catalog.client.listProducts({ pageSize: 10, pageToken: '', category: '', query: 'creme brulee' });
-    assert.deepEqual(accented.products.map((p) => p.name), ['Crème Brûlée']);
+    assert.deepEqual(
+      accented.products.map((p) => p.name),
+      ['Crème Brûlée'],
+    );
     const none = await catalog.client.listProducts({ pageSize: 10, pageToken: '', category: '', query: 'sushi' });
     assert.deepEqual(none, { products: [], nextPageToken: '', totalSize: 0 });
   });
@@ -79,8 +90,13 @@ describe('catalog reads', function () {
   it('pages through a search within a category', async () => {
     const pages = await allPages({ pageSize: 1, category: 'pizzas', query: 'cheese' });
     const ids = pages.flatMap((p) => p.products.map((x) => x.id)).sort();
-    assert.deepEqual(ids, SEED_PRODUCTS.filter((p) => p.category === 'pizzas').map((p) => p.id)
-      .filter((id) => seedMatching('cheese').includes(id)).sort());
+    assert.deepEqual(
+      ids,
+      SEED_PRODUCTS.filter((p) => p.category === 'pizzas')
+        .map((p) => p.id)
+        .filter((id) => seedMatching('cheese').includes(id))
+        .sort(),
+    );
     assert.ok(ids.length > 1);
   });
 
@@ -121,7 +137,10 @@ describe('catalog reads', function () {
 
   it('answers BatchGetProducts in request order, duplicates included', async () => {
     const { products } = await catalog.client.batchGetProducts({ ids: [TIRAMISU, COLA, TIRAMISU.toUpperCase(), CHEESEBURGER] });
-    assert.deepEqual(products.map((p) => p.id), [TIRAMISU, COLA, TIRAMISU, CHEESEBURGER]);
+    assert.deepEqual(
+      products.map((p) => p.id),
+      [TIRAMISU, COLA, TIRAMISU, CHEESEBURGER],
+    );
   });
 
   it('BatchGetProducts names every missing id', async () => {

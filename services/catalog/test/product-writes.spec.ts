@@ -38,7 +38,10 @@ describe('catalog writes', function () {
     assert.ok(product.createdAt && product.createdAt.getTime() === product.updatedAt?.getTime());
     assert.deepEqual((await catalog.client.getProduct({ id: product.id })).product, product);
     const inCategory = await catalog.client.listProducts({ pageSize: 100, pageToken: '', category: 'sides', query: 'truffle' });
-    assert.deepEqual(inCategory.products.map((p) => p.id), [product.id]);
+    assert.deepEqual(
+      inCategory.products.map((p) => p.id),
+      [product.id],
+    );
   });
 
   it('creates the category a new product names, named after its slug', async () => {
@@ -46,18 +49,26 @@ describe('catalog writes', function () {
     assert.ok(!before.categories.some((c) => c.slug === 'ice-cream'));
     await catalog.client.createProduct(aNewProduct({ name: 'Pistachio Gelato', category: 'ice-cream' }), catalog.asAdmin);
     const after = await catalog.client.listCategories({});
-    assert.deepEqual(after.categories.find((c) => c.slug === 'ice-cream'), { slug: 'ice-cream', name: 'Ice cream', productCount: 1 });
+    assert.deepEqual(
+      after.categories.find((c) => c.slug === 'ice-cream'),
+      { slug: 'ice-cream', name: 'Ice cream', productCount: 1 },
+    );
   });
 
   it('refuses an invalid product with INVALID_ARGUMENT naming every bad field', async () => {
-    const error = await rpcError(catalog.client.createProduct(aNewProduct({
-      name: '',
-      category: 'Not A Slug',
-      price: { currencyCode: 'euro', amountMinor: '1000000001' },
-      stock: 2_000_000,
-      tags: Array.from({ length: 21 }, (_, i) => `tag-${i}`),
-      imageUrl: 'javascript:alert(1)',
-    }), catalog.asAdmin));
+    const error = await rpcError(
+      catalog.client.createProduct(
+        aNewProduct({
+          name: '',
+          category: 'Not A Slug',
+          price: { currencyCode: 'euro', amountMinor: '1000000001' },
+          stock: 2_000_000,
+          tags: Array.from({ length: 21 }, (_, i) => `tag-${i}`),
+          imageUrl: 'javascript:alert(1)',
+        }),
+        catalog.asAdmin,
+      ),
+    );
     assert.equal(error.code, Code.INVALID_ARGUMENT);
     assert.deepEqual(violatedFields(error), ['name', 'category', 'price.currency_code', 'price.amount_minor', 'stock', 'tags', 'image_url']);
     assert.deepEqual(violatedFields(await rpcError(catalog.client.createProduct(aNewProduct({ price: undefined }), catalog.asAdmin))), ['price']);
@@ -81,7 +92,10 @@ describe('catalog writes', function () {
     const search = () => catalog.client.listProducts({ pageSize: 10, pageToken: '', category: '', query: 'halloumi' });
     assert.equal((await search()).totalSize, 0);
     await catalog.client.updateProduct({ id: ONION_RINGS, ...noChanges, name: 'Halloumi Fries', category: 'salads' }, catalog.asAdmin);
-    assert.deepEqual((await search()).products.map((p) => p.id), [ONION_RINGS]);
+    assert.deepEqual(
+      (await search()).products.map((p) => p.id),
+      [ONION_RINGS],
+    );
     const { categories } = await catalog.client.listCategories({});
     assert.equal(categories.find((c) => c.slug === 'sides')?.productCount, 5 + 1);
   });

@@ -14,13 +14,11 @@ describe('catalog stock reservations', function () {
   });
   after(async () => catalog?.stop());
 
-  const productWith = async (stock: number, on: RunningCatalog = catalog) =>
-    (await on.client.createProduct(aNewProduct({ stock }), on.asAdmin)).product!;
+  const productWith = async (stock: number, on: RunningCatalog = catalog) => (await on.client.createProduct(aNewProduct({ stock }), on.asAdmin)).product!;
   const stockOf = async (id: string, on: RunningCatalog = catalog) => (await on.client.getProduct({ id })).product!.stock;
   const reserve = (reservationId: string, items: { productId: string; quantity: number }[], on: RunningCatalog = catalog) =>
     on.client.reserveStock({ reservationId, items }, on.asService);
-  const release = (reservationId: string, on: RunningCatalog = catalog) =>
-    on.client.releaseStock({ reservationId, reason: 'test' }, on.asService);
+  const release = (reservationId: string, on: RunningCatalog = catalog) => on.client.releaseStock({ reservationId, reason: 'test' }, on.asService);
 
   it('is for services only: users, admins included, are refused', async () => {
     const { id } = await productWith(5);
@@ -28,13 +26,19 @@ describe('catalog stock reservations', function () {
     assert.equal((await rpcError(catalog.client.reserveStock(request))).code, Code.UNAUTHENTICATED);
     assert.equal((await rpcError(catalog.client.reserveStock(request, catalog.asCustomer))).code, Code.PERMISSION_DENIED);
     assert.equal((await rpcError(catalog.client.reserveStock(request, catalog.asAdmin))).code, Code.PERMISSION_DENIED);
-    assert.equal((await rpcError(catalog.client.releaseStock({ reservationId: request.reservationId, reason: '' }, catalog.asAdmin))).code, Code.PERMISSION_DENIED);
+    assert.equal(
+      (await rpcError(catalog.client.releaseStock({ reservationId: request.reservationId, reason: '' }, catalog.asAdmin))).code,
+      Code.PERMISSION_DENIED,
+    );
     assert.equal(await stockOf(id), 5);
   });
 
   it('takes the stock of every item and answers the reservation', async () => {
     const [fries, cola] = [await productWith(5), await productWith(2)];
-    const { reservation } = await reserve(randomUUID(), [{ productId: fries.id, quantity: 2 }, { productId: cola.id, quantity: 2 }]);
+    const { reservation } = await reserve(randomUUID(), [
+      { productId: fries.id, quantity: 2 },
+      { productId: cola.id, quantity: 2 },
+    ]);
     assert.equal(reservation!.status, StockReservationStatus.STOCK_RESERVATION_STATUS_RESERVED);
     assert.ok(reservation!.expiresAt!.getTime() > Date.now() + 60_000);
     assert.deepEqual([await stockOf(fries.id), await stockOf(cola.id)], [3, 0]);
@@ -42,13 +46,21 @@ describe('catalog stock reservations', function () {
 
   it('takes nothing when one item is short, and names that product with OUT_OF_STOCK', async () => {
     const [plenty, scarce] = [await productWith(5), await productWith(1)];
-    const error = await rpcError(reserve(randomUUID(), [{ productId: plenty.id, quantity: 2 }, { productId: scarce.id, quantity: 2 }]));
+    const error = await rpcError(
+      reserve(randomUUID(), [
+        { productId: plenty.id, quantity: 2 },
+        { productId: scarce.id, quantity: 2 },
+      ]),
+    );
     assert.equal(error.code, Code.FAILED_PRECONDITION);
     assert.equal(error.details.reason, 'OUT_OF_STOCK');
     assert.ok(error.message.includes(scarce.name), error.message);
     assert.ok(!error.message.includes(plenty.name), error.message);
     assert.equal(error.details.metadata!.product_ids, scarce.id);
-    assert.deepEqual(error.details.preconditionViolations!.map((v) => v.subject), [`products/${scarce.id}`]);
+    assert.deepEqual(
+      error.details.preconditionViolations!.map((v) => v.subject),
+      [`products/${scarce.id}`],
+    );
     assert.deepEqual([await stockOf(plenty.id), await stockOf(scarce.id)], [5, 1]);
   });
 
@@ -83,7 +95,10 @@ describe('catalog stock reservations', function () {
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => reserve(randomUUID(), [{ productId: id, quantity: 1 }])));
     const refused = await Promise.all(results.filter((r) => r.status === 'rejected').map((r) => rpcError(Promise.reject((r as PromiseRejectedResult).reason))));
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 3);
-    assert.deepEqual(refused.map((e) => e.details.reason), Array(7).fill('OUT_OF_STOCK'));
+    assert.deepEqual(
+      refused.map((e) => e.details.reason),
+      Array(7).fill('OUT_OF_STOCK'),
+    );
     assert.equal(await stockOf(id), 0);
   });
 

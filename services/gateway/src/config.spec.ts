@@ -20,7 +20,10 @@ describe('gateway configuration', () => {
   });
 
   it('reads upstreams of any service by full name (GATEWAY_UPSTREAMS), ahead of <NAME>_ADDRESSES', () => {
-    const config = loadConfig(gatewayConfig, { USERS_ADDRESSES: '10.0.0.1:1', GATEWAY_UPSTREAMS: 'shop.users.v1.UsersService=10.0.0.9:1|10.0.0.8:1, bookstore.Bookstore=127.0.0.1:9' });
+    const config = loadConfig(gatewayConfig, {
+      USERS_ADDRESSES: '10.0.0.1:1',
+      GATEWAY_UPSTREAMS: 'shop.users.v1.UsersService=10.0.0.9:1|10.0.0.8:1, bookstore.Bookstore=127.0.0.1:9',
+    });
     assert.deepEqual(upstreamAddresses(config, 'users', 'shop.users.v1.UsersService'), ['10.0.0.9:1', '10.0.0.8:1']);
     assert.deepEqual(upstreamAddresses(config, 'Bookstore', 'bookstore.Bookstore'), ['127.0.0.1:9']);
     assert.throws(() => loadConfig(gatewayConfig, { GATEWAY_UPSTREAMS: 'no-equals-sign' }), /GATEWAY_UPSTREAMS/);

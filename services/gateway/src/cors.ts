@@ -2,8 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Headers browsers may send: REST, Connect and gRPC-Web clients. */
 export const ALLOW_HEADERS = [
-  'authorization', 'content-type', 'accept', 'x-request-id', 'traceparent', 'tracestate',
-  'connect-protocol-version', 'connect-timeout-ms', 'x-grpc-web', 'x-user-agent', 'grpc-timeout',
+  'authorization',
+  'content-type',
+  'accept',
+  'x-request-id',
+  'traceparent',
+  'tracestate',
+  'connect-protocol-version',
+  'connect-timeout-ms',
+  'x-grpc-web',
+  'x-user-agent',
+  'grpc-timeout',
 ].join(', ');
 
 /** Response headers scripts may read: gRPC-Web/Connect status and the rate limit's advice. */

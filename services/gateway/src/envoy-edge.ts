@@ -48,7 +48,10 @@ export function envoyEdgeFromYaml(text: string, where = 'envoy.yaml'): EnvoyEdge
   for (const vhost of hcm.route_config?.virtual_hosts ?? []) {
     const vhostConfig = perFilter(vhost.typed_per_filter_config, `${where}: virtual_hosts.${vhost.name}`);
     for (const [i, route] of (vhost.routes ?? []).entries()) {
-      routes.push({ matches: pathMatcher(route.match, `${where}: route ${i}`), config: perFilter(route.typed_per_filter_config, `${where}: route ${i}`) ?? vhostConfig });
+      routes.push({
+        matches: pathMatcher(route.match, `${where}: route ${i}`),
+        config: perFilter(route.typed_per_filter_config, `${where}: route ${i}`) ?? vhostConfig,
+      });
     }
   }
 

@@ -58,10 +58,13 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
   };
   const main = transcodingOf(edge.transcoder);
   for (const options of edge.routeConfigs) transcodingOf(options);
-  const fronted = [...contracts.services, ...edge.transcoder.services.flatMap((name) => {
-    const service = contracts.registry.getService(name);
-    return service && !contracts.services.includes(service) ? [service] : [];
-  })];
+  const fronted = [
+    ...contracts.services,
+    ...edge.transcoder.services.flatMap((name) => {
+      const service = contracts.registry.getService(name);
+      return service && !contracts.services.includes(service) ? [service] : [];
+    }),
+  ];
   const healthService = contracts.registry.getService('grpc.health.v1.Health');
   const upstreams = createUpstreams(fronted, {
     addresses: (service) => upstreamAddresses(config, serviceKey(service), service.typeName),
@@ -75,28 +78,37 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
   const connect = createConnectProxy(contracts, upstreams, main.maxRequestBytes);
   const rpcPaths = new Set(fronted.flatMap((s) => s.methods.map((m) => `/${s.typeName}/${m.name}`)));
   const rpcPrefixes = fronted.map((s) => `/${s.typeName}/`);
-  const openApi = JSON.stringify(buildOpenApi(main.routes.routes, contracts.registry, {
-    title: 'shopmesh REST API',
-    version,
-    description: 'REST transcoding of the shopmesh gRPC services, from their google.api.http annotations. The same surface is served by Envoy and by the gateway; see docs/edge.md.',
-  }), null, 2);
+  const openApi = JSON.stringify(
+    buildOpenApi(main.routes.routes, contracts.registry, {
+      title: 'shopmesh REST API',
+      version,
+      description:
+        'REST transcoding of the shopmesh gRPC services, from their google.api.http annotations. The same surface is served by Envoy and by the gateway; see docs/edge.md.',
+    }),
+    null,
+    2,
+  );
   const publicDir = existsSync(config.GATEWAY_PUBLIC_DIR) ? config.GATEWAY_PUBLIC_DIR : undefined;
-  const redis = config.GATEWAY_RATE_LIMIT_RPS > 0 && config.GATEWAY_RATE_LIMIT_STORE === 'redis'
-    ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 1_000 })
-    : undefined;
+  const redis =
+    config.GATEWAY_RATE_LIMIT_RPS > 0 && config.GATEWAY_RATE_LIMIT_STORE === 'redis'
+      ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 1_000 })
+      : undefined;
   redis?.on('error', () => undefined); // reported by the limiter's fallback, once per failure burst
   let limiterWarned = 0;
   const bucket = { ratePerSecond: config.GATEWAY_RATE_LIMIT_RPS, burst: config.GATEWAY_RATE_LIMIT_BURST };
-  const limiter = config.GATEWAY_RATE_LIMIT_RPS <= 0 ? undefined : redis
-    ? createSharedRateLimiter(redis, {
-      ...bucket,
-      onError: (error) => {
-        if (Date.now() - limiterWarned < 60_000) return;
-        limiterWarned = Date.now();
-        log.warn({ err: error }, 'rate limit store unreachable: limiting per replica until it is back');
-      },
-    })
-    : createRateLimiter(bucket);
+  const limiter =
+    config.GATEWAY_RATE_LIMIT_RPS <= 0
+      ? undefined
+      : redis
+        ? createSharedRateLimiter(redis, {
+            ...bucket,
+            onError: (error) => {
+              if (Date.now() - limiterWarned < 60_000) return;
+              limiterWarned = Date.now();
+              log.warn({ err: error }, 'rate limit store unreachable: limiting per replica until it is back');
+            },
+          })
+        : createRateLimiter(bucket);
   let serving = false;
 
   const localReply = (req: IncomingMessage, res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}) => {
@@ -160,10 +172,12 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
       if (asset) {
         label('docs');
         res.writeHead(200, { 'content-type': asset.contentType, 'cache-control': 'public, max-age=86400' });
-        createReadStream(asset.file).on('error', () => res.destroy()).pipe(res);
+        createReadStream(asset.file)
+          .on('error', () => res.destroy())
+          .pipe(res);
         return;
       }
-      if (publicDir && await serveStatic(publicDir, req, res, path, () => label('static'))) return;
+      if (publicDir && (await serveStatic(publicDir, req, res, path, () => label('static')))) return;
       if (path === '/' && !publicDir) {
         label('index');
         return sendJson(res, 200, { name: 'shopmesh gateway', docs: '/docs', openapi: '/openapi.json', health: '/healthz' });
@@ -199,12 +213,14 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
     onRequest(req, res);
   });
 
-  const checks: HealthCheck[] = contracts.services.filter((s) => upstreams.isConfigured(s)).map((service) => ({
-    // Upstreams are reported, not required: one service down must not take the whole edge out of rotation.
-    name: serviceKey(service),
-    critical: false,
-    check: () => upstreams.probe(service),
-  }));
+  const checks: HealthCheck[] = contracts.services
+    .filter((s) => upstreams.isConfigured(s))
+    .map((service) => ({
+      // Upstreams are reported, not required: one service down must not take the whole edge out of rotation.
+      name: serviceKey(service),
+      critical: false,
+      check: () => upstreams.probe(service),
+    }));
   const status = createStatusServer(() => serving, checks);
 
   const httpPort = await new Promise<number>((resolve, reject) => {
@@ -255,8 +271,12 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
  */
 function isGrpc(req: IncomingMessage, url: string): boolean {
   const type = req.headers['content-type'] ?? '';
-  return type.startsWith('application/grpc') || type.startsWith('application/connect+') || req.headers['connect-protocol-version'] !== undefined
-    || (req.method === 'GET' && url.includes('connect=v1'));
+  return (
+    type.startsWith('application/grpc') ||
+    type.startsWith('application/connect+') ||
+    req.headers['connect-protocol-version'] !== undefined ||
+    (req.method === 'GET' && url.includes('connect=v1'))
+  );
 }
 
 function sendText(res: ServerResponse, text: string, contentType: string): void {

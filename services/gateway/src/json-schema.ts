@@ -71,7 +71,8 @@ export function createSchemaBuilder(registry: Registry) {
       case 'map':
         return {
           type: 'object',
-          additionalProperties: field.mapKind === 'scalar' ? scalarSchema(field.scalar) : field.mapKind === 'enum' ? ref(field.enum) : messageSchema(field.message),
+          additionalProperties:
+            field.mapKind === 'scalar' ? scalarSchema(field.scalar) : field.mapKind === 'enum' ? ref(field.enum) : messageSchema(field.message),
         };
     }
   }

@@ -35,7 +35,13 @@ function compileFilter(raw: any, where: string): Filter {
       throw new Error(`${where}: unsupported comparison op ${op}`);
     }
     case 'header_filter': {
-      const { name, string_match: match = {}, invert_match: invert = false, treat_missing_header_as_empty: missingAsEmpty = false, present_match: present } = spec.header ?? {};
+      const {
+        name,
+        string_match: match = {},
+        invert_match: invert = false,
+        treat_missing_header_as_empty: missingAsEmpty = false,
+        present_match: present,
+      } = spec.header ?? {};
       const test = stringMatcher(match, present, `${where}.header_filter`);
       return (_status, headers) => {
         const value = headers[String(name).toLowerCase()];

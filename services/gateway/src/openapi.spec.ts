@@ -21,13 +21,27 @@ describe('the OpenAPI document generated from the descriptors', () => {
 
   it('lists path parameters and, for the remaining fields, query parameters in camelCase', () => {
     const getUser = op('get', '/v1/users/{user_id}');
-    assert.deepEqual(getUser.parameters.map((p: any) => [p.name, p.in, p.required]), [['user_id', 'path', true]]);
+    assert.deepEqual(
+      getUser.parameters.map((p: any) => [p.name, p.in, p.required]),
+      [['user_id', 'path', true]],
+    );
     const list = op('get', '/v1/products');
-    assert.deepEqual(list.parameters.map((p: any) => p.name), ['pageSize', 'pageToken', 'category', 'query']);
+    assert.deepEqual(
+      list.parameters.map((p: any) => p.name),
+      ['pageSize', 'pageToken', 'category', 'query'],
+    );
     assert.deepEqual(list.parameters[0].schema, { type: 'integer', format: 'int32' });
     assert.match(list.parameters[0].description, /at most 100/);
     const batch = op('get', '/v1/products:batchGet');
-    assert.deepEqual(batch.parameters[0], { name: 'ids', in: 'query', required: false, description: '1-100 ids.', schema: { type: 'array', items: { type: 'string' } }, style: 'form', explode: true });
+    assert.deepEqual(batch.parameters[0], {
+      name: 'ids',
+      in: 'query',
+      required: false,
+      description: '1-100 ids.',
+      schema: { type: 'array', items: { type: 'string' } },
+      style: 'form',
+      explode: true,
+    });
   });
 
   it('describes bodies with the request message, minus the fields the path binds', () => {
@@ -40,7 +54,9 @@ describe('the OpenAPI document generated from the descriptors', () => {
   });
 
   it('gives responses and errors their schemas: messages, google.rpc.Status, streams', () => {
-    assert.deepEqual(op('get', '/v1/products/{id}').responses[200].content['application/json'].schema, { $ref: '#/components/schemas/shop.catalog.v1.GetProductResponse' });
+    assert.deepEqual(op('get', '/v1/products/{id}').responses[200].content['application/json'].schema, {
+      $ref: '#/components/schemas/shop.catalog.v1.GetProductResponse',
+    });
     assert.deepEqual(op('get', '/v1/products/{id}').responses.default.content['application/json'].schema, { $ref: '#/components/schemas/google.rpc.Status' });
     const watch = op('get', '/v1/notifications:watch').responses[200].content;
     assert.deepEqual(Object.keys(watch), ['text/event-stream', 'application/x-ndjson']);
@@ -52,7 +68,11 @@ describe('the OpenAPI document generated from the descriptors', () => {
     assert.deepEqual(product.properties.tags, { type: 'array', items: { type: 'string' } });
     assert.deepEqual(product.properties.price, { $ref: '#/components/schemas/shop.common.v1.Money' });
     assert.deepEqual(product.properties.createdAt, { type: 'string', format: 'date-time', readOnly: true });
-    assert.deepEqual(schema('shop.common.v1.Money').properties.amountMinor, { type: 'string', format: 'int64', description: 'Amount in minor units: 1250 with "EUR" is 12.50 EUR.' });
+    assert.deepEqual(schema('shop.common.v1.Money').properties.amountMinor, {
+      type: 'string',
+      format: 'int64',
+      description: 'Amount in minor units: 1250 with "EUR" is 12.50 EUR.',
+    });
     assert.deepEqual(schema('shop.users.v1.RegisterRequest').required, ['email', 'password', 'displayName']);
     assert.deepEqual(schema('shop.users.v1.Role').enum, ['ROLE_UNSPECIFIED', 'ROLE_CUSTOMER', 'ROLE_ADMIN']);
     assert.equal(schema('google.rpc.Status').properties.details.items.properties['@type'].type, 'string');

@@ -39,9 +39,10 @@ export function buildOpenApi(routes: RestRoute[], registry: Registry, info: { ti
     const streaming = method.methodKind === 'server_streaming';
     const ok = streaming
       ? {
-        description: 'A stream of messages: Server-Sent Events (`data: <json>` per message) by default, newline-delimited JSON with `Accept: application/x-ndjson`.',
-        content: { 'text/event-stream': { schema: output }, [NDJSON]: { schema: output } },
-      }
+          description:
+            'A stream of messages: Server-Sent Events (`data: <json>` per message) by default, newline-delimited JSON with `Accept: application/x-ndjson`.',
+          content: { 'text/event-stream': { schema: output }, [NDJSON]: { schema: output } },
+        }
       : { description: 'OK', content: { 'application/json': { schema: output } } };
 
     const operation: Record<string, unknown> = {
@@ -54,9 +55,12 @@ export function buildOpenApi(routes: RestRoute[], registry: Registry, info: { ti
     };
     if (route.body) {
       const top = new Set([...route.pathFields.keys()].filter((name) => !name.includes('.')));
-      const schema = route.body === '*'
-        ? top.size > 0 ? schemas.objectSchema(method.input, top) : schemas.ref(method.input)
-        : schemas.fieldSchema(route.body[route.body.length - 1]);
+      const schema =
+        route.body === '*'
+          ? top.size > 0
+            ? schemas.objectSchema(method.input, top)
+            : schemas.ref(method.input)
+          : schemas.fieldSchema(route.body[route.body.length - 1]);
       operation.requestBody = { required: false, content: { 'application/json': { schema } } };
     }
     const path = openApiPath(route.pattern);

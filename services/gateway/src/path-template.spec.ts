@@ -10,7 +10,13 @@ const match = (template: string, path: string) => {
 describe('path templates (google.api.http, as Envoy matches them)', () => {
   it('parses literals, variables, custom verbs and multi-segment variables', () => {
     assert.deepEqual(parsePathTemplate('/v1/users:login'), {
-      text: '/v1/users:login', segments: [{ kind: 'literal', value: 'v1' }, { kind: 'literal', value: 'users' }], variables: [], verb: 'login',
+      text: '/v1/users:login',
+      segments: [
+        { kind: 'literal', value: 'v1' },
+        { kind: 'literal', value: 'users' },
+      ],
+      variables: [],
+      verb: 'login',
     });
     const cancel = parsePathTemplate('/v1/orders/{order_id}:cancel');
     assert.equal(cancel.verb, 'cancel');
@@ -73,7 +79,13 @@ describe('path templates Envoy accepts beyond the common ones', () => {
   it('matches "**" in the middle, binding every segment between the fixed ones', () => {
     const template = parsePathTemplate('/a/{x=**}/b/{y}');
     const matched = matchPathTemplate(template, splitRequestPath('/a/1/2/3/b/z', verbs)!);
-    assert.deepEqual([...matched!.variables], [['x', '1/2/3'], ['y', 'z']]);
+    assert.deepEqual(
+      [...matched!.variables],
+      [
+        ['x', '1/2/3'],
+        ['y', 'z'],
+      ],
+    );
     assert.equal(matchPathTemplate(template, splitRequestPath('/a/b/z', verbs)!), undefined, '"**" takes at least one segment');
   });
 
@@ -87,6 +99,9 @@ describe('path templates Envoy accepts beyond the common ones', () => {
     assert.equal(matchPathTemplate(template, request, 'ALL_CHARACTERS_EXCEPT_RESERVED')!.variables.get('p'), 'a%2Fb/c%3Ad');
     assert.equal(matchPathTemplate(template, request, 'ALL_CHARACTERS_EXCEPT_SLASH')!.variables.get('p'), 'a%2Fb/c:d');
     assert.equal(matchPathTemplate(template, request, 'ALL_CHARACTERS')!.variables.get('p'), 'a/b/c:d');
-    assert.equal(matchPathTemplate(parsePathTemplate('/f/{p}'), splitRequestPath('/f/a%2Fb', verbs)!, 'ALL_CHARACTERS_EXCEPT_RESERVED')!.variables.get('p'), 'a/b');
+    assert.equal(
+      matchPathTemplate(parsePathTemplate('/f/{p}'), splitRequestPath('/f/a%2Fb', verbs)!, 'ALL_CHARACTERS_EXCEPT_RESERVED')!.variables.get('p'),
+      'a/b',
+    );
   });
 });

@@ -114,7 +114,7 @@ export function splitRequestPath(rawPath: string, knownVerbs: ReadonlySet<string
 }
 
 /** RFC 6570 reserved characters stay escaped in multi-segment variables (Envoy's default). */
-const RESERVED = new Set('!#$&\'()*+,/:;=?@[]'.split(''));
+const RESERVED = new Set("!#$&'()*+,/:;=?@[]".split(''));
 const SLASH = new Set(['/']);
 
 /** Envoy's url_unescape_spec, applied to multi-segment variables; single segments are always fully unescaped. */
@@ -159,7 +159,11 @@ export interface TemplateMatch {
   rank: MatchRank;
 }
 
-export function matchPathTemplate(template: PathTemplate, request: RequestPath, spec: UnescapeSpec = 'ALL_CHARACTERS_EXCEPT_RESERVED'): TemplateMatch | undefined {
+export function matchPathTemplate(
+  template: PathTemplate,
+  request: RequestPath,
+  spec: UnescapeSpec = 'ALL_CHARACTERS_EXCEPT_RESERVED',
+): TemplateMatch | undefined {
   if (template.verb !== request.verb) return undefined;
   const { segments } = template;
   const { parts } = request;

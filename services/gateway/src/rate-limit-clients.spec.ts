@@ -20,12 +20,18 @@ describe('rate limit: who the client is, and one bucket for every replica', () =
       const replicaA = createSharedRateLimiter(a, { ratePerSecond: 1, burst: 3, prefix });
       const replicaB = createSharedRateLimiter(b, { ratePerSecond: 1, burst: 3, prefix });
       const decisions = [await replicaA.take('c'), await replicaB.take('c'), await replicaA.take('c'), await replicaB.take('c')];
-      assert.deepEqual(decisions.map((d) => d.allowed), [true, true, true, false]);
+      assert.deepEqual(
+        decisions.map((d) => d.allowed),
+        [true, true, true, false],
+      );
       assert.equal((decisions[3] as { retryAfterSeconds: number }).retryAfterSeconds, 1);
       assert.equal((await replicaB.take('other')).allowed, true);
 
       let failures = 0;
-      const broken = createSharedRateLimiter({ eval: () => Promise.reject(new Error('down')) }, { ratePerSecond: 1, burst: 1, prefix, onError: () => failures++ });
+      const broken = createSharedRateLimiter(
+        { eval: () => Promise.reject(new Error('down')) },
+        { ratePerSecond: 1, burst: 1, prefix, onError: () => failures++ },
+      );
       assert.equal((await broken.take('c')).allowed, true);
       assert.equal((await broken.take('c')).allowed, false, 'the local bucket still limits');
       assert.equal(failures, 2);

@@ -48,7 +48,10 @@ export function createRateLimiter({ ratePerSecond, burst, maxClients = 10_000, n
  */
 export function clientAddress(forwardedFor: string | string[] | undefined, peer: string | undefined, trustedHops: number): string {
   if (trustedHops > 0 && forwardedFor !== undefined) {
-    const entries = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',').map((e) => e.trim()).filter(Boolean);
+    const entries = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor)
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
     if (entries.length >= trustedHops) return entries[entries.length - trustedHops];
   }
   return peer ?? 'unknown';

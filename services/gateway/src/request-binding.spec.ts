@@ -31,8 +31,11 @@ const refused = (fn: () => unknown, pattern: RegExp) =>
 
 describe('binding REST requests to gRPC messages', () => {
   it('reads a body: "*" with the library\'s proto3 JSON mapping, dropping unknown fields like Envoy', () => {
-    assert.deepEqual(bind('POST', '/v1/users', { email: 'a@b.c', password: 'pw', display_name: 'Ada', unknownField: 1 }),
-      { email: 'a@b.c', password: 'pw', displayName: 'Ada' });
+    assert.deepEqual(bind('POST', '/v1/users', { email: 'a@b.c', password: 'pw', display_name: 'Ada', unknownField: 1 }), {
+      email: 'a@b.c',
+      password: 'pw',
+      displayName: 'Ada',
+    });
     assert.deepEqual(bind('POST', '/v1/users:login', ''), {});
   });
 
@@ -48,8 +51,12 @@ describe('binding REST requests to gRPC messages', () => {
   });
 
   it('merges the path into a body: "*" request', () => {
-    assert.deepEqual(bind('PATCH', '/v1/products/p-1', { name: 'New', stock: 3, price: { currencyCode: 'EUR', amountMinor: '1250' } }),
-      { id: 'p-1', name: 'New', stock: 3, price: { currencyCode: 'EUR', amountMinor: '1250' } });
+    assert.deepEqual(bind('PATCH', '/v1/products/p-1', { name: 'New', stock: 3, price: { currencyCode: 'EUR', amountMinor: '1250' } }), {
+      id: 'p-1',
+      name: 'New',
+      stock: 3,
+      price: { currencyCode: 'EUR', amountMinor: '1250' },
+    });
     assert.deepEqual(bind('POST', '/v1/orders/o-1:cancel', { reason: 'changed my mind' }), { orderId: 'o-1', reason: 'changed my mind' });
   });
 
@@ -57,7 +64,7 @@ describe('binding REST requests to gRPC messages', () => {
     refused(() => bind('PATCH', '/v1/products/p-1', { id: 'p-2' }), /is conflicting with the value "p-2" in the body/);
   });
 
-  it('lets the body win a collision when collisions are not rejected (Envoy\'s default)', () => {
+  it("lets the body win a collision when collisions are not rejected (Envoy's default)", () => {
     assert.deepEqual(bind('PATCH', '/v1/products/p-1', { id: 'p-2' }, table, { rejectBindingBodyFieldCollisions: false }), { id: 'p-2' });
     assert.deepEqual(bind('PATCH', '/v1/products/p-1', { id: 'p-1', stock: 1 }), { id: 'p-1', stock: 1 });
   });
@@ -69,7 +76,10 @@ describe('binding REST requests to gRPC messages', () => {
     refused(() => bind('PATCH', '/v1/products/p-1', { stock: 'many' }), /UpdateProductRequest.stock/);
     refused(() => bind('GET', '/v1/name-suggestions?count=abc'), /SuggestNamesRequest.count/);
     refused(() => bind('GET', '/v1/name-suggestions?count=99999999999'), /out of range/);
-    assert.throws(() => bind('GET', '/v1/products?color=red'), (e) => e instanceof UnknownQueryParameter && /Could not find field "color"/.test(e.message));
+    assert.throws(
+      () => bind('GET', '/v1/products?color=red'),
+      (e) => e instanceof UnknownQueryParameter && /Could not find field "color"/.test(e.message),
+    );
     refused(() => bind('POST', '/v1/users?email=x', { email: 'y' }), /conflicting/);
   });
 
@@ -101,17 +111,29 @@ describe('binding REST requests to gRPC messages', () => {
     const update = catalog.methods.find((m) => m.name === 'UpdateProduct')!;
     const routes = buildRouteTable({
       services: [catalog],
-      bindings: (m: DescMethod): HttpBinding[] => (m === update ? [{ httpMethod: 'PUT', pattern: '/v1/products/{id}/price', body: 'price', responseBody: '' }] : []),
+      bindings: (m: DescMethod): HttpBinding[] =>
+        m === update ? [{ httpMethod: 'PUT', pattern: '/v1/products/{id}/price', body: 'price', responseBody: '' }] : [],
     });
-    assert.deepEqual(bind('PUT', '/v1/products/p-1/price?stock=4', { currencyCode: 'EUR', amountMinor: 990 }, routes),
-      { id: 'p-1', price: { currencyCode: 'EUR', amountMinor: '990' }, stock: 4 });
+    assert.deepEqual(bind('PUT', '/v1/products/p-1/price?stock=4', { currencyCode: 'EUR', amountMinor: 990 }, routes), {
+      id: 'p-1',
+      price: { currencyCode: 'EUR', amountMinor: '990' },
+      stock: 4,
+    });
     assert.deepEqual(bind('PUT', '/v1/products/p-1/price?price.currencyCode=USD', undefined, routes), { id: 'p-1', price: { currencyCode: 'USD' } });
-    assert.deepEqual(bind('PUT', '/v1/products/p-1/price?replaceTags=true&tags=a&tags=b', undefined, routes), { id: 'p-1', tags: ['a', 'b'], replaceTags: true });
+    assert.deepEqual(bind('PUT', '/v1/products/p-1/price?replaceTags=true&tags=a&tags=b', undefined, routes), {
+      id: 'p-1',
+      tags: ['a', 'b'],
+      replaceTags: true,
+    });
     refused(() => bind('PUT', '/v1/products/p-1/price?replaceTags=yes', undefined, routes), /expects true or false/);
   });
 
   it('reads query strings like Envoy: "+" is a space, a name without "=" is ignored', () => {
-    assert.deepEqual(parseQuery('a=1&flag&=x&b=x+y%21&c=%zz'), [['a', '1'], ['b', 'x y!'], ['c', '%zz']]);
+    assert.deepEqual(parseQuery('a=1&flag&=x&b=x+y%21&c=%zz'), [
+      ['a', '1'],
+      ['b', 'x y!'],
+      ['c', '%zz'],
+    ]);
     assert.deepEqual(parseQuery('page%5Fsize=1'), [['page%5Fsize', '1']], 'names are field paths, taken as written');
   });
 });

@@ -1,5 +1,16 @@
 import { isUtf8 } from 'node:buffer';
-import { create, fromJson, ScalarType, toJson, type DescEnum, type DescField, type DescMessage, type JsonValue, type Message, type Registry } from '@bufbuild/protobuf';
+import {
+  create,
+  fromJson,
+  ScalarType,
+  toJson,
+  type DescEnum,
+  type DescField,
+  type DescMessage,
+  type JsonValue,
+  type Message,
+  type Registry,
+} from '@bufbuild/protobuf';
 import { getJsonPath, protoPath, resolveFieldPath, setJsonPath } from './field-path';
 import type { RouteMatch } from './route-table';
 import { badRequest } from './status-mapping';
@@ -25,7 +36,10 @@ export interface Binding {
  * untranscoded; the caller decides which.
  */
 export class UnknownQueryParameter extends Error {
-  constructor(readonly parameter: string, typeName: string) {
+  constructor(
+    readonly parameter: string,
+    typeName: string,
+  ) {
     super(`Could not find field "${parameter}" in the type "${typeName}".`);
   }
 }
@@ -70,7 +84,14 @@ export function resolveBindings(match: RouteMatch, query: string, options: Bindi
  *   field the body wins, or the request is refused when
  *   `reject_binding_body_field_collisions` is on.
  */
-export function buildRequests(match: RouteMatch, bindings: Binding[], body: Buffer | undefined, contentType: string | undefined, options: BindingOptions, registry: Registry): Message[] {
+export function buildRequests(
+  match: RouteMatch,
+  bindings: Binding[],
+  body: Buffer | undefined,
+  contentType: string | undefined,
+  options: BindingOptions,
+  registry: Registry,
+): Message[] {
   const { route } = match;
   const desc = route.method.input;
   if (route.body === undefined || body === undefined || body.length === 0) {
@@ -135,7 +156,9 @@ function bind(json: Record<string, unknown>, desc: DescMessage, bindings: Bindin
     } else if (field.fieldKind === 'list' && Array.isArray(inBody)) {
       inBody.push(...(value as JsonValue[]));
     } else if (options.rejectBindingBodyFieldCollisions && !sameValue(desc, binding.fields, value, inBody, registry)) {
-      throw badRequest(`The binding value ${JSON.stringify(binding.values[binding.values.length - 1])} of the field ${protoPath(binding.fields)} is conflicting with the value ${JSON.stringify(inBody)} in the body.`);
+      throw badRequest(
+        `The binding value ${JSON.stringify(binding.values[binding.values.length - 1])} of the field ${protoPath(binding.fields)} is conflicting with the value ${JSON.stringify(inBody)} in the body.`,
+      );
     }
     // Otherwise the body's value stands, as in Envoy.
   }
@@ -190,7 +213,8 @@ function cleanField(field: DescField, value: unknown, caseInsensitive: boolean, 
     case 'map':
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
       if (field.mapKind === 'enum') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, enumValue(field.enum, v, caseInsensitive, at)]));
-      if (field.mapKind === 'message') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cleanMessage(field.message, v, caseInsensitive, at)]));
+      if (field.mapKind === 'message')
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cleanMessage(field.message, v, caseInsensitive, at)]));
       return value;
     default:
       return value;
@@ -245,20 +269,24 @@ function bindingJson({ fields, values }: Binding): JsonValue {
   }
 }
 
-const scalarText = (type: ScalarType, name: string) => (text: string): JsonValue => {
-  if (type !== ScalarType.BOOL) return text; // numbers as strings and base64 bytes are valid proto3 JSON
-  if (text === 'true' || text === 'false') return text === 'true';
-  throw badRequest(`field "${name}" expects true or false, got "${text}"`);
-};
+const scalarText =
+  (type: ScalarType, name: string) =>
+  (text: string): JsonValue => {
+    if (type !== ScalarType.BOOL) return text; // numbers as strings and base64 bytes are valid proto3 JSON
+    if (text === 'true' || text === 'false') return text === 'true';
+    throw badRequest(`field "${name}" expects true or false, got "${text}"`);
+  };
 
 const enumText = (text: string): JsonValue => (/^-?\d+$/.test(text) ? Number(text) : text);
 
 /** Well-known types whose JSON form is a string or a scalar may come from the URL; other messages may not. */
-const messageText = (message: DescMessage, name: string) => (text: string): JsonValue => {
-  if (message.typeName === 'google.protobuf.BoolValue') return scalarText(ScalarType.BOOL, name)(text);
-  if (/^google\.protobuf\.(\w+Value|Timestamp|Duration|FieldMask)$/.test(message.typeName)) return text;
-  throw badRequest(`field "${name}" is a message and cannot be set from the URL`);
-};
+const messageText =
+  (message: DescMessage, name: string) =>
+  (text: string): JsonValue => {
+    if (message.typeName === 'google.protobuf.BoolValue') return scalarText(ScalarType.BOOL, name)(text);
+    if (/^google\.protobuf\.(\w+Value|Timestamp|Duration|FieldMask)$/.test(message.typeName)) return text;
+    throw badRequest(`field "${name}" is a message and cannot be set from the URL`);
+  };
 
 /**
  * Query parameters as Envoy reads them: `name=value` pairs split on "&"; the

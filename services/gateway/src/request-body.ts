@@ -4,7 +4,7 @@ import { EdgeError } from './status-mapping';
 
 /** Envoy's transcoder answers a body over max_request_body_size with exactly this. */
 export const tooLarge = (_limit: number) =>
-  new EdgeError('Request rejected because the transcoder\'s internal buffer size exceeds the configured limit.', Code.ResourceExhausted, 413);
+  new EdgeError("Request rejected because the transcoder's internal buffer size exceeds the configured limit.", Code.ResourceExhausted, 413);
 
 /**
  * Reads a request body up to `limit` bytes. A declared Content-Length over the

@@ -77,9 +77,7 @@ export function decide(t: Transcoding, method: string, url: string): TranscodeDe
     return { kind: 'transcode', match, bindings: resolveBindings(match, q < 0 ? '' : url.slice(q + 1), t.binding) };
   } catch (error) {
     if (!(error instanceof UnknownQueryParameter)) throw error;
-    return t.options.request_validation_options.reject_unknown_query_parameters
-      ? { kind: 'reject', status: 400, message: error.message }
-      : { kind: 'pass' };
+    return t.options.request_validation_options.reject_unknown_query_parameters ? { kind: 'reject', status: 400, message: error.message } : { kind: 'pass' };
   }
 }
 
@@ -122,7 +120,12 @@ export function createRestHandler(options: RestHandlerOptions) {
       return void res.end(body);
     }
     // Without conversion Envoy hands the trailers-only response on as it came: status headers, no body.
-    res.writeHead(status, { 'content-type': 'application/grpc', 'grpc-status': String(error.code), 'grpc-message': encodeURIComponent(error.rawMessage), 'content-length': 0 });
+    res.writeHead(status, {
+      'content-type': 'application/grpc',
+      'grpc-status': String(error.code),
+      'grpc-message': encodeURIComponent(error.rawMessage),
+      'content-length': 0,
+    });
     res.end();
   };
 
@@ -136,7 +139,7 @@ export function createRestHandler(options: RestHandlerOptions) {
     const text = t.printer.text(t.printer.value(route.method.output, response, route.responseBody));
     const length = Buffer.byteLength(text);
     if (length > t.maxResponseBytes) {
-      return localReply(req, res, 500, 'Response not transcoded because the transcoder\'s internal buffer size exceeds the configured limit.');
+      return localReply(req, res, 500, "Response not transcoded because the transcoder's internal buffer size exceeds the configured limit.");
     }
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': length, 'grpc-status': '0' });
     res.end(text);
@@ -161,9 +164,10 @@ export function createRestHandler(options: RestHandlerOptions) {
       if (kind === 'client_streaming') {
         return sendUnary(req, res, t, match, await upstreams.clientStream(route.method, iterate(requests), { headers, signal }));
       }
-      const messages = kind === 'server_streaming'
-        ? upstreams.serverStream(route.method, requests[0], { headers, signal })
-        : upstreams.bidiStream(route.method, iterate(requests), { headers, signal });
+      const messages =
+        kind === 'server_streaming'
+          ? upstreams.serverStream(route.method, requests[0], { headers, signal })
+          : upstreams.bidiStream(route.method, iterate(requests), { headers, signal });
       const stream = createTranscodedStream(res, t.options.print_options, {
         commitMs: options.streamCommitMs ?? 1_000,
         sseHeartbeatMs: options.sseHeartbeatMs ?? 15_000,

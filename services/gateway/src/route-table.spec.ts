@@ -48,23 +48,37 @@ describe('the route table built from the descriptor set', () => {
       buildRouteTable({ services: [catalog], bindings: (m) => extra.get(m) ?? contracts.bindings(m) });
 
     it('serves additional_bindings and field bodies', () => {
-      const custom = withBindings(new Map([
-        [update, [
-          { httpMethod: 'PATCH', pattern: '/v1/products/{id}', body: '*', responseBody: '' },
-          { httpMethod: 'PUT', pattern: '/v1/catalog/{id}/price', body: 'price', responseBody: 'product' },
-        ]],
-      ]));
+      const custom = withBindings(
+        new Map([
+          [
+            update,
+            [
+              { httpMethod: 'PATCH', pattern: '/v1/products/{id}', body: '*', responseBody: '' },
+              { httpMethod: 'PUT', pattern: '/v1/catalog/{id}/price', body: 'price', responseBody: 'product' },
+            ],
+          ],
+        ]),
+      );
       const primary = custom.match('PATCH', '/v1/products/p-1')!;
       const additional = custom.match('PUT', '/v1/catalog/p-1/price')!;
       assert.equal(primary.route.bindingIndex, 0);
       assert.equal(additional.route.method, update);
       assert.equal(additional.route.bindingIndex, 1);
-      assert.deepEqual((additional.route.body as { name: string }[]).map((f) => f.name), ['price']);
-      assert.deepEqual(additional.route.responseBody!.map((f) => f.name), ['product']);
+      assert.deepEqual(
+        (additional.route.body as { name: string }[]).map((f) => f.name),
+        ['price'],
+      );
+      assert.deepEqual(
+        additional.route.responseBody!.map((f) => f.name),
+        ['product'],
+      );
     });
 
     it('refuses, at start-up, templates and bodies naming fields the request lacks, and duplicate routes', () => {
-      assert.throws(() => withBindings(new Map([[get, [{ httpMethod: 'GET', pattern: '/v1/products/{sku}', body: '', responseBody: '' }]]])), /"sku" is not a field/);
+      assert.throws(
+        () => withBindings(new Map([[get, [{ httpMethod: 'GET', pattern: '/v1/products/{sku}', body: '', responseBody: '' }]]])),
+        /"sku" is not a field/,
+      );
       assert.throws(() => withBindings(new Map([[update, [{ httpMethod: 'PUT', pattern: '/v1/x/{id}', body: 'nope', responseBody: '' }]]])), /body "nope"/);
       assert.throws(() => withBindings(new Map([[get, [{ httpMethod: 'PATCH', pattern: '/v1/products/{id}', body: '', responseBody: '' }]]])), /same route/);
     });

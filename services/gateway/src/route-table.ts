@@ -47,15 +47,21 @@ export interface RouteTableOptions {
  * template variable or body naming a field the request lacks is a contract bug
  * that stops the gateway, not a 500 on the first call.
  */
-export function buildRouteTable(contracts: Pick<Contracts, 'services' | 'bindings'> & Partial<Pick<Contracts, 'registry'>>, options: RouteTableOptions = {}): RouteTable {
+export function buildRouteTable(
+  contracts: Pick<Contracts, 'services' | 'bindings'> & Partial<Pick<Contracts, 'registry'>>,
+  options: RouteTableOptions = {},
+): RouteTable {
   const routes: RestRoute[] = [];
   const seen = new Map<string, string>();
-  const services = options.services === undefined ? contracts.services : options.services.map((name) => {
-    // Envoy refuses to start on a service its descriptor set lacks; so does the gateway.
-    const service = contracts.registry?.getService(name) ?? contracts.services.find((s) => s.typeName === name);
-    if (!service) throw new Error(`transcoder: could not find '${name}' in the proto descriptor`);
-    return service;
-  });
+  const services =
+    options.services === undefined
+      ? contracts.services
+      : options.services.map((name) => {
+          // Envoy refuses to start on a service its descriptor set lacks; so does the gateway.
+          const service = contracts.registry?.getService(name) ?? contracts.services.find((s) => s.typeName === name);
+          if (!service) throw new Error(`transcoder: could not find '${name}' in the proto descriptor`);
+          return service;
+        });
   const bindingsOf = (method: DescMethod): HttpBinding[] => {
     const bindings = contracts.bindings(method);
     if (bindings.length > 0 || !options.autoMapping) return bindings;

@@ -15,7 +15,14 @@ export function createCommentReader() {
       map = new Map();
       for (const location of file.proto.sourceCodeInfo?.location ?? []) {
         const text = location.leadingComments?.trim();
-        if (text) map.set(location.path.join('.'), text.split('\n').map((line) => line.replace(/^ /, '').trimEnd()).join('\n'));
+        if (text)
+          map.set(
+            location.path.join('.'),
+            text
+              .split('\n')
+              .map((line) => line.replace(/^ /, '').trimEnd())
+              .join('\n'),
+          );
       }
       cache.set(file, map);
     }

@@ -42,7 +42,13 @@ export function resolvePublicPath(root: string, urlPath: string): string | undef
 }
 
 /** Serves a GET or HEAD for a file of `root`; false when there is none. `found` runs before the response starts. */
-export async function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, urlPath: string, found: () => void = () => undefined): Promise<boolean> {
+export async function serveStatic(
+  root: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  urlPath: string,
+  found: () => void = () => undefined,
+): Promise<boolean> {
   let file = resolvePublicPath(root, urlPath);
   if (!file) return false;
   let info = await stat(file).catch(() => undefined);
@@ -64,7 +70,10 @@ export async function serveStatic(root: string, req: IncomingMessage, res: Serve
     return true;
   }
   await new Promise<void>((resolve) => {
-    createReadStream(file).on('error', () => res.destroy()).on('close', resolve).pipe(res);
+    createReadStream(file)
+      .on('error', () => res.destroy())
+      .on('close', resolve)
+      .pipe(res);
   });
   return true;
 }

@@ -6,13 +6,26 @@ import { badRequest, EdgeError, httpStatusOf, statusOf } from './status-mapping'
 
 const { registry } = loadContracts();
 
-describe('gRPC status → HTTP, as Envoy\'s transcoder maps it', () => {
+describe("gRPC status → HTTP, as Envoy's transcoder maps it", () => {
   it('maps every code like Envoy', () => {
     const expected: [Code | 0, number][] = [
-      [0, 200], [Code.Canceled, 499], [Code.Unknown, 500], [Code.InvalidArgument, 400], [Code.DeadlineExceeded, 504],
-      [Code.NotFound, 404], [Code.AlreadyExists, 409], [Code.PermissionDenied, 403], [Code.ResourceExhausted, 429],
-      [Code.FailedPrecondition, 400], [Code.Aborted, 409], [Code.OutOfRange, 400], [Code.Unimplemented, 501],
-      [Code.Internal, 500], [Code.Unavailable, 503], [Code.DataLoss, 500], [Code.Unauthenticated, 401],
+      [0, 200],
+      [Code.Canceled, 499],
+      [Code.Unknown, 500],
+      [Code.InvalidArgument, 400],
+      [Code.DeadlineExceeded, 504],
+      [Code.NotFound, 404],
+      [Code.AlreadyExists, 409],
+      [Code.PermissionDenied, 403],
+      [Code.ResourceExhausted, 429],
+      [Code.FailedPrecondition, 400],
+      [Code.Aborted, 409],
+      [Code.OutOfRange, 400],
+      [Code.Unimplemented, 501],
+      [Code.Internal, 500],
+      [Code.Unavailable, 503],
+      [Code.DataLoss, 500],
+      [Code.Unauthenticated, 401],
     ];
     for (const [code, http] of expected) assert.equal(httpStatusOf(code), http, `code ${code}`);
     assert.equal(httpStatusOf(99), 500);
@@ -20,7 +33,10 @@ describe('gRPC status → HTTP, as Envoy\'s transcoder maps it', () => {
 
   it('renders google.rpc details from the wire into the google.rpc.Status JSON body, "@type" first', () => {
     const badRequestDesc = registry.getMessage('google.rpc.BadRequest')!;
-    const bytes = toBinary(badRequestDesc, create(badRequestDesc, { fieldViolations: [{ field: 'email', description: 'must be a valid email address' }] } as never));
+    const bytes = toBinary(
+      badRequestDesc,
+      create(badRequestDesc, { fieldViolations: [{ field: 'email', description: 'must be a valid email address' }] } as never),
+    );
     const error = new ConnectError('invalid email', Code.InvalidArgument);
     error.details.push({ type: 'google.rpc.BadRequest', value: bytes }, { type: 'acme.Unknown', value: new Uint8Array([1, 2]) });
     const { httpStatus, body } = statusOf(error, registry);
@@ -29,7 +45,10 @@ describe('gRPC status → HTTP, as Envoy\'s transcoder maps it', () => {
       code: 3,
       message: 'invalid email',
       details: [
-        { '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: 'email', description: 'must be a valid email address', reason: '' }] },
+        {
+          '@type': 'type.googleapis.com/google.rpc.BadRequest',
+          fieldViolations: [{ field: 'email', description: 'must be a valid email address', reason: '' }],
+        },
         { '@type': 'type.googleapis.com/acme.Unknown', value: 'AQI=' },
       ],
     });

@@ -39,7 +39,11 @@ export class EdgeError extends ConnectError {
   /** ConnectError's Symbol.hasInstance makes every ConnectError `instanceof EdgeError`: this tells them apart. */
   readonly answeredByEdge = true;
   // The name stays "ConnectError": connect's instanceof checks rely on it.
-  constructor(message: string, code: Code, readonly httpStatus?: number) {
+  constructor(
+    message: string,
+    code: Code,
+    readonly httpStatus?: number,
+  ) {
     super(message, code);
   }
 }

@@ -9,17 +9,28 @@ function recorder() {
     writeHead: (_status: number, headers: Record<string, string>) => (out.head = headers),
     flushHeaders: () => undefined,
     write: (chunk: string) => (out.body += chunk),
-    end: (chunk?: string) => { out.body += chunk ?? ''; out.ended = true; },
+    end: (chunk?: string) => {
+      out.body += chunk ?? '';
+      out.ended = true;
+    },
     once: () => res,
     writableEnded: false,
     destroyed: false,
   };
   return { res: res as unknown as ServerResponse, out };
 }
-const print = (extra = {}) => ({ add_whitespace: false, always_print_primitive_fields: false, always_print_enums_as_ints: false, preserve_proto_field_names: false, stream_newline_delimited: false, stream_sse_style_delimited: false, ...extra });
+const print = (extra = {}) => ({
+  add_whitespace: false,
+  always_print_primitive_fields: false,
+  always_print_enums_as_ints: false,
+  preserve_proto_field_names: false,
+  stream_newline_delimited: false,
+  stream_sse_style_delimited: false,
+  ...extra,
+});
 const timing = { commitMs: 10_000, sseHeartbeatMs: 0 };
 
-describe('server streams framed like Envoy\'s print options', () => {
+describe("server streams framed like Envoy's print options", () => {
   for (const [name, options, expected, type] of [
     ['a JSON array by default', print(), '[{"a":1},{"a":2}]', 'application/json'],
     ['one message per line with stream_newline_delimited', print({ stream_newline_delimited: true }), '{"a":1}\n{"a":2}\n', 'application/json'],
@@ -42,7 +53,7 @@ describe('server streams framed like Envoy\'s print options', () => {
     assert.equal(out.body, '[]');
   });
 
-  it('writes google.api.HttpBody messages raw under the first one\'s content type', () => {
+  it("writes google.api.HttpBody messages raw under the first one's content type", () => {
     const { res, out } = recorder();
     const stream = createTranscodedStream(res, print(), timing);
     stream.writeRaw('text/csv', Buffer.from('a,b\n'));

@@ -99,8 +99,13 @@ export function createUpstreams(services: DescService[], options: UpstreamOption
           return (await clientFor(method)(request, callOptions(rest))) as Message;
         } catch (error) {
           const failure = ConnectError.from(error);
-          const retry = idempotent && attempt < RETRY_BACKOFF_MS.length && failure.code === Code.Unavailable && !pushedBack(failure)
-            && pools.get(method.parent.typeName)!.clients.length > 0 && !rest.signal.aborted;
+          const retry =
+            idempotent &&
+            attempt < RETRY_BACKOFF_MS.length &&
+            failure.code === Code.Unavailable &&
+            !pushedBack(failure) &&
+            pools.get(method.parent.typeName)!.clients.length > 0 &&
+            !rest.signal.aborted;
           if (!retry) throw error;
           await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_BACKOFF_MS[attempt]));
         }
@@ -113,12 +118,19 @@ export function createUpstreams(services: DescService[], options: UpstreamOption
 
     clientStream: (method, requests, options) => clientFor(method)(requests, callOptions(options)) as Promise<Message>,
 
-    bidiStream: (method, requests, options) => clientFor(method)(requests, { ...callOptions(options), timeoutMs: options.timeoutMs ?? 0 }) as AsyncIterable<Message>,
+    bidiStream: (method, requests, options) =>
+      clientFor(method)(requests, { ...callOptions(options), timeoutMs: options.timeoutMs ?? 0 }) as AsyncIterable<Message>,
 
     async probe(service) {
       const health = pools.get(service.typeName)?.health ?? [];
-      const answers = await Promise.allSettled(health.map((client) =>
-        client.check({ service: service.typeName }, { headers: new Headers(), signal: AbortSignal.timeout(1_000), timeoutMs: 1_000 }) as Promise<{ status: number }>));
+      const answers = await Promise.allSettled(
+        health.map(
+          (client) =>
+            client.check({ service: service.typeName }, { headers: new Headers(), signal: AbortSignal.timeout(1_000), timeoutMs: 1_000 }) as Promise<{
+              status: number;
+            }>,
+        ),
+      );
       const serving = answers.some((answer) => answer.status === 'fulfilled' && answer.value.status === SERVING);
       if (!serving) throw new Error(`no SERVING instance of ${service.typeName}`);
     },

@@ -53,7 +53,10 @@ function fakeUpstream() {
         if (request.userId === 'missing') {
           const badRequest = registry.getMessage('google.rpc.ResourceInfo')!;
           const error = new ConnectError('user missing not found', Code.NotFound);
-          error.details.push({ type: 'google.rpc.ResourceInfo', value: toBinary(badRequest, create(badRequest, { resourceType: 'user', resourceName: 'missing' } as never)) });
+          error.details.push({
+            type: 'google.rpc.ResourceInfo',
+            value: toBinary(badRequest, create(badRequest, { resourceType: 'user', resourceName: 'missing' } as never)),
+          });
           throw error;
         }
         return { user: { id: request.userId, displayName: ctx.requestHeader.get('authorization') ?? 'anonymous', role: 1 } };
@@ -92,11 +95,12 @@ function fakeUpstream() {
   return {
     seen,
     listen: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`127.0.0.1:${(server.address() as AddressInfo).port}`))),
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      // Sessions the gateway keeps open would hold close() forever.
-      setTimeout(resolve, 200).unref();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Sessions the gateway keeps open would hold close() forever.
+        setTimeout(resolve, 200).unref();
+      }),
   };
 }
 
@@ -109,7 +113,10 @@ describe('gateway over real sockets, in front of a fake gRPC upstream', function
   let nextClient = 0;
   /** Each request comes from its own client address unless told otherwise (the rate limit trusts X-Forwarded-For here). */
   const call = (path: string, init: RequestInit & { client?: string } = {}) =>
-    fetch(`${base}${path}`, { ...init, headers: { 'x-forwarded-for': init.client ?? `10.1.0.${++nextClient % 250}`, ...(init.headers as Record<string, string>) } });
+    fetch(`${base}${path}`, {
+      ...init,
+      headers: { 'x-forwarded-for': init.client ?? `10.1.0.${++nextClient % 250}`, ...(init.headers as Record<string, string>) },
+    });
 
   before(async () => {
     writeFileSync(join(publicDir, 'index.html'), '<h1>storefront</h1>');
@@ -213,13 +220,17 @@ describe('gateway over real sockets, in front of a fake gRPC upstream', function
     });
 
     it('does not expose methods without an HTTP annotation (internal RPCs)', async () => {
-      const response = await call('/shop.registry.v1.RegistryService/Heartbeat', { method: 'POST', headers: { 'content-type': 'application/json', 'connect-protocol-version': '1' }, body: '{}' });
+      const response = await call('/shop.registry.v1.RegistryService/Heartbeat', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'connect-protocol-version': '1' },
+        body: '{}',
+      });
       assert.equal((await json(response)).code, 'unimplemented');
     });
   });
 
   describe('upstream calls', () => {
-    it('retries an idempotent GET answered UNAVAILABLE, like Envoy\'s retry_on: unavailable', async () => {
+    it("retries an idempotent GET answered UNAVAILABLE, like Envoy's retry_on: unavailable", async () => {
       const response = await call('/v1/users/flaky');
       assert.equal(response.status, 200);
       assert.equal(upstream.seen.flaky, 2);
@@ -275,7 +286,12 @@ describe('gateway over real sockets, in front of a fake gRPC upstream', function
       assert.equal((await json(declared)).code, 8);
       const streamed = await call('/v1/users', {
         method: 'POST',
-        body: new ReadableStream({ start(c) { for (let i = 0; i < 20; i++) c.enqueue(new TextEncoder().encode('y'.repeat(100))); c.close(); } }),
+        body: new ReadableStream({
+          start(c) {
+            for (let i = 0; i < 20; i++) c.enqueue(new TextEncoder().encode('y'.repeat(100)));
+            c.close();
+          },
+        }),
         duplex: 'half',
       } as RequestInit);
       assert.equal(streamed.status, 413);
@@ -313,8 +329,8 @@ describe('gateway over real sockets, in front of a fake gRPC upstream', function
       assert.match(await (await call('/docs')).text(), /swagger-ui-bundle\.js/);
       assert.match((await call('/docs/swagger-ui-bundle.js')).headers.get('content-type')!, /javascript/);
       assert.equal((await call('/docs/package.json')).status, 404);
-      assert.equal((await json((await call('/openapi.json')))).openapi, '3.1.0');
-      assert.deepEqual(await json((await call('/healthz'))), { status: 'ok' });
+      assert.equal((await json(await call('/openapi.json'))).openapi, '3.1.0');
+      assert.deepEqual(await json(await call('/healthz')), { status: 'ok' });
     });
 
     it('counts requests by route template, method and status on the status port', async () => {
@@ -325,7 +341,14 @@ describe('gateway over real sockets, in front of a fake gRPC upstream', function
       assert.equal(sample(metrics, 'http_requests_total', { route: 'static', status: '200' })?.split(' ').pop(), '1');
       assert.doesNotMatch(metrics, /u-42/);
       const health = await json(await fetch(`http://127.0.0.1:${gateway.metricsPort}/healthz`));
-      assert.deepEqual(health.checks.map((c: any) => [c.name, c.critical]), [['notifications', false], ['orders', false], ['users', false]]);
+      assert.deepEqual(
+        health.checks.map((c: any) => [c.name, c.critical]),
+        [
+          ['notifications', false],
+          ['orders', false],
+          ['users', false],
+        ],
+      );
     });
   });
 

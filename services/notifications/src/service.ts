@@ -22,10 +22,13 @@ export function createNotificationsService({ config, db, redis, log, onClose }: 
       definition: NotificationsServiceService,
       handlers: {
         listNotifications: listNotificationsHandler(store),
-        watchNotifications: watchNotificationsHandler(feed, createWatchQuota({
-          perUser: config.NOTIFICATIONS_MAX_WATCHES_PER_USER,
-          total: config.NOTIFICATIONS_MAX_WATCHES,
-        })),
+        watchNotifications: watchNotificationsHandler(
+          feed,
+          createWatchQuota({
+            perUser: config.NOTIFICATIONS_MAX_WATCHES_PER_USER,
+            total: config.NOTIFICATIONS_MAX_WATCHES,
+          }),
+        ),
       },
       access: { listNotifications: 'authenticated', watchNotifications: 'authenticated' },
     }),

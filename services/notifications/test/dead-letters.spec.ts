@@ -6,7 +6,15 @@ import { deadLetterTopic, readDeadLetter } from '../../../platform/events/dead-l
 import { newEnvelope, toHeaders } from '../../../platform/events/envelope';
 import { until } from '../../../test/support/poll';
 import { metricValue } from '../../../test/support/rpc-fixtures';
-import { anOrderCreated, anOrderPaid, createEventBus, startTestNotifications, untilFeedHas, type EventBus, type RunningNotifications } from './notifications-fixture';
+import {
+  anOrderCreated,
+  anOrderPaid,
+  createEventBus,
+  startTestNotifications,
+  untilFeedHas,
+  type EventBus,
+  type RunningNotifications,
+} from './notifications-fixture';
 
 describe('notifications: events it cannot use go to its dead-letter topic', function () {
   this.timeout(60_000);
@@ -24,10 +32,14 @@ describe('notifications: events it cannot use go to its dead-letter topic', func
     await dlqReader.connect();
     const topic = bus.topic(deadLetterTopic(notifications.config.NOTIFICATIONS_CONSUMER_GROUP));
     // Subscribing creates the topic when no dead letter made it yet; its first metadata can lag a moment.
-    await until('the dead-letter topic to be readable', async () => {
-      await dlqReader.subscribe({ topic, fromBeginning: true });
-      return true;
-    }, { timeoutMs: 15_000, intervalMs: 200 });
+    await until(
+      'the dead-letter topic to be readable',
+      async () => {
+        await dlqReader.subscribe({ topic, fromBeginning: true });
+        return true;
+      },
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
     await dlqReader.run({ eachMessage: async ({ message }) => void deadLetters.push(message) });
   });
 
@@ -62,7 +74,7 @@ describe('notifications: events it cannot use go to its dead-letter topic', func
     assert.equal(info.topic, bus.topic(Events.OrderCreated.topic));
     assert.equal(info.group, group);
     assert.equal(info.attempts, 1);
-    assert.ok(await deadLettered() >= before + 1);
+    assert.ok((await deadLettered()) >= before + 1);
   });
 
   it('dead-letters an event that names no user at its first attempt, and handles the next event of that order', async () => {

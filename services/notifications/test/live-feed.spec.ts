@@ -44,12 +44,20 @@ async function redisHop() {
 }
 
 const aNotification = (userId: string, n: number): Notification => ({
-  id: randomUUID(), userId, eventId: randomUUID(), eventType: 'shop.orders.v1.OrderPaid', title: 'Payment received', body: `payment ${n}`,
+  id: randomUUID(),
+  userId,
+  eventId: randomUUID(),
+  eventType: 'shop.orders.v1.OrderPaid',
+  title: 'Payment received',
+  body: `payment ${n}`,
   createdAt: new Date(),
 });
 
 const rpcCode = async (pending: Promise<unknown>) => {
-  const error = await pending.then(() => undefined, (e: unknown) => e);
+  const error = await pending.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(error instanceof RpcError, `expected an RpcError, got ${String(error)}`);
   return Code[error.code];
 };
@@ -119,9 +127,11 @@ describe('notifications: the live feed over Redis pub/sub', function () {
     // Nobody reads while the rest arrives (Redis has sent it once PUBLISH answered): three wait (maxPending), the fourth overflows.
     await sleep(100);
     const read: Notification[] = [];
-    const code = await rpcCode((async () => {
-      for (let result = await watch.next(); !result.done; result = await watch.next()) read.push(result.value);
-    })());
+    const code = await rpcCode(
+      (async () => {
+        for (let result = await watch.next(); !result.done; result = await watch.next()) read.push(result.value);
+      })(),
+    );
     assert.equal(code, 'RESOURCE_EXHAUSTED');
     assert.deepEqual(read, sent.slice(1, 4));
     await probe.untilSubscribers(userId, 0);

@@ -5,8 +5,19 @@ import { newEnvelope } from '../../../platform/events/envelope';
 import { until } from '../../../test/support/poll';
 import { metricValue } from '../../../test/support/rpc-fixtures';
 import {
-  aPaymentFailed, aPaymentRefunded, anOrderCancelled, anOrderCreated, anOrderPaid, aUserRegistered, createEventBus, eur, listAll,
-  startTestNotifications, untilFeedHas, type EventBus, type RunningNotifications,
+  aPaymentFailed,
+  aPaymentRefunded,
+  anOrderCancelled,
+  anOrderCreated,
+  anOrderPaid,
+  aUserRegistered,
+  createEventBus,
+  eur,
+  listAll,
+  startTestNotifications,
+  untilFeedHas,
+  type EventBus,
+  type RunningNotifications,
 } from './notifications-fixture';
 
 describe('notifications: the feed of business events', function () {
@@ -35,16 +46,31 @@ describe('notifications: the feed of business events', function () {
       expected.set(id, { type, title, body });
     };
     await publish(bus.publish('UserRegistered', userId, aUserRegistered(userId, 'Ada Lovelace')), 'Welcome', 'Welcome to shopmesh, Ada Lovelace');
-    await publish(bus.publish('OrderCreated', orderId, anOrderCreated(userId, { orderId, userDisplayName: 'Ada Lovelace' })),
-      'Order received', `📩 Order ${orderId} confirmed for Ada Lovelace`);
-    await publish(bus.publish('OrderPaid', orderId, anOrderPaid(userId, { orderId, total: eur('1250') })),
-      'Payment received', `Payment received for order ${orderId}: 12.50 EUR`);
-    await publish(bus.publish('PaymentFailed', orderId, aPaymentFailed(userId, { orderId, reason: 'card declined' })),
-      'Payment failed', `Payment failed for order ${orderId}: card declined`);
-    await publish(bus.publish('OrderCancelled', orderId, anOrderCancelled(userId, { orderId, wasPaid: true })),
-      'Order cancelled', `Order ${orderId} cancelled; a refund is on its way`);
-    await publish(bus.publish('PaymentRefunded', orderId, aPaymentRefunded(userId, { orderId, amount: eur('990') })),
-      'Refund issued', `Refund of 9.90 EUR issued for order ${orderId}`);
+    await publish(
+      bus.publish('OrderCreated', orderId, anOrderCreated(userId, { orderId, userDisplayName: 'Ada Lovelace' })),
+      'Order received',
+      `📩 Order ${orderId} confirmed for Ada Lovelace`,
+    );
+    await publish(
+      bus.publish('OrderPaid', orderId, anOrderPaid(userId, { orderId, total: eur('1250') })),
+      'Payment received',
+      `Payment received for order ${orderId}: 12.50 EUR`,
+    );
+    await publish(
+      bus.publish('PaymentFailed', orderId, aPaymentFailed(userId, { orderId, reason: 'card declined' })),
+      'Payment failed',
+      `Payment failed for order ${orderId}: card declined`,
+    );
+    await publish(
+      bus.publish('OrderCancelled', orderId, anOrderCancelled(userId, { orderId, wasPaid: true })),
+      'Order cancelled',
+      `Order ${orderId} cancelled; a refund is on its way`,
+    );
+    await publish(
+      bus.publish('PaymentRefunded', orderId, aPaymentRefunded(userId, { orderId, amount: eur('990') })),
+      'Refund issued',
+      `Refund of 9.90 EUR issued for order ${orderId}`,
+    );
 
     const feed = await untilFeedHas(notifications.client, auth, 6);
     assert.equal(feed.length, 6);
@@ -58,7 +84,7 @@ describe('notifications: the feed of business events', function () {
     }
     assert.deepEqual(new Set(feed.map((n) => n.eventId)), new Set(expected.keys()));
     // At least: the counter is per process, and other suites' events of this run may be counted too.
-    assert.ok(await metricValue('notifications_sent_total', { event_type: 'shop.orders.v1.OrderPaid' }) >= sentBefore + 1);
+    assert.ok((await metricValue('notifications_sent_total', { event_type: 'shop.orders.v1.OrderPaid' })) >= sentBefore + 1);
   });
 
   it('lists newest first, a page at a time, with no repeats and no gaps', async () => {
@@ -80,7 +106,10 @@ describe('notifications: the feed of business events', function () {
       pages.push(page.notifications.map((n) => n.eventId));
       pageToken = page.nextPageToken;
     } while (pageToken && pages.length < 10);
-    assert.deepEqual(pages.map((p) => p.length), [2, 2, 1]);
+    assert.deepEqual(
+      pages.map((p) => p.length),
+      [2, 2, 1],
+    );
     assert.deepEqual(pages.flat(), [...sent].reverse());
     assert.deepEqual((await notifications.client.listNotifications({ pageSize: 0, pageToken: '' }, auth)).notifications.length, 5);
   });
@@ -97,7 +126,10 @@ describe('notifications: the feed of business events', function () {
     await untilFeedHas(notifications.client, auth, 4);
     const second = await notifications.client.listNotifications({ pageSize: 2, pageToken: first.nextPageToken }, auth);
     const all = await listAll(notifications.client, auth);
-    assert.deepEqual([...first.notifications, ...second.notifications].map((n) => n.id), all.slice(1).map((n) => n.id));
+    assert.deepEqual(
+      [...first.notifications, ...second.notifications].map((n) => n.id),
+      all.slice(1).map((n) => n.id),
+    );
     assert.equal(second.nextPageToken, '');
   });
 
@@ -118,14 +150,17 @@ describe('notifications: the feed of business events', function () {
     assert.equal(feed[0].eventId, envelope.id);
   });
 
-  it('never lists another user\'s notifications', async () => {
+  it("never lists another user's notifications", async () => {
     const [alice, bob] = [randomUUID(), randomUUID()];
     await bus.publish('UserRegistered', alice, aUserRegistered(alice, 'Alice'));
     await bus.publish('UserRegistered', bob, aUserRegistered(bob, 'Bob'));
     await bus.publish('OrderPaid', randomUUID(), anOrderPaid(bob));
     const bobs = await untilFeedHas(notifications.client, await notifications.as(bob), 2);
     const alices = await untilFeedHas(notifications.client, await notifications.as(alice), 1);
-    assert.deepEqual(alices.map((n) => [n.userId, n.body]), [[alice, 'Welcome to shopmesh, Alice']]);
+    assert.deepEqual(
+      alices.map((n) => [n.userId, n.body]),
+      [[alice, 'Welcome to shopmesh, Alice']],
+    );
     assert.ok(bobs.every((n) => n.userId === bob));
   });
 
@@ -138,10 +173,16 @@ describe('notifications: the feed of business events', function () {
     assert.ok(nextPageToken);
 
     const refused = async (pageToken: string, as = auth) => {
-      const error = await notifications.client.listNotifications({ pageSize: 1, pageToken }, as).then(() => undefined, (e: unknown) => e);
+      const error = await notifications.client.listNotifications({ pageSize: 1, pageToken }, as).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(error instanceof RpcError, 'the call succeeded');
       assert.equal(error.code, Code.INVALID_ARGUMENT);
-      assert.deepEqual(error.details.fieldViolations?.map((v) => v.field), ['page_token']);
+      assert.deepEqual(
+        error.details.fieldViolations?.map((v) => v.field),
+        ['page_token'],
+      );
     };
     await refused(nextPageToken, await notifications.as(randomUUID()));
     await refused('not-a-token');
@@ -150,10 +191,15 @@ describe('notifications: the feed of business events', function () {
   });
 
   it('bounds page_size and requires a caller', async () => {
-    const tooBig = await notifications.client.listNotifications({ pageSize: 101, pageToken: '' }, await notifications.as(randomUUID()))
-      .then(() => undefined, (e: RpcError) => e);
+    const tooBig = await notifications.client.listNotifications({ pageSize: 101, pageToken: '' }, await notifications.as(randomUUID())).then(
+      () => undefined,
+      (e: RpcError) => e,
+    );
     assert.equal(tooBig?.code, Code.INVALID_ARGUMENT);
-    const anonymous = await notifications.client.listNotifications({ pageSize: 1, pageToken: '' }).then(() => undefined, (e: RpcError) => e);
+    const anonymous = await notifications.client.listNotifications({ pageSize: 1, pageToken: '' }).then(
+      () => undefined,
+      (e: RpcError) => e,
+    );
     assert.equal(anonymous?.code, Code.UNAUTHENTICATED);
   });
 });

@@ -73,32 +73,67 @@ export async function listAll(client: NotificationsClient, auth: CallOptions, pa
 
 /** Waits until the user's feed holds `count` notifications (bounded), and returns it. */
 export function untilFeedHas(client: NotificationsClient, auth: CallOptions, count: number, timeoutMs = 20_000): Promise<Notification[]> {
-  return until(`${count} notification(s) in the feed`, async () => {
-    const feed = await listAll(client, auth);
-    return feed.length >= count && feed;
-  }, { timeoutMs, intervalMs: 50 });
+  return until(
+    `${count} notification(s) in the feed`,
+    async () => {
+      const feed = await listAll(client, auth);
+      return feed.length >= count && feed;
+    },
+    { timeoutMs, intervalMs: 50 },
+  );
 }
 
 export { createEventBus, type EventBus } from '../../../test/support/event-bus';
 
 /** Payloads of the events notifications reacts to, for one user; override what a test is about. */
 export const eur = (amountMinor: string): Money => ({ currencyCode: 'EUR', amountMinor });
-export const aUserRegistered = (userId: string, displayName = 'Ada Lovelace'): EventPayload<'UserRegistered'> =>
-  ({ userId, displayName, registeredAt: new Date() });
+export const aUserRegistered = (userId: string, displayName = 'Ada Lovelace'): EventPayload<'UserRegistered'> => ({
+  userId,
+  displayName,
+  registeredAt: new Date(),
+});
 export const anOrderCreated = (userId: string, fields: Partial<EventPayload<'OrderCreated'>> = {}): EventPayload<'OrderCreated'> => ({
-  orderId: randomUUID(), userId, userDisplayName: 'Ada Lovelace', items: [], total: eur('1250'), paymentToken: 'tok_visa_ok', createdAt: new Date(), ...fields,
+  orderId: randomUUID(),
+  userId,
+  userDisplayName: 'Ada Lovelace',
+  items: [],
+  total: eur('1250'),
+  paymentToken: 'tok_visa_ok',
+  createdAt: new Date(),
+  ...fields,
 });
 export const anOrderPaid = (userId: string, fields: Partial<EventPayload<'OrderPaid'>> = {}): EventPayload<'OrderPaid'> => ({
-  orderId: randomUUID(), userId, paymentId: randomUUID(), total: eur('1250'), paidAt: new Date(), ...fields,
+  orderId: randomUUID(),
+  userId,
+  paymentId: randomUUID(),
+  total: eur('1250'),
+  paidAt: new Date(),
+  ...fields,
 });
 export const aPaymentFailed = (userId: string, fields: Partial<EventPayload<'PaymentFailed'>> = {}): EventPayload<'PaymentFailed'> => ({
-  paymentId: randomUUID(), orderId: randomUUID(), userId, amount: eur('1250'), reason: 'card declined', failedAt: new Date(), ...fields,
+  paymentId: randomUUID(),
+  orderId: randomUUID(),
+  userId,
+  amount: eur('1250'),
+  reason: 'card declined',
+  failedAt: new Date(),
+  ...fields,
 });
 export const anOrderCancelled = (userId: string, fields: Partial<EventPayload<'OrderCancelled'>> = {}): EventPayload<'OrderCancelled'> => ({
-  orderId: randomUUID(), userId, reason: 'changed my mind', wasPaid: false, cancelledAt: new Date(), ...fields,
+  orderId: randomUUID(),
+  userId,
+  reason: 'changed my mind',
+  wasPaid: false,
+  cancelledAt: new Date(),
+  ...fields,
 });
 export const aPaymentRefunded = (userId: string, fields: Partial<EventPayload<'PaymentRefunded'>> = {}): EventPayload<'PaymentRefunded'> => ({
-  paymentId: randomUUID(), orderId: randomUUID(), userId, amount: eur('1250'), refundedAt: new Date(), ...fields,
+  paymentId: randomUUID(),
+  orderId: randomUUID(),
+  userId,
+  amount: eur('1250'),
+  refundedAt: new Date(),
+  ...fields,
 });
 
 /**
@@ -118,7 +153,11 @@ export function redisProbe(url: string) {
     },
     /** Publishes raw bytes on a user's channel, as a broken or foreign publisher might. */
     publish: (userId: string, message: Buffer | string) => redis.publish(feedChannel(userId), message),
-    close: () => redis.quit().then(() => undefined, () => redis.disconnect()),
+    close: () =>
+      redis.quit().then(
+        () => undefined,
+        () => redis.disconnect(),
+      ),
   };
 }
 
@@ -130,13 +169,15 @@ export function watchInBackground(client: NotificationsClient, auth: CallOptions
     for await (const { notification } of client.watchNotifications({}, { ...auth, signal: controller.signal })) {
       if (notification) received.push(notification);
     }
-  })().then(() => ({ error: undefined as unknown }), (error: unknown) => ({ error }));
+  })().then(
+    () => ({ error: undefined as unknown }),
+    (error: unknown) => ({ error }),
+  );
   return {
     received,
     /** Settles with how the stream ended: `error` is undefined for a clean end. */
     ended,
     cancel: () => controller.abort(),
-    untilReceived: (count: number, timeoutMs = 20_000) =>
-      until(`${count} live notification(s)`, () => received.length >= count && received, { timeoutMs }),
+    untilReceived: (count: number, timeoutMs = 20_000) => until(`${count} live notification(s)`, () => received.length >= count && received, { timeoutMs }),
   };
 }

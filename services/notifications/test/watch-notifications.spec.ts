@@ -3,8 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { Code, RpcError } from '../../../platform/errors';
 import { timed } from '../../../test/support/poll';
 import {
-  anOrderCreated, anOrderPaid, createEventBus, listAll, redisProbe, startTestNotifications, untilFeedHas, watchInBackground,
-  type EventBus, type RunningNotifications,
+  anOrderCreated,
+  anOrderPaid,
+  createEventBus,
+  listAll,
+  redisProbe,
+  startTestNotifications,
+  untilFeedHas,
+  watchInBackground,
+  type EventBus,
+  type RunningNotifications,
 } from './notifications-fixture';
 
 const codeOf = (error: unknown) => (error instanceof RpcError ? Code[error.code] : String(error));
@@ -51,8 +59,14 @@ describe('notifications: WatchNotifications', function () {
     alicesWatch.cancel();
     bobsWatch.cancel();
     await Promise.all([alicesWatch.ended, bobsWatch.ended]);
-    assert.deepEqual(alicesWatch.received.map((n) => n.userId), [alice]);
-    assert.deepEqual(bobsWatch.received.map((n) => n.body), [`📩 Order ${bobsOrder} confirmed for Bob`]);
+    assert.deepEqual(
+      alicesWatch.received.map((n) => n.userId),
+      [alice],
+    );
+    assert.deepEqual(
+      bobsWatch.received.map((n) => n.body),
+      [`📩 Order ${bobsOrder} confirmed for Bob`],
+    );
   });
 
   it('starts empty: notifications stored before the stream opened are listed, not replayed', async () => {
@@ -66,7 +80,10 @@ describe('notifications: WatchNotifications', function () {
     await watch.untilReceived(1);
     watch.cancel();
     await watch.ended;
-    assert.deepEqual(watch.received.map((n) => n.eventId), [later.id]);
+    assert.deepEqual(
+      watch.received.map((n) => n.eventId),
+      [later.id],
+    );
   });
 
   it('ends the stream and its Redis subscription when the client cancels', async () => {
@@ -93,8 +110,14 @@ describe('notifications: WatchNotifications', function () {
     const secondEvent = await bus.publish('OrderPaid', randomUUID(), anOrderPaid(userId));
     await two.untilReceived(2);
     assert.equal(await redis.subscribers(userId), 1);
-    assert.deepEqual(two.received.map((n) => n.eventId), [firstEvent.id, secondEvent.id]);
-    assert.deepEqual(one.received.map((n) => n.eventId), [firstEvent.id]);
+    assert.deepEqual(
+      two.received.map((n) => n.eventId),
+      [firstEvent.id, secondEvent.id],
+    );
+    assert.deepEqual(
+      one.received.map((n) => n.eventId),
+      [firstEvent.id],
+    );
 
     two.cancel();
     await two.ended;

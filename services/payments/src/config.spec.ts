@@ -7,8 +7,14 @@ describe('payments configuration', () => {
   const jwt = 'a-production-secret-of-at-least-32-bytes';
 
   it('refuses to run production on the published payment token key, or without one', () => {
-    assert.throws(() => loadConfig(paymentsConfig, { NODE_ENV: 'production', JWT_SECRET: jwt }), /^ConfigError: invalid configuration: PAYMENTS_TOKEN_KEY: must be set in production/);
-    assert.throws(() => loadConfig(paymentsConfig, { NODE_ENV: 'production', JWT_SECRET: jwt, PAYMENTS_TOKEN_KEY: DEVELOPMENT_SECRETS.PAYMENTS_TOKEN_KEY }), /PAYMENTS_TOKEN_KEY/);
+    assert.throws(
+      () => loadConfig(paymentsConfig, { NODE_ENV: 'production', JWT_SECRET: jwt }),
+      /^ConfigError: invalid configuration: PAYMENTS_TOKEN_KEY: must be set in production/,
+    );
+    assert.throws(
+      () => loadConfig(paymentsConfig, { NODE_ENV: 'production', JWT_SECRET: jwt, PAYMENTS_TOKEN_KEY: DEVELOPMENT_SECRETS.PAYMENTS_TOKEN_KEY }),
+      /PAYMENTS_TOKEN_KEY/,
+    );
     const key = randomBytes(32).toString('base64');
     assert.equal(loadConfig(paymentsConfig, { NODE_ENV: 'production', JWT_SECRET: jwt, PAYMENTS_TOKEN_KEY: key }).PAYMENTS_TOKEN_KEY, key);
   });

@@ -21,7 +21,12 @@ export const paymentsConfig = serviceConfig({ grpcPort: 50054, metricsPort: 9454
    * order was never written) loses its token. Longer than any event backlog
    * worth waiting for: an order charged later than this fails its payment.
    */
-  PAYMENT_INTENT_TOKEN_TTL_HOURS: integer(z.number().min(1).max(24 * 30)).default(24),
+  PAYMENT_INTENT_TOKEN_TTL_HOURS: integer(
+    z
+      .number()
+      .min(1)
+      .max(24 * 30),
+  ).default(24),
 });
 
 export type PaymentsConfig = z.infer<typeof paymentsConfig>;

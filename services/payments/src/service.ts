@@ -18,7 +18,10 @@ export function createPaymentsService({ config, db, outbox, log, onClose }: Serv
   const intents = createPaymentIntentsStore(db);
   const tokenCipher = createFieldCipher(config.PAYMENTS_TOKEN_KEY, 'payment token');
   const sweep = startStaleTokenSweep({
-    intents, log, ttlHours: config.PAYMENT_INTENT_TOKEN_TTL_HOURS, intervalSeconds: config.RETENTION_PURGE_INTERVAL_SECONDS,
+    intents,
+    log,
+    ttlHours: config.PAYMENT_INTENT_TOKEN_TTL_HOURS,
+    intervalSeconds: config.RETENTION_PURGE_INTERVAL_SECONDS,
   });
   onClose('stale payment token sweep', async () => sweep.stop());
   return {

@@ -12,7 +12,12 @@ export const recommendationsConfig = serviceConfig({ grpcPort: 50056, metricsPor
    * lists it affects at once; the TTL only bounds staleness when an
    * invalidation is lost (Redis down when the event arrived).
    */
-  RECOMMENDATIONS_CACHE_TTL_SECONDS: integer(z.number().min(1).max(24 * 3600)).default(300),
+  RECOMMENDATIONS_CACHE_TTL_SECONDS: integer(
+    z
+      .number()
+      .min(1)
+      .max(24 * 3600),
+  ).default(300),
 });
 
 export type RecommendationsConfig = z.infer<typeof recommendationsConfig>;

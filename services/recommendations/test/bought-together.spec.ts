@@ -25,11 +25,14 @@ describe('FrequentlyBoughtTogether, learnt from real orders', function () {
   let a: Product, b: Product, c: Product, d: Product, e: Product, cola: Product, lemonade: Product;
 
   const order = async (...products: Product[]) => {
-    const { order: placed } = await mesh.orders.createOrder({
-      idempotencyKey: randomUUID(),
-      paymentToken: 'tok_visa',
-      items: products.map((p) => ({ productId: p.id, quantity: 2 })),
-    }, shopper.auth);
+    const { order: placed } = await mesh.orders.createOrder(
+      {
+        idempotencyKey: randomUUID(),
+        paymentToken: 'tok_visa',
+        items: products.map((p) => ({ productId: p.id, quantity: 2 })),
+      },
+      shopper.auth,
+    );
     return placed!;
   };
   const boughtWith = async (products: Product[], limit = 0) =>
@@ -69,22 +72,36 @@ describe('FrequentlyBoughtTogether, learnt from real orders', function () {
 
   it('ranks what was bought with a product by how often it was', async () => {
     // Each order's event adds all its pairs at once; orders arrive in any order (keyed by order id).
-    const together = await until('the four orders to be counted', async () => {
-      const list = await boughtWith([a], 3);
-      return list.filter((r) => r.reason === 'co_purchase').reduce((sum, r) => sum + r.score, 0) === 3 + 2 + 1 && list;
-    }, { timeoutMs: 30_000 });
-    assert.deepEqual(summary(together), [['B-wrap', 'co_purchase', 3], ['C-wrap', 'co_purchase', 2], ['D-wrap', 'co_purchase', 1]]);
+    const together = await until(
+      'the four orders to be counted',
+      async () => {
+        const list = await boughtWith([a], 3);
+        return list.filter((r) => r.reason === 'co_purchase').reduce((sum, r) => sum + r.score, 0) === 3 + 2 + 1 && list;
+      },
+      { timeoutMs: 30_000 },
+    );
+    assert.deepEqual(summary(together), [
+      ['B-wrap', 'co_purchase', 3],
+      ['C-wrap', 'co_purchase', 2],
+      ['D-wrap', 'co_purchase', 1],
+    ]);
   });
 
   it('adds up the counts of several products, never recommending one of them', async () => {
     const together = await boughtWith([a, b], 2);
     // C: twice with A, once with B; D: once with each.
-    assert.deepEqual(summary(together), [['C-wrap', 'co_purchase', 3], ['D-wrap', 'co_purchase', 2]]);
+    assert.deepEqual(summary(together), [
+      ['C-wrap', 'co_purchase', 3],
+      ['D-wrap', 'co_purchase', 2],
+    ]);
   });
 
   it('fills the rest of the list with similar products, each product once', async () => {
     const together = await boughtWith([a], 10);
-    assert.deepEqual(together.slice(0, 3).map((r) => r.reason), ['co_purchase', 'co_purchase', 'co_purchase']);
+    assert.deepEqual(
+      together.slice(0, 3).map((r) => r.reason),
+      ['co_purchase', 'co_purchase', 'co_purchase'],
+    );
     const similar = (await recommendations.client.similarProducts({ productId: a.id, limit: 10 })).recommendations;
     const fill = similar.filter((r) => ![b.id, c.id, d.id].includes(r.product!.id));
     assert.deepEqual(together.slice(3), fill);
@@ -110,9 +127,14 @@ describe('FrequentlyBoughtTogether, learnt from real orders', function () {
     const kafka = new Kafka({ clientId: 'recommendations-test', brokers: mesh.ordersConfig.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
-    await producer.send({ topic: mesh.ordersConfig.KAFKA_TOPIC_PREFIX + row.topic, messages: [{ key: row.message_key, value: row.payload, headers: JSON.parse(row.headers) }] });
+    await producer.send({
+      topic: mesh.ordersConfig.KAFKA_TOPIC_PREFIX + row.topic,
+      messages: [{ key: row.message_key, value: row.payload, headers: JSON.parse(row.headers) }],
+    });
     await producer.disconnect();
-    await until('the duplicate to be recognised', async () => (await consumed(group, Events.OrderCreated.type, 'duplicate')) > duplicates, { timeoutMs: 20_000 });
+    await until('the duplicate to be recognised', async () => (await consumed(group, Events.OrderCreated.type, 'duplicate')) > duplicates, {
+      timeoutMs: 20_000,
+    });
     assert.deepEqual(summary(await boughtWith([cola], 1)), [['Lemonade', 'co_purchase', 1]]);
     assert.deepEqual(summary(await boughtWith([lemonade], 1)), [['Cola', 'co_purchase', 1]]);
   });
@@ -121,7 +143,11 @@ describe('FrequentlyBoughtTogether, learnt from real orders', function () {
     const gone = randomUUID();
     await recommendationsDb('co_purchases').insert({ product_id: a.id, other_id: gone, count: 100 });
     const together = await boughtWith([a], 3);
-    assert.deepEqual(summary(together), [['B-wrap', 'co_purchase', 3], ['C-wrap', 'co_purchase', 2], ['D-wrap', 'co_purchase', 1]]);
+    assert.deepEqual(summary(together), [
+      ['B-wrap', 'co_purchase', 3],
+      ['C-wrap', 'co_purchase', 2],
+      ['D-wrap', 'co_purchase', 1],
+    ]);
   });
 
   it('recommends nothing for a product catalog does not know', async () => {

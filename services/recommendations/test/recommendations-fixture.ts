@@ -40,7 +40,7 @@ export async function startTestRecommendations(catalogAddress: string, overrides
   const service = await startRecommendations(config);
   const client = createClient(RecommendationsServiceService, { addresses: [service.address], deadlineMs: 10_000 });
   await until('recommendations to reach Redis', async () => {
-    const health = await (await fetch(`http://${config.GRPC_HOST}:${service.metricsPort}/healthz`)).json() as { checks: { name: string; ok: boolean }[] };
+    const health = (await (await fetch(`http://${config.GRPC_HOST}:${service.metricsPort}/healthz`)).json()) as { checks: { name: string; ok: boolean }[] };
     return health.checks.some((c) => c.name === 'redis' && c.ok);
   });
   const kafka = new Kafka({ clientId: 'recommendations-test', brokers: config.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
@@ -53,17 +53,21 @@ export async function startTestRecommendations(catalogAddress: string, overrides
       const admin = kafka.admin();
       await admin.connect();
       try {
-        await until(`${config.RECOMMENDATIONS_CONSUMER_GROUP} to consume everything published`, async () => {
-          const committed = await admin.fetchOffsets({ groupId: config.KAFKA_TOPIC_PREFIX + config.RECOMMENDATIONS_CONSUMER_GROUP, topics });
-          for (const topic of topics) {
-            const done = committed.find((c) => c.topic === topic)?.partitions ?? [];
-            for (const end of await admin.fetchTopicOffsets(topic)) {
-              const at = Number(done.find((p) => p.partition === end.partition)?.offset ?? -1);
-              if (Number(end.high) > 0 && at < Number(end.high)) return false;
+        await until(
+          `${config.RECOMMENDATIONS_CONSUMER_GROUP} to consume everything published`,
+          async () => {
+            const committed = await admin.fetchOffsets({ groupId: config.KAFKA_TOPIC_PREFIX + config.RECOMMENDATIONS_CONSUMER_GROUP, topics });
+            for (const topic of topics) {
+              const done = committed.find((c) => c.topic === topic)?.partitions ?? [];
+              for (const end of await admin.fetchTopicOffsets(topic)) {
+                const at = Number(done.find((p) => p.partition === end.partition)?.offset ?? -1);
+                if (Number(end.high) > 0 && at < Number(end.high)) return false;
+              }
             }
-          }
-          return true;
-        }, { timeoutMs, intervalMs: 100 });
+            return true;
+          },
+          { timeoutMs, intervalMs: 100 },
+        );
       } finally {
         await admin.disconnect();
       }
@@ -92,15 +96,18 @@ export function productFactory(catalog: TypedClient<typeof CatalogServiceService
     category: (name: string) => `${name}-${run}`,
     tag: (name: string) => `${name}-${run}`,
     async create(fields: { name: string; category: string; priceMinor: number; tags?: string[] }): Promise<Product> {
-      const { product } = await catalog.createProduct({
-        name: `${fields.name} ${run}`,
-        description: 'Made for the recommendations tests.',
-        category: fields.category,
-        price: { currencyCode: 'EUR', amountMinor: String(fields.priceMinor) },
-        stock: 10_000,
-        tags: fields.tags ?? [],
-        imageUrl: '',
-      }, admin);
+      const { product } = await catalog.createProduct(
+        {
+          name: `${fields.name} ${run}`,
+          description: 'Made for the recommendations tests.',
+          category: fields.category,
+          price: { currencyCode: 'EUR', amountMinor: String(fields.priceMinor) },
+          stock: 10_000,
+          tags: fields.tags ?? [],
+          imageUrl: '',
+        },
+        admin,
+      );
       return product!;
     },
   };

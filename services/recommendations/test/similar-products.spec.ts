@@ -24,8 +24,7 @@ describe('SimilarProducts', function () {
   // Kebabs, and a side that shares a tag with them; see the ranking test for the scores.
   let doner: Product, shish: Product, chickenDoner: Product, falafel: Product, mixedGrill: Product, spicyFries: Product, plainFries: Product;
 
-  const similarTo = async (product: Product, limit = 10) =>
-    (await recommendations.client.similarProducts({ productId: product.id, limit })).recommendations;
+  const similarTo = async (product: Product, limit = 10) => (await recommendations.client.similarProducts({ productId: product.id, limit })).recommendations;
 
   before(async () => {
     catalog = await startTestCatalog();
@@ -53,7 +52,10 @@ describe('SimilarProducts', function () {
     const similar = await similarTo(doner);
     // Same category 0.6 + tag overlap × 0.25 + price closeness × 0.15.
     assert.deepEqual(ids(similar), [shish.id, chickenDoner.id, mixedGrill.id, falafel.id, spicyFries.id]);
-    assert.deepEqual(similar.map((r) => r.score), [0.9929, 0.875, 0.775, 0.72, 0.275]);
+    assert.deepEqual(
+      similar.map((r) => r.score),
+      [0.9929, 0.875, 0.775, 0.72, 0.275],
+    );
     assert.ok(similar.every((r) => r.reason === 'similar'));
     assert.ok(!ids(similar).includes(doner.id));
     assert.ok(!ids(similar).includes(plainFries.id), 'another category without a shared tag is not similar');
@@ -89,21 +91,32 @@ describe('SimilarProducts', function () {
   it('shows a new price of a listed product once catalog announces it', async () => {
     await similarTo(doner);
     await similarTo(doner);
-    await catalog.client.updateProduct({ id: mixedGrill.id, price: { currencyCode: 'EUR', amountMinor: '1000' }, tags: [], replaceTags: false }, catalog.asAdmin);
-    const listed = await until('the new price in the similar list', async () => {
-      const grill = (await similarTo(doner)).find((r) => r.product!.id === mixedGrill.id)!;
-      return grill.product!.price!.amountMinor === '1000' && grill;
-    }, { timeoutMs: 20_000 });
+    await catalog.client.updateProduct(
+      { id: mixedGrill.id, price: { currencyCode: 'EUR', amountMinor: '1000' }, tags: [], replaceTags: false },
+      catalog.asAdmin,
+    );
+    const listed = await until(
+      'the new price in the similar list',
+      async () => {
+        const grill = (await similarTo(doner)).find((r) => r.product!.id === mixedGrill.id)!;
+        return grill.product!.price!.amountMinor === '1000' && grill;
+      },
+      { timeoutMs: 20_000 },
+    );
     assert.equal(listed.score, 0.875, 'rescored: the price is now the same');
   });
 
   it('moves a product down once it changes category', async () => {
     assert.equal(ids(await similarTo(doner))[0], shish.id);
     await catalog.client.updateProduct({ id: shish.id, category: spicyFries.category, price: undefined, tags: [], replaceTags: false }, catalog.asAdmin);
-    const similar = await until('Lamb Shish to rank as a product of another category', async () => {
-      const list = await similarTo(doner);
-      return list.find((r) => r.product!.id === shish.id)!.product!.category === spicyFries.category && list;
-    }, { timeoutMs: 20_000 });
+    const similar = await until(
+      'Lamb Shish to rank as a product of another category',
+      async () => {
+        const list = await similarTo(doner);
+        return list.find((r) => r.product!.id === shish.id)!.product!.category === spicyFries.category && list;
+      },
+      { timeoutMs: 20_000 },
+    );
     const sameCategory = similar.filter((r) => r.product!.category === doner.category).length;
     assert.ok(ids(similar).indexOf(shish.id) >= sameCategory, 'after every product of the same category');
   });
@@ -119,10 +132,14 @@ describe('SimilarProducts', function () {
     await similarTo(doner);
     const kofta = await make.create({ name: 'Lamb Kofta', category: doner.category, priceMinor: 1000, tags: doner.tags });
     await catalog.client.updateProduct({ id: plainFries.id, price: undefined, tags: [doner.tags[1]], replaceTags: true }, catalog.asAdmin);
-    const similar = await until('the kofta and the fries in the similar list', async () => {
-      const list = ids(await similarTo(doner));
-      return list.includes(kofta.id) && list.includes(plainFries.id) && list;
-    }, { timeoutMs: 20_000 });
+    const similar = await until(
+      'the kofta and the fries in the similar list',
+      async () => {
+        const list = ids(await similarTo(doner));
+        return list.includes(kofta.id) && list.includes(plainFries.id) && list;
+      },
+      { timeoutMs: 20_000 },
+    );
     assert.equal(similar[0], kofta.id, 'same category, same tags, same price');
   });
 });

@@ -40,7 +40,10 @@ export async function createRegistryService({ config, redis, log, onClose }: Ser
   const heartbeatIntervalMs = config.REGISTRY_HEARTBEAT_INTERVAL_SECONDS * 1000;
   const fleet = createFleetView(store, probes, heartbeatIntervalMs);
   const discovery = discoveryHandlers({
-    store, fleet, probes, heartbeatIntervalMs,
+    store,
+    fleet,
+    probes,
+    heartbeatIntervalMs,
     probeConcurrency: config.REGISTRY_PROBE_CONCURRENCY,
     staticTargets: parseStaticTargets(config.REGISTRY_DISCOVERY_ADDRESSES),
     log: log.child({ component: 'discovery' }),
@@ -69,8 +72,14 @@ export async function createRegistryService({ config, redis, log, onClose }: Ser
       ...registrationHandlers({ store, heartbeatIntervalMs }),
       ...queryHandlers({ fleet, probes, heartbeatIntervalMs, probeConcurrency: config.REGISTRY_PROBE_CONCURRENCY }),
       callMethod: callMethodHandler({
-        fleet, probes, callLog,
-        limits: { defaultTimeoutMs: config.REGISTRY_CALL_TIMEOUT_MS, maxTimeoutMs: config.REGISTRY_CALL_MAX_TIMEOUT_MS, maxMessages: config.REGISTRY_CALL_MAX_MESSAGES },
+        fleet,
+        probes,
+        callLog,
+        limits: {
+          defaultTimeoutMs: config.REGISTRY_CALL_TIMEOUT_MS,
+          maxTimeoutMs: config.REGISTRY_CALL_MAX_TIMEOUT_MS,
+          maxMessages: config.REGISTRY_CALL_MAX_MESSAGES,
+        },
         countCall: (service, result) => proxyCalls.inc({ registry_service: service, result }),
       }),
       ...callLogHandlers({ callLog, fleet }),

@@ -39,8 +39,9 @@ describe('registry: calls through the catalog, the call log and discovery', func
   const database = testDatabase('catalog');
   const { JWT_SECRET, JWT_ISSUER } = testConfig(registryConfig);
   const tokens = createTokens({ secret: JWT_SECRET, issuer: JWT_ISSUER });
-  const as = async (userId: string, roles: string[]): Promise<CallOptions> =>
-    ({ metadata: { authorization: `Bearer ${(await tokens.issue({ userId, roles })).token}` } });
+  const as = async (userId: string, roles: string[]): Promise<CallOptions> => ({
+    metadata: { authorization: `Bearer ${(await tokens.issue({ userId, roles })).token}` },
+  });
   let asAdmin: CallOptions;
   let asCustomer: CallOptions;
   let asService: CallOptions;
@@ -52,20 +53,28 @@ describe('registry: calls through the catalog, the call log and discovery', func
   before(async () => {
     [asAdmin, asCustomer, asService] = [await as('admin-1', ['admin']), await as('customer-1', ['customer']), await registryCredentials(tokens, 'orders')()];
     outside = await startOutsideService();
-    registry = await startRegistry(testConfig(registryConfig, {
-      REGISTRY_KEY_PREFIX: prefix,
-      REGISTRY_HEARTBEAT_INTERVAL_SECONDS: '1',
-      REGISTRY_PROBE_TIMEOUT_MS: '2000', // a loaded CI machine answers a first reflection slowly
-      REGISTRY_CALL_MAX_MESSAGES: '50',
-      REGISTRY_DISCOVERY_ADDRESSES: `echo=${outside.address}`,
-    }));
+    registry = await startRegistry(
+      testConfig(registryConfig, {
+        REGISTRY_KEY_PREFIX: prefix,
+        REGISTRY_HEARTBEAT_INTERVAL_SECONDS: '1',
+        REGISTRY_PROBE_TIMEOUT_MS: '2000', // a loaded CI machine answers a first reflection slowly
+        REGISTRY_CALL_MAX_MESSAGES: '50',
+        REGISTRY_DISCOVERY_ADDRESSES: `echo=${outside.address}`,
+      }),
+    );
     client = createClient(RegistryServiceService, { addresses: [registry.address], deadlineMs: 10_000 });
     // Sampling is off in the services: this spec starts a reporter of its own (one per process).
-    catalog = await startCatalog(testConfig(catalogConfig, { CATALOG_DB_NAME: database, REGISTRY_ADDRESSES: registry.address, REGISTRY_CALL_SAMPLE_RATE: '0' }));
-    await until('catalog registered and echo discovered', async () => {
-      const { services } = await client.listServices({}, asAdmin);
-      return ['catalog', 'echo'].every((name) => services.some((s) => s.name === name && s.instances[0]?.methods.length));
-    }, { timeoutMs: 20_000, intervalMs: 200 });
+    catalog = await startCatalog(
+      testConfig(catalogConfig, { CATALOG_DB_NAME: database, REGISTRY_ADDRESSES: registry.address, REGISTRY_CALL_SAMPLE_RATE: '0' }),
+    );
+    await until(
+      'catalog registered and echo discovered',
+      async () => {
+        const { services } = await client.listServices({}, asAdmin);
+        return ['catalog', 'echo'].every((name) => services.some((s) => s.name === name && s.instances[0]?.methods.length));
+      },
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
   });
 
   after(async () => {
@@ -99,7 +108,10 @@ describe('registry: calls through the catalog, the call log and discovery', func
   it("calls a method of a registered service with the caller's credentials, request and answer as JSON", async () => {
     // CreateProduct is admin-only in catalog: it succeeds only because the admin's token was forwarded.
     const created = await call('catalog', 'shop.catalog.v1.CatalogService/CreateProduct', {
-      name: 'Registry Mug', category: 'kitchen', price: { currencyCode: 'EUR', amountMinor: '1250' }, stock: 3,
+      name: 'Registry Mug',
+      category: 'kitchen',
+      price: { currencyCode: 'EUR', amountMinor: '1250' },
+      stock: 3,
     });
     const product = created.response!.product as { id: string; price: { amountMinor: string } };
     assert.equal(product.price.amountMinor, '1250');
@@ -110,8 +122,12 @@ describe('registry: calls through the catalog, the call log and discovery', func
     assert.ok(Array.isArray(listed.response!.products), JSON.stringify(listed.response));
     assert.ok(listed.latencyMs > 0);
     // A customer's token forwarded through an admin's call would not do: the admin's own is what catalog saw.
-    const asCustomerThroughCatalog = await rpcErrorOf(createClient(CatalogServiceService, { addresses: [catalog.address], deadlineMs: 2_000 })
-      .createProduct({ name: 'x', description: '', category: 'kitchen', price: { currencyCode: 'EUR', amountMinor: '1' }, stock: 1, tags: [], imageUrl: '' }, asCustomer));
+    const asCustomerThroughCatalog = await rpcErrorOf(
+      createClient(CatalogServiceService, { addresses: [catalog.address], deadlineMs: 2_000 }).createProduct(
+        { name: 'x', description: '', category: 'kitchen', price: { currencyCode: 'EUR', amountMinor: '1' }, stock: 1, tags: [], imageUrl: '' },
+        asCustomer,
+      ),
+    );
     assert.equal(asCustomerThroughCatalog.code, Code.PERMISSION_DENIED);
   });
 
@@ -124,7 +140,7 @@ describe('registry: calls through the catalog, the call log and discovery', func
     assert.equal(failed.message, 'asked to fail');
   });
 
-  it('calls a discovered server from its reflected descriptors, and never hands it the caller\'s token', async () => {
+  it("calls a discovered server from its reflected descriptors, and never hands it the caller's token", async () => {
     const answer = await call('echo', `${ECHO}/Echo`, { text: 'ab', times: '3' });
     assert.deepEqual(answer.response, { text: 'ababab' });
     assert.deepEqual(outside.authorizations, [], 'no bearer token reached the third-party server');
@@ -170,9 +186,16 @@ describe('registry: calls through the catalog, the call log and discovery', func
   });
 
   it('lets only admins call, read the log and discover: not anonymous callers, customers or services', async () => {
-    for (const [options, code] of [[undefined, Code.UNAUTHENTICATED], [asCustomer, Code.PERMISSION_DENIED], [asService, Code.PERMISSION_DENIED]] as const) {
+    for (const [options, code] of [
+      [undefined, Code.UNAUTHENTICATED],
+      [asCustomer, Code.PERMISSION_DENIED],
+      [asService, Code.PERMISSION_DENIED],
+    ] as const) {
       assert.equal((await rpcErrorOf(call('catalog', LIST_PRODUCTS, {}, {}, options ?? {}))).code, code);
-      assert.equal((await rpcErrorOf(client.listCalls({ serviceName: 'catalog', pageSize: 0, pageToken: '', method: '', statusCode: '' }, options ?? {}))).code, code);
+      assert.equal(
+        (await rpcErrorOf(client.listCalls({ serviceName: 'catalog', pageSize: 0, pageToken: '', method: '', statusCode: '' }, options ?? {}))).code,
+        code,
+      );
       assert.equal((await rpcErrorOf(client.discoverServices({ targets: [] }, options ?? {}))).code, code);
     }
   });
@@ -181,7 +204,8 @@ describe('registry: calls through the catalog, the call log and discovery', func
     const before = Date.now();
     await call('catalog', LIST_PRODUCTS, { pageSize: 1 });
     await rpcErrorOf(call('catalog', 'shop.catalog.v1.CatalogService/GetProduct', { id: '00000000-0000-4000-8000-000000000001' }));
-    const list = (extra: object = {}) => client.listCalls({ serviceName: 'catalog', pageSize: 0, pageToken: '', method: '', statusCode: '', ...extra }, asAdmin);
+    const list = (extra: object = {}) =>
+      client.listCalls({ serviceName: 'catalog', pageSize: 0, pageToken: '', method: '', statusCode: '', ...extra }, asAdmin);
     const { calls } = await list();
     const [newest, previous] = calls;
     assert.equal(newest.method, 'shop.catalog.v1.CatalogService/GetProduct');
@@ -203,7 +227,10 @@ describe('registry: calls through the catalog, the call log and discovery', func
       seen.push(...page.calls.map((c) => c.id));
       pageToken = page.nextPageToken;
     } while (pageToken);
-    assert.deepEqual(seen, calls.map((c) => c.id));
+    assert.deepEqual(
+      seen,
+      calls.map((c) => c.id),
+    );
     const notFound = await list({ statusCode: 'NOT_FOUND' });
     assert.ok(notFound.calls.length >= 2 && notFound.calls.every((c) => c.statusCode === 'NOT_FOUND'));
     const listProducts = await list({ method: LIST_PRODUCTS });
@@ -215,18 +242,27 @@ describe('registry: calls through the catalog, the call log and discovery', func
 
   it('logs a sample of the calls between services that the platform reports', async () => {
     const reporting = startCallReporting({
-      registryAddresses: [registry.address], serviceName: 'orders', tokens, sampleRate: 1, deadlineMs: 2_000, flushMs: 100,
+      registryAddresses: [registry.address],
+      serviceName: 'orders',
+      tokens,
+      sampleRate: 1,
+      deadlineMs: 2_000,
+      flushMs: 100,
       log: createLogger('reporting-test', 'silent'),
     });
     assert.ok(reporting, 'no other reporter runs in this process');
     const catalogClient = createClient(CatalogServiceService, { addresses: [catalog.address], deadlineMs: 2_000 });
     try {
       await catalogClient.listCategories({});
-      await until('the sampled call is in the log', async () => {
-        const { calls } = await client.listCalls({ serviceName: 'catalog', pageSize: 0, pageToken: '', method: '', statusCode: '' }, asAdmin);
-        const sampled = calls.find((c) => c.source === CallSource.CALL_SOURCE_SAMPLED);
-        return sampled?.method === 'shop.catalog.v1.CatalogService/ListCategories' && sampled.caller === 'service:orders' && sampled.statusCode === 'OK';
-      }, { timeoutMs: 5_000 });
+      await until(
+        'the sampled call is in the log',
+        async () => {
+          const { calls } = await client.listCalls({ serviceName: 'catalog', pageSize: 0, pageToken: '', method: '', statusCode: '' }, asAdmin);
+          const sampled = calls.find((c) => c.source === CallSource.CALL_SOURCE_SAMPLED);
+          return sampled?.method === 'shop.catalog.v1.CatalogService/ListCategories' && sampled.caller === 'service:orders' && sampled.statusCode === 'OK';
+        },
+        { timeoutMs: 5_000 },
+      );
     } finally {
       catalogClient.close();
       await reporting!.stop();
@@ -234,30 +270,46 @@ describe('registry: calls through the catalog, the call log and discovery', func
   });
 
   it('refuses reports that are not from a service, or out of bounds', async () => {
-    const report = { calls: [{ contract: 'shop.catalog.v1.CatalogService', method: 'ListCategories', statusCode: 'OK', latencyMs: 1, time: new Date(), traceId: '' }] };
+    const report = {
+      calls: [{ contract: 'shop.catalog.v1.CatalogService', method: 'ListCategories', statusCode: 'OK', latencyMs: 1, time: new Date(), traceId: '' }],
+    };
     assert.equal((await rpcErrorOf(client.reportCalls(report, asAdmin))).code, Code.PERMISSION_DENIED);
     assert.equal((await rpcErrorOf(client.reportCalls(report, asCustomer))).code, Code.PERMISSION_DENIED);
     const bad = await rpcErrorOf(client.reportCalls({ calls: [{ ...report.calls[0], statusCode: 'SHINY', latencyMs: -1 }] }, asService));
-    assert.deepEqual(bad.details.fieldViolations?.map((v) => v.field), ['calls[0].status_code', 'calls[0].latency_ms']);
+    assert.deepEqual(
+      bad.details.fieldViolations?.map((v) => v.field),
+      ['calls[0].status_code', 'calls[0].latency_ms'],
+    );
     assert.deepEqual(await client.reportCalls({ calls: [{ ...report.calls[0], contract: 'nobody.v1.Serves' }] }, asService), { accepted: 0 });
   });
 
   it('discovers addresses on request: what answers is registered, the rest reported', async () => {
     const another = await startOutsideService();
     try {
-      const { results } = await client.discoverServices({ targets: [
-        { address: another.address, name: '', metricsPort: 0 },
-        { address: '127.0.0.1:1', name: 'ghost', metricsPort: 0 },
-        { address: catalog.address, name: '', metricsPort: 0 },
-      ] }, asAdmin);
-      assert.deepEqual(results.map((r) => [r.address, DiscoveryOutcome[r.outcome], r.serviceName]), [
-        [another.address, 'DISCOVERY_OUTCOME_REGISTERED', 'echo'],
-        ['127.0.0.1:1', 'DISCOVERY_OUTCOME_UNREACHABLE', ''],
-        [catalog.address, 'DISCOVERY_OUTCOME_ALREADY_REGISTERED', 'catalog'],
-      ]);
+      const { results } = await client.discoverServices(
+        {
+          targets: [
+            { address: another.address, name: '', metricsPort: 0 },
+            { address: '127.0.0.1:1', name: 'ghost', metricsPort: 0 },
+            { address: catalog.address, name: '', metricsPort: 0 },
+          ],
+        },
+        asAdmin,
+      );
+      assert.deepEqual(
+        results.map((r) => [r.address, DiscoveryOutcome[r.outcome], r.serviceName]),
+        [
+          [another.address, 'DISCOVERY_OUTCOME_REGISTERED', 'echo'],
+          ['127.0.0.1:1', 'DISCOVERY_OUTCOME_UNREACHABLE', ''],
+          [catalog.address, 'DISCOVERY_OUTCOME_ALREADY_REGISTERED', 'catalog'],
+        ],
+      );
       assert.equal((await client.getService({ name: 'echo' }, asAdmin)).service!.instances.length, 2);
       const bad = await rpcErrorOf(client.discoverServices({ targets: [{ address: 'not an address', name: 'Bad Name', metricsPort: 70_000 }] }, asAdmin));
-      assert.deepEqual(bad.details.fieldViolations?.map((v) => v.field), ['targets[0].address', 'targets[0].name', 'targets[0].metrics_port']);
+      assert.deepEqual(
+        bad.details.fieldViolations?.map((v) => v.field),
+        ['targets[0].address', 'targets[0].name', 'targets[0].metrics_port'],
+      );
     } finally {
       await another.stop();
     }
@@ -267,7 +319,10 @@ describe('registry: calls through the catalog, the call log and discovery', func
     const id = (await client.getService({ name: 'echo' }, asAdmin)).service!.instances.find((i) => i.address === outside.address)!.id;
     await new Promise((resolve) => setTimeout(resolve, 3_500));
     const still = (await client.getService({ name: 'echo' }, asAdmin)).service!.instances;
-    assert.ok(still.some((i) => i.id === id), 'still registered after 3 heartbeat intervals');
+    assert.ok(
+      still.some((i) => i.id === id),
+      'still registered after 3 heartbeat intervals',
+    );
   });
 
   it('exposes metrics of the catalog: instances by service and health, calls made through it, Redis', async () => {

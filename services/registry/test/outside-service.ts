@@ -22,8 +22,13 @@ import { service as healthService } from 'grpc-health-check';
  * Run it by hand for the operator walk-through: `npx tsx services/registry/test/outside-service.ts 50199`.
  */
 const { STRING: TYPE_STRING, INT32: TYPE_INT32, INT64: TYPE_INT64, BOOL: TYPE_BOOL } = FieldDescriptorProto_Type;
-const field = (name: string, number: number, type: FieldDescriptorProto_Type, jsonName: string) =>
-  ({ name, number, type, jsonName, label: FieldDescriptorProto_Label.OPTIONAL });
+const field = (name: string, number: number, type: FieldDescriptorProto_Type, jsonName: string) => ({
+  name,
+  number,
+  type,
+  jsonName,
+  label: FieldDescriptorProto_Label.OPTIONAL,
+});
 const file = create(FileDescriptorProtoSchema, {
   name: 'outside/echo/v1/echo.proto',
   package: 'outside.echo.v1',
@@ -34,14 +39,16 @@ const file = create(FileDescriptorProtoSchema, {
     { name: 'CountRequest', field: [field('to', 1, TYPE_INT32, 'to'), field('interval_ms', 2, TYPE_INT32, 'intervalMs')] },
     { name: 'CountReply', field: [field('n', 1, TYPE_INT32, 'n')] },
   ],
-  service: [{
-    name: 'EchoService',
-    method: [
-      { name: 'Echo', inputType: '.outside.echo.v1.EchoRequest', outputType: '.outside.echo.v1.EchoReply' },
-      { name: 'Count', inputType: '.outside.echo.v1.CountRequest', outputType: '.outside.echo.v1.CountReply', serverStreaming: true },
-      { name: 'Collect', inputType: '.outside.echo.v1.EchoRequest', outputType: '.outside.echo.v1.EchoReply', clientStreaming: true },
-    ],
-  }],
+  service: [
+    {
+      name: 'EchoService',
+      method: [
+        { name: 'Echo', inputType: '.outside.echo.v1.EchoRequest', outputType: '.outside.echo.v1.EchoReply' },
+        { name: 'Count', inputType: '.outside.echo.v1.CountRequest', outputType: '.outside.echo.v1.CountReply', serverStreaming: true },
+        { name: 'Collect', inputType: '.outside.echo.v1.EchoRequest', outputType: '.outside.echo.v1.EchoReply', clientStreaming: true },
+      ],
+    },
+  ],
 });
 const types = createFileRegistry(file, () => undefined);
 const message = (name: string) => types.getMessage(`outside.echo.v1.${name}`)!;
@@ -119,7 +126,8 @@ export async function startOutsideService(port = 0): Promise<OutsideService> {
   new ReflectionService(protoLoader.loadFileDescriptorSetFromBuffer(Buffer.from(set))).addToServer(server);
 
   const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))));
+    server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
+  );
   return {
     address: `127.0.0.1:${bound}`,
     healthChecks: () => checks,

@@ -30,8 +30,9 @@ describe('registry: nobody can hijack it, read the fleet anonymously or flood it
   const prefix = `test-registry-abuse-${Date.now().toString(36)}:`;
   const { JWT_SECRET, JWT_ISSUER } = testConfig(registryConfig);
   const tokens = createTokens({ secret: JWT_SECRET, issuer: JWT_ISSUER });
-  const bearer = async (userId: string, roles: string[], audience?: string): Promise<CallOptions> =>
-    ({ metadata: { authorization: `Bearer ${(await tokens.issue({ userId, roles }, { audience })).token}` } });
+  const bearer = async (userId: string, roles: string[], audience?: string): Promise<CallOptions> => ({
+    metadata: { authorization: `Bearer ${(await tokens.issue({ userId, roles }, { audience })).token}` },
+  });
   let registry: RunningService;
   let client: TypedClient<typeof RegistryServiceService>;
   let outside: OutsideService;
@@ -43,8 +44,19 @@ describe('registry: nobody can hijack it, read the fleet anonymously or flood it
   let usersInstance: Instance;
 
   const instance = (overrides: Partial<Instance>): Instance => ({
-    id: '', serviceName: 'users', version: '1.0.0', address: '127.0.0.1:1', grpcPort: 0, metricsPort: 9, startedAt: undefined,
-    lastHeartbeatAt: undefined, health: 0, methods: [], uptimeSeconds: '0', discovered: false, ...overrides,
+    id: '',
+    serviceName: 'users',
+    version: '1.0.0',
+    address: '127.0.0.1:1',
+    grpcPort: 0,
+    metricsPort: 9,
+    startedAt: undefined,
+    lastHeartbeatAt: undefined,
+    health: 0,
+    methods: [],
+    uptimeSeconds: '0',
+    discovered: false,
+    ...overrides,
   });
 
   before(async () => {
@@ -61,16 +73,21 @@ describe('registry: nobody can hijack it, read the fleet anonymously or flood it
       pump();
     });
     await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
-    registry = await startRegistry(testConfig(registryConfig, {
-      REGISTRY_KEY_PREFIX: prefix,
-      REGISTRY_PROBE_TIMEOUT_MS: '2000',
-      REGISTRY_PROBE_CACHE_MS: '5000',
-      REGISTRY_METRICS_MAX_BYTES: String(METRICS_CAP),
-    }));
+    registry = await startRegistry(
+      testConfig(registryConfig, {
+        REGISTRY_KEY_PREFIX: prefix,
+        REGISTRY_PROBE_TIMEOUT_MS: '2000',
+        REGISTRY_PROBE_CACHE_MS: '5000',
+        REGISTRY_METRICS_MAX_BYTES: String(METRICS_CAP),
+      }),
+    );
     client = createClient(RegistryServiceService, { addresses: [registry.address], deadlineMs: 10_000 });
     asUsers = await registryCredentials(tokens, 'users')();
     asOrders = await registryCredentials(tokens, 'orders')();
-    const { instanceId } = await client.register({ instance: instance({ address: outside.address, metricsPort: (endless.address() as AddressInfo).port }) }, asUsers);
+    const { instanceId } = await client.register(
+      { instance: instance({ address: outside.address, metricsPort: (endless.address() as AddressInfo).port }) },
+      asUsers,
+    );
     usersInstance = (await client.getService({ name: 'users' }, asUsers)).service!.instances.find((i) => i.id === instanceId)!;
   });
 
@@ -128,7 +145,11 @@ describe('registry: nobody can hijack it, read the fleet anonymously or flood it
 
   it('shows instance addresses only to admins and services; CheckAll, names and counts, stays public', async () => {
     const asCustomer = await bearer('customer-1', ['customer']);
-    for (const read of [(o?: CallOptions) => client.listServices({}, o), (o?: CallOptions) => client.getService({ name: 'users' }, o), (o?: CallOptions) => client.getStats({}, o)]) {
+    for (const read of [
+      (o?: CallOptions) => client.listServices({}, o),
+      (o?: CallOptions) => client.getService({ name: 'users' }, o),
+      (o?: CallOptions) => client.getStats({}, o),
+    ]) {
       assert.equal((await rpcErrorOf(read())).code, Code.UNAUTHENTICATED);
       assert.equal((await rpcErrorOf(read(asCustomer))).code, Code.PERMISSION_DENIED);
       await read(await bearer('admin-1', ['admin']));

@@ -58,13 +58,15 @@ describe('registry: service instances, health, methods, stats and resolution', f
 
   before(async () => {
     asAdmin = { metadata: { authorization: `Bearer ${(await tokens.issue({ userId: 'admin-1', roles: ['admin'] })).token}` } };
-    registry = await startRegistry(testConfig(registryConfig, {
-      REGISTRY_KEY_PREFIX: prefix,
-      REGISTRY_HEARTBEAT_INTERVAL_SECONDS: String(HEARTBEAT_SECONDS),
-      REGISTRY_PROBE_TIMEOUT_MS: '500',
-      // Stats are compared call by call here: no scrape may be reused.
-      REGISTRY_PROBE_CACHE_MS: '0',
-    }));
+    registry = await startRegistry(
+      testConfig(registryConfig, {
+        REGISTRY_KEY_PREFIX: prefix,
+        REGISTRY_HEARTBEAT_INTERVAL_SECONDS: String(HEARTBEAT_SECONDS),
+        REGISTRY_PROBE_TIMEOUT_MS: '500',
+        // Stats are compared call by call here: no scrape may be reused.
+        REGISTRY_PROBE_CACHE_MS: '0',
+      }),
+    );
     client = createClient(RegistryServiceService, { addresses: [registry.address], deadlineMs: 5_000 });
     inProcess = await startUsers(testConfig(usersConfig, { USERS_DB_NAME: database, REGISTRY_ADDRESSES: registry.address }));
     child = spawn(process.execPath, ['--require', 'tsx/cjs', 'services/users/src/main.ts'], {
@@ -82,10 +84,12 @@ describe('registry: service instances, health, methods, stats and resolution', f
     });
     child.stdout!.on('data', (chunk) => (childOutput += chunk));
     child.stderr!.on('data', (chunk) => (childOutput += chunk));
-    await until('both users instances registered', async () => (await usersInstances().catch(() => [])).length === 2, { timeoutMs: 30_000, intervalMs: 200 })
-      .catch((error) => {
-        throw new Error(`${(error as Error).message}\nchild output:\n${childOutput.slice(-3000)}`);
-      });
+    await until('both users instances registered', async () => (await usersInstances().catch(() => [])).length === 2, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    }).catch((error) => {
+      throw new Error(`${(error as Error).message}\nchild output:\n${childOutput.slice(-3000)}`);
+    });
   });
 
   after(async () => {
@@ -116,14 +120,21 @@ describe('registry: service instances, health, methods, stats and resolution', f
       assert.equal(instance.serviceName, 'users');
       assert.equal(instance.health, SERVING, `${instance.address} is SERVING`);
       assert.equal(instance.version, '0.1.0');
-      for (const method of ['Register', 'Login', 'GetProfile', 'SuggestNames']) assert.ok(instance.methods.includes(`${USERS}/${method}`), `${method} in ${instance.methods}`);
-      assert.ok(instance.methods.every((m) => m.startsWith(`${USERS}/`)), 'only its own contract, not health or reflection');
+      for (const method of ['Register', 'Login', 'GetProfile', 'SuggestNames'])
+        assert.ok(instance.methods.includes(`${USERS}/${method}`), `${method} in ${instance.methods}`);
+      assert.ok(
+        instance.methods.every((m) => m.startsWith(`${USERS}/`)),
+        'only its own contract, not health or reflection',
+      );
       assert.ok(Number(instance.uptimeSeconds) >= 0);
       assert.ok(instance.startedAt && instance.lastHeartbeatAt);
       assert.ok(instance.metricsPort > 0);
     }
     const listed = await client.listServices({}, asAdmin);
-    assert.deepEqual(listed.services.map((s) => s.name), ['users']);
+    assert.deepEqual(
+      listed.services.map((s) => s.name),
+      ['users'],
+    );
   });
 
   it('answers NOT_FOUND for a service with no instances, INVALID_ARGUMENT for a malformed name', async () => {
@@ -140,7 +151,10 @@ describe('registry: service instances, health, methods, stats and resolution', f
     const both = createClient(UsersServiceService, { addresses: (await usersInstances()).map((i) => i.address), deadlineMs: 5_000 });
     try {
       for (let i = 0; i < 10; i += 1) await both.suggestNames({ count: 2 });
-      await assert.rejects(both.register({ email: 'not-an-email', password: 'x', displayName: '', phone: '', address: '' }), (error: RpcError) => error.code === Code.INVALID_ARGUMENT);
+      await assert.rejects(
+        both.register({ email: 'not-an-email', password: 'x', displayName: '', phone: '', address: '' }),
+        (error: RpcError) => error.code === Code.INVALID_ARGUMENT,
+      );
     } finally {
       both.close();
     }
@@ -160,7 +174,10 @@ describe('registry: service instances, health, methods, stats and resolution', f
     const instance = { ...(await childInstance()), id: '', address: '127.0.0.1:1', grpcPort: 1 };
     await assert.rejects(client.register({ instance }), (error: RpcError) => error.code === Code.UNAUTHENTICATED);
     await assert.rejects(client.register({ instance }, asUser), (error: RpcError) => error.code === Code.PERMISSION_DENIED);
-    await assert.rejects(client.heartbeat({ instanceId: inProcess.registration!.instanceId }, asUser), (error: RpcError) => error.code === Code.PERMISSION_DENIED);
+    await assert.rejects(
+      client.heartbeat({ instanceId: inProcess.registration!.instanceId }, asUser),
+      (error: RpcError) => error.code === Code.PERMISSION_DENIED,
+    );
     await assert.rejects(client.register({ instance: { ...instance, address: 'evil host:1', serviceName: '' } }, asService), (error: RpcError) => {
       assert.equal(error.code, Code.INVALID_ARGUMENT);
       assert.deepEqual(error.details.fieldViolations!.map((v) => v.field).sort(), ['instance.address', 'instance.grpc_port', 'instance.service_name']);
@@ -177,11 +194,19 @@ describe('registry: service instances, health, methods, stats and resolution', f
     } finally {
       redis.disconnect();
     }
-    await until('the forgotten instance registered again', async () => byId(await usersInstances(), id)?.health === SERVING, { timeoutMs: 10_000, intervalMs: 100 });
+    await until('the forgotten instance registered again', async () => byId(await usersInstances(), id)?.health === SERVING, {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
   });
 
   it('resolves a client through the registry, round-robin over both instances', async () => {
-    resolver = createRegistryResolver({ registryAddresses: [registry.address], refreshMs: 200, credentials: registryCredentials(tokens, 'registry-test'), log });
+    resolver = createRegistryResolver({
+      registryAddresses: [registry.address],
+      refreshMs: 200,
+      credentials: registryCredentials(tokens, 'registry-test'),
+      log,
+    });
     const resolved: string[][] = [];
     resolver.watch(USERS, [inProcess.address], (addresses) => resolved.push(addresses));
     users = createClient(UsersServiceService, { addresses: [inProcess.address], deadlineMs: 2_000, resolver });
@@ -191,14 +216,20 @@ describe('registry: service instances, health, methods, stats and resolution', f
     const childCalls = async () => {
       const child = await childInstance();
       const text = await (await fetch(`http://127.0.0.1:${child.metricsPort}/metrics`)).text();
-      const line = text.split('\n').find((l) => l.startsWith('grpc_server_handled_total{') && l.includes('grpc_method="SuggestNames"') && l.includes('grpc_code="OK"'));
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('grpc_server_handled_total{') && l.includes('grpc_method="SuggestNames"') && l.includes('grpc_code="OK"'));
       return Number(line?.split(' ').at(-1) ?? 0);
     };
     const before = await childCalls();
-    await until('calls reach the child instance', async () => {
-      await users!.suggestNames({ count: 1 });
-      return (await childCalls()) > before;
-    }, { timeoutMs: 10_000 });
+    await until(
+      'calls reach the child instance',
+      async () => {
+        await users!.suggestNames({ count: 1 });
+        return (await childCalls()) > before;
+      },
+      { timeoutMs: 10_000 },
+    );
   });
 
   it('keeps every call succeeding while one instance is killed', async () => {
@@ -210,9 +241,18 @@ describe('registry: service instances, health, methods, stats and resolution', f
         child!.kill('SIGKILL');
         await exited;
       }
-      outcomes.push(await users!.suggestNames({ count: 1 }).then(() => 'ok', (error: RpcError) => Code[error.code]));
+      outcomes.push(
+        await users!.suggestNames({ count: 1 }).then(
+          () => 'ok',
+          (error: RpcError) => Code[error.code],
+        ),
+      );
     }
-    assert.deepEqual(outcomes.filter((o) => o !== 'ok'), [], `outcomes: ${outcomes.join(' ')}`);
+    assert.deepEqual(
+      outcomes.filter((o) => o !== 'ok'),
+      [],
+      `outcomes: ${outcomes.join(' ')}`,
+    );
   });
 
   it('marks the killed instance down, then expires it', async () => {
@@ -220,8 +260,14 @@ describe('registry: service instances, health, methods, stats and resolution', f
     assert.ok(killedId, 'the killed instance is still listed: it never deregistered');
     await until('the killed instance is UNREACHABLE', async () => byId(await usersInstances(), killedId)?.health === UNREACHABLE, { timeoutMs: 5_000 });
     assert.deepEqual(await client.checkAll({}, asAdmin), { services: [{ name: 'users', status: SERVING, healthyInstances: 1, totalInstances: 2 }] });
-    await until('the killed instance expired', async () => !byId(await usersInstances(), killedId), { timeoutMs: 3 * HEARTBEAT_SECONDS * 1000 + 3_000, intervalMs: 200 });
-    assert.deepEqual((await usersInstances()).map((i) => i.id), [inProcess.registration!.instanceId]);
+    await until('the killed instance expired', async () => !byId(await usersInstances(), killedId), {
+      timeoutMs: 3 * HEARTBEAT_SECONDS * 1000 + 3_000,
+      intervalMs: 200,
+    });
+    assert.deepEqual(
+      (await usersInstances()).map((i) => i.id),
+      [inProcess.registration!.instanceId],
+    );
   });
 
   it('deregisters an instance at once on graceful shutdown', async () => {

@@ -27,7 +27,12 @@ export const usersConfig = serviceConfig({ grpcPort: 50051, metricsPort: 9451 })
         ctx.addIssue({ code: 'custom', message: (error as Error).message });
       }
     }),
-  TOKEN_TTL_SECONDS: integer(z.number().min(60).max(7 * 24 * 3600)).default(3600),
+  TOKEN_TTL_SECONDS: integer(
+    z
+      .number()
+      .min(60)
+      .max(7 * 24 * 3600),
+  ).default(3600),
 });
 
 export type UsersConfig = z.infer<typeof usersConfig>;

@@ -17,7 +17,6 @@ import { usersConfig, type UsersConfig } from '../src/config';
 import { startUsers } from '../src/main';
 import { rpcErrorOf } from '../../../test/support/rpc-error';
 
-
 /** `npm run admin -- <args>` against this suite's database. */
 function adminCli(args: string[]) {
   const result = spawnSync(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '..', '..', '..', 'scripts', 'admin.ts'), ...args], {
@@ -107,7 +106,13 @@ describe('users: accounts, tokens and profiles', function () {
   });
 
   it('never makes an admin by registration, whatever the email', async () => {
-    const { user } = await client.register({ email: `Admin+${randomUUID().slice(0, 8)}@shopmesh.local`, password, displayName: 'Admin', phone: '', address: '' });
+    const { user } = await client.register({
+      email: `Admin+${randomUUID().slice(0, 8)}@shopmesh.local`,
+      password,
+      displayName: 'Admin',
+      phone: '',
+      address: '',
+    });
     assert.equal(user!.role, Role.ROLE_CUSTOMER);
     const { user: registered } = await client.register({ email: 'admin@shopmesh.local', password, displayName: 'Admin', phone: '', address: '' });
     assert.equal(registered!.role, Role.ROLE_CUSTOMER);
@@ -118,7 +123,14 @@ describe('users: accounts, tokens and profiles', function () {
     const { user } = await client.register({ email: boss, password, displayName: 'Boss', phone: '', address: '' });
     const granted = adminCli(['grant', boss.toUpperCase(), '--reason', 'runs the shop', '--actor', 'ops-alice']);
     assert.equal(granted.status, 0, granted.stderr);
-    assert.deepEqual(JSON.parse(granted.stdout), { ...JSON.parse(granted.stdout), audit: 'role_change', userId: user!.id, previousRole: 'customer', role: 'admin', actor: 'ops-alice' });
+    assert.deepEqual(JSON.parse(granted.stdout), {
+      ...JSON.parse(granted.stdout),
+      audit: 'role_change',
+      userId: user!.id,
+      previousRole: 'customer',
+      role: 'admin',
+      actor: 'ops-alice',
+    });
     assert.ok(!granted.stdout.includes(boss), 'the audit line names the account by id, not by email');
     assert.equal((await client.login({ email: boss, password })).user!.role, Role.ROLE_ADMIN);
     assert.match(adminCli(['list']).stdout, new RegExp(boss));
@@ -128,8 +140,13 @@ describe('users: accounts, tokens and profiles', function () {
     const db = knex({ client: 'mysql2', connection: { host: '127.0.0.1', user: 'root', database: config.USERS_DB_NAME } });
     const audit = await db('role_changes').where({ user_id: user!.id }).orderBy('id');
     await db.destroy();
-    assert.deepEqual(audit.map((r) => [r.previous_role, r.role, r.actor, r.reason]),
-      [['customer', 'admin', 'ops-alice', 'runs the shop'], ['admin', 'customer', 'ops-bob', 'left the company']]);
+    assert.deepEqual(
+      audit.map((r) => [r.previous_role, r.role, r.actor, r.reason]),
+      [
+        ['customer', 'admin', 'ops-alice', 'runs the shop'],
+        ['admin', 'customer', 'ops-bob', 'left the company'],
+      ],
+    );
   });
 
   it('explains the admin command, and refuses an unknown account or a change without a reason', () => {
@@ -146,7 +163,9 @@ describe('users: accounts, tokens and profiles', function () {
     const seen: { id: string; payload: UserRegistered }[] = [];
     await consumer.connect();
     await consumer.subscribe({ topic: config.KAFKA_TOPIC_PREFIX + Events.UserRegistered.topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void seen.push({ id: fromHeaders(message.headers)!.type, payload: UserRegistered.decode(message.value!) }) });
+    await consumer.run({
+      eachMessage: async ({ message }) => void seen.push({ id: fromHeaders(message.headers)!.type, payload: UserRegistered.decode(message.value!) }),
+    });
     try {
       const event = await until('UserRegistered for the new user', () => seen.find((e) => e.payload.userId === userId), { timeoutMs: 20_000 });
       assert.equal(event.id, 'shop.users.v1.UserRegistered');

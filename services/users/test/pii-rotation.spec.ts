@@ -15,7 +15,13 @@ const key = () => randomBytes(32).toString('base64');
 /** `npm run pii:reencrypt` against this suite's database, with these keys. */
 function reencrypt(config: UsersConfig) {
   const result = spawnSync(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '..', '..', '..', 'scripts', 'reencrypt-pii.ts')], {
-    env: { ...process.env, MYSQL_URL: config.MYSQL_URL, USERS_DB_NAME: config.USERS_DB_NAME, PII_ENCRYPTION_KEY: config.PII_ENCRYPTION_KEY, PII_ENCRYPTION_KEYS: config.PII_ENCRYPTION_KEYS },
+    env: {
+      ...process.env,
+      MYSQL_URL: config.MYSQL_URL,
+      USERS_DB_NAME: config.USERS_DB_NAME,
+      PII_ENCRYPTION_KEY: config.PII_ENCRYPTION_KEY,
+      PII_ENCRYPTION_KEYS: config.PII_ENCRYPTION_KEYS,
+    },
     encoding: 'utf8',
     timeout: 30_000,
   });
@@ -62,7 +68,9 @@ describe('users: rotating the PII key (real MariaDB)', function () {
     db = knex({ client: 'mysql2', connection: `${configs.legacy.MYSQL_URL}/${database}` });
     // Rows written before key ids were `v1:<body>`: the same body, no id.
     const { phone_enc, address_enc } = await row();
-    await db('users').where({ id: userId }).update({ phone_enc: phone_enc.replace(/^v2:legacy:/, 'v1:'), address_enc: address_enc.replace(/^v2:legacy:/, 'v1:') });
+    await db('users')
+      .where({ id: userId })
+      .update({ phone_enc: phone_enc.replace(/^v2:legacy:/, 'v1:'), address_enc: address_enc.replace(/^v2:legacy:/, 'v1:') });
   });
   after(async () => {
     await db?.destroy();
@@ -83,7 +91,9 @@ describe('users: rotating the PII key (real MariaDB)', function () {
   });
 
   it('npm run pii:reencrypt moves every remaining value to the active key, then the old key can go', async () => {
-    const help = spawnSync(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '..', '..', '..', 'scripts', 'reencrypt-pii.ts'), '--help'], { encoding: 'utf8' });
+    const help = spawnSync(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '..', '..', '..', 'scripts', 'reencrypt-pii.ts'), '--help'], {
+      encoding: 'utf8',
+    });
     assert.equal(help.status, 0);
     assert.match(help.stdout, /usage: npm run pii:reencrypt/);
 

@@ -93,10 +93,11 @@ export async function startOtlpReceiver() {
     /** Requests that were not OTLP/JSON traces (e.g. metrics or protobuf), for diagnostics. */
     rejected: () => rejected,
     trace: (traceId: string) => spans.filter((s) => s.traceId === traceId),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

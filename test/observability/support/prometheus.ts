@@ -49,13 +49,17 @@ export async function startPrometheus(config: object) {
   writeFileSync(configFile, stringify(config));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(binary, [
-    `--config.file=${configFile}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--enable-feature=exemplar-storage',
-    '--log.level=warn',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    binary,
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--enable-feature=exemplar-storage',
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
@@ -73,7 +77,7 @@ export async function startPrometheus(config: object) {
 
   const api = async (path: string, params: Record<string, string> = {}) => {
     const response = await fetch(`${url}${path}?${new URLSearchParams(params)}`);
-    const body = await response.json() as { status: string; data: any; error?: string };
+    const body = (await response.json()) as { status: string; data: any; error?: string };
     if (body.status !== 'success') throw new Error(`${path} ${JSON.stringify(params)}: ${body.error ?? response.status}`);
     return body.data;
   };
@@ -91,7 +95,10 @@ export async function startPrometheus(config: object) {
     /** An instant query at the current time. */
     query: async (expr: string): Promise<PromResult[]> => (await api('/api/v1/query', { query: expr })).result,
     /** Exemplars stored for the series of `expr` over the last `seconds`. */
-    exemplars: async (expr: string, seconds = 300): Promise<{ seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string>; value: string }[] }[]> => {
+    exemplars: async (
+      expr: string,
+      seconds = 300,
+    ): Promise<{ seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string>; value: string }[] }[]> => {
       const now = Date.now() / 1000;
       return api('/api/v1/query_exemplars', { query: expr, start: String(now - seconds), end: String(now + 1) });
     },

@@ -7,8 +7,7 @@ const rpcName = (span: ReceivedSpan) => `${span.attributes['rpc.service']}/${spa
 
 const eventOf = (span: ReceivedSpan) => String(span.attributes['cloudevents.event_type'] ?? span.attributes['messaging.destination.name']);
 
-const hopLabel = (span: ReceivedSpan) =>
-  span.attributes['rpc.system'] ? rpcName(span) : `HTTP ${span.attributes['http.request.method'] ?? span.name}`;
+const hopLabel = (span: ReceivedSpan) => (span.attributes['rpc.system'] ? rpcName(span) : `HTTP ${span.attributes['http.request.method'] ?? span.name}`);
 
 /**
  * The hops between services that one trace shows, as readable edges:

@@ -10,18 +10,27 @@ const product = (id: string) => ({ id }) as Product;
 
 describe('batch get', () => {
   it('keeps request order and duplicates', () => {
-    const found = new Map([[A, product(A)], [B, product(B)]]);
-    assert.deepEqual(inRequestOrder([B, A, B], found).map((p) => p.id), [B, A, B]);
+    const found = new Map([
+      [A, product(A)],
+      [B, product(B)],
+    ]);
+    assert.deepEqual(
+      inRequestOrder([B, A, B], found).map((p) => p.id),
+      [B, A, B],
+    );
   });
 
   it('names every missing id once, in ErrorInfo metadata and the message', () => {
-    assert.throws(() => inRequestOrder([A, B, C, B], new Map([[A, product(A)]])), (error: RpcError) => {
-      assert.equal(error.code, Code.NOT_FOUND);
-      assert.equal(error.details.metadata?.missing_ids, `${B},${C}`);
-      assert.deepEqual(error.details.resource, { type: 'product', name: B });
-      assert.match(error.message, new RegExp(`${B}.*${C}`));
-      return true;
-    });
+    assert.throws(
+      () => inRequestOrder([A, B, C, B], new Map([[A, product(A)]])),
+      (error: RpcError) => {
+        assert.equal(error.code, Code.NOT_FOUND);
+        assert.equal(error.details.metadata?.missing_ids, `${B},${C}`);
+        assert.deepEqual(error.details.resource, { type: 'product', name: B });
+        assert.match(error.message, new RegExp(`${B}.*${C}`));
+        return true;
+      },
+    );
   });
 
   it('takes 1-100 ids and names each malformed one', () => {

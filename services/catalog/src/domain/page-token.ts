@@ -20,8 +20,7 @@ interface TokenBody {
   f: string;
 }
 
-export const filterFingerprint = (filter: unknown) =>
-  createHash('sha256').update(JSON.stringify(filter)).digest('base64url').slice(0, 12);
+export const filterFingerprint = (filter: unknown) => createHash('sha256').update(JSON.stringify(filter)).digest('base64url').slice(0, 12);
 
 export function encodePageToken(cursor: PageCursor, filter: unknown): string {
   const body: TokenBody = { v: 1, n: cursor.name, i: cursor.id, f: filterFingerprint(filter) };

@@ -21,7 +21,9 @@ describe('product ids', () => {
   });
 
   it('rejects anything else, naming the field', () => {
-    assert.throws(() => parseProductId('42', 'ids[1]'), (error: RpcError) =>
-      error.details.fieldViolations?.[0].field === 'ids[1]');
+    assert.throws(
+      () => parseProductId('42', 'ids[1]'),
+      (error: RpcError) => error.details.fieldViolations?.[0].field === 'ids[1]',
+    );
   });
 });

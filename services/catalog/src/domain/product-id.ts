@@ -16,12 +16,16 @@ export function parseProductId(value: string, field = 'id'): string {
 export const SEEDED_PRODUCTS_NAMESPACE = '0da816f7-8042-546e-9d82-f53d29857eaf';
 
 export const slugOf = (text: string) =>
-  text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 
 /**
  * Stable ids of the seeded catalog ("burgers/classic-cheeseburger" always has
  * the same id), so tests, README examples and other services' fixtures can
  * name a product without looking it up first.
  */
-export const seededProductId = (category: string, name: string) =>
-  nameBasedId(SEEDED_PRODUCTS_NAMESPACE, `${category}/${slugOf(name)}`);
+export const seededProductId = (category: string, name: string) => nameBasedId(SEEDED_PRODUCTS_NAMESPACE, `${category}/${slugOf(name)}`);

@@ -4,8 +4,7 @@ import type { ListProductsRequest, Product } from '../../../../gen/ts/shop/catal
 import { readPageToken } from './page-token';
 import { parseListRequest, toPage } from './product-listing';
 
-const request = (fields: Partial<ListProductsRequest> = {}): ListProductsRequest =>
-  ({ pageSize: 0, pageToken: '', category: '', query: '', ...fields });
+const request = (fields: Partial<ListProductsRequest> = {}): ListProductsRequest => ({ pageSize: 0, pageToken: '', category: '', query: '', ...fields });
 const product = (name: string) => ({ id: `id-${name}`, name, tags: [] }) as unknown as Product;
 const field = (name: string) => (error: RpcError) => error.details.fieldViolations?.[0].field === name;
 
@@ -18,14 +17,23 @@ describe('product listing', () => {
   });
 
   it('names every bad field at once: page size, category, query and page token', () => {
-    assert.throws(() => parseListRequest(request({ pageSize: 500, category: 'Burgers', query: 'x'.repeat(101), pageToken: 'garbage' })),
-      (error: RpcError) => assert.deepEqual(error.details.fieldViolations?.map((v) => v.field), ['page_size', 'category', 'query', 'page_token']) ?? true);
+    assert.throws(
+      () => parseListRequest(request({ pageSize: 500, category: 'Burgers', query: 'x'.repeat(101), pageToken: 'garbage' })),
+      (error: RpcError) =>
+        assert.deepEqual(
+          error.details.fieldViolations?.map((v) => v.field),
+          ['page_size', 'category', 'query', 'page_token'],
+        ) ?? true,
+    );
   });
 
   it('gives a next page token exactly when the store found one product more', () => {
     const query = parseListRequest(request({ pageSize: 2, category: 'drinks' }));
     const full = toPage(query, [product('a'), product('b'), product('c')], 3);
-    assert.deepEqual(full.products.map((p) => p.name), ['a', 'b']);
+    assert.deepEqual(
+      full.products.map((p) => p.name),
+      ['a', 'b'],
+    );
     assert.deepEqual(readPageToken(full.nextPageToken, query.filter), { cursor: { name: 'b', id: 'id-b' } });
     assert.equal(full.totalSize, 3);
     assert.equal(toPage(query, [product('a'), product('b')], 2).nextPageToken, '');

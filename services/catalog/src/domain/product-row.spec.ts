@@ -3,8 +3,16 @@ import { toProduct, toRow, toTagRows } from './product-row';
 
 describe('product rows', () => {
   const row = {
-    id: 'p1', name: 'Cola', description: 'Fizzy', category: 'drinks', price_minor: '250', currency: 'EUR',
-    stock: 5, image_url: '', created_at: new Date(1), updated_at: new Date(2),
+    id: 'p1',
+    name: 'Cola',
+    description: 'Fizzy',
+    category: 'drinks',
+    price_minor: '250',
+    currency: 'EUR',
+    stock: 5,
+    image_url: '',
+    created_at: new Date(1),
+    updated_at: new Date(2),
   };
 
   it('maps a row to the contract Product and back, money in minor units as a string', () => {

@@ -45,5 +45,4 @@ export function toRow(product: Product): ProductRow {
 }
 
 /** `product_tags` rows: position keeps the order the admin gave. */
-export const toTagRows = (product: Pick<Product, 'id' | 'tags'>) =>
-  product.tags.map((tag, position) => ({ product_id: product.id, position, tag }));
+export const toTagRows = (product: Pick<Product, 'id' | 'tags'>) => product.tags.map((tag, position) => ({ product_id: product.id, position, tag }));

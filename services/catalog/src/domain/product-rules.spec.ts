@@ -13,8 +13,13 @@ const valid: CreateProductRequest = {
   imageUrl: 'https://img.example.com/fries.jpg',
 };
 
-const update = (fields: Partial<UpdateProductRequest>): UpdateProductRequest =>
-  ({ id: '4cd605e7-afa2-5360-b5b9-c5e9fb5c76f4', price: undefined, tags: [], replaceTags: false, ...fields });
+const update = (fields: Partial<UpdateProductRequest>): UpdateProductRequest => ({
+  id: '4cd605e7-afa2-5360-b5b9-c5e9fb5c76f4',
+  price: undefined,
+  tags: [],
+  replaceTags: false,
+  ...fields,
+});
 
 const violatedFields = (fn: () => unknown) => {
   try {
@@ -35,35 +40,59 @@ describe('product rules', () => {
   });
 
   it('reports every bad field of a new product at once, by proto field name', () => {
-    const fields = violatedFields(() => validateNewProduct({
-      name: '  ',
-      description: '',
-      category: 'Burgers!',
-      price: { currencyCode: 'eur', amountMinor: '0' },
-      stock: -1,
-      tags: ['ok', ''],
-      imageUrl: 'ftp://example.com/x.png',
-    }));
+    const fields = violatedFields(() =>
+      validateNewProduct({
+        name: '  ',
+        description: '',
+        category: 'Burgers!',
+        price: { currencyCode: 'eur', amountMinor: '0' },
+        stock: -1,
+        tags: ['ok', ''],
+        imageUrl: 'ftp://example.com/x.png',
+      }),
+    );
     assert.deepEqual(fields, ['name', 'category', 'price.currency_code', 'price.amount_minor', 'stock', 'tags[1]', 'image_url']);
   });
 
   it('requires a price', () => {
-    assert.deepEqual(violatedFields(() => validateNewProduct({ ...valid, price: undefined })), ['price']);
+    assert.deepEqual(
+      violatedFields(() => validateNewProduct({ ...valid, price: undefined })),
+      ['price'],
+    );
   });
 
   it('bounds amounts to whole minor units from 1 to 10^9', () => {
     for (const amountMinor of ['1000000001', '12.5', '-3', 'abc', '99999999999999']) {
-      assert.deepEqual(violatedFields(() => validateNewProduct({ ...valid, price: { currencyCode: 'EUR', amountMinor } })), ['price.amount_minor'], amountMinor);
+      assert.deepEqual(
+        violatedFields(() => validateNewProduct({ ...valid, price: { currencyCode: 'EUR', amountMinor } })),
+        ['price.amount_minor'],
+        amountMinor,
+      );
     }
     assert.equal(validateNewProduct({ ...valid, price: { currencyCode: 'EUR', amountMinor: '1000000000' } }).price.amountMinor, '1000000000');
   });
 
   it('bounds names, stock, tags and image URLs', () => {
-    assert.deepEqual(violatedFields(() => validateNewProduct({ ...valid, name: 'x'.repeat(121) })), ['name']);
-    assert.deepEqual(violatedFields(() => validateNewProduct({ ...valid, stock: 1_000_001 })), ['stock']);
-    assert.deepEqual(violatedFields(() => validateNewProduct({ ...valid, tags: Array.from({ length: 21 }, (_, i) => `t${i}`) })), ['tags']);
-    assert.deepEqual(violatedFields(() => validateNewProduct({ ...valid, tags: ['x'.repeat(33)] })), ['tags[0]']);
-    assert.deepEqual(violatedFields(() => validateNewProduct({ ...valid, imageUrl: `https://e.com/${'x'.repeat(510)}` })), ['image_url']);
+    assert.deepEqual(
+      violatedFields(() => validateNewProduct({ ...valid, name: 'x'.repeat(121) })),
+      ['name'],
+    );
+    assert.deepEqual(
+      violatedFields(() => validateNewProduct({ ...valid, stock: 1_000_001 })),
+      ['stock'],
+    );
+    assert.deepEqual(
+      violatedFields(() => validateNewProduct({ ...valid, tags: Array.from({ length: 21 }, (_, i) => `t${i}`) })),
+      ['tags'],
+    );
+    assert.deepEqual(
+      violatedFields(() => validateNewProduct({ ...valid, tags: ['x'.repeat(33)] })),
+      ['tags[0]'],
+    );
+    assert.deepEqual(
+      violatedFields(() => validateNewProduct({ ...valid, imageUrl: `https://e.com/${'x'.repeat(510)}` })),
+      ['image_url'],
+    );
     assert.equal(validateNewProduct({ ...valid, imageUrl: '' }).imageUrl, '');
   });
 
@@ -75,11 +104,16 @@ describe('product rules', () => {
 
   it('replaces tags only with replace_tags, and an empty list then clears them', () => {
     assert.deepEqual(validateProductUpdate(update({ replaceTags: true })).changes, { tags: [] });
-    assert.deepEqual(violatedFields(() => validateProductUpdate(update({ tags: ['new'] }))), ['replace_tags']);
+    assert.deepEqual(
+      violatedFields(() => validateProductUpdate(update({ tags: ['new'] }))),
+      ['replace_tags'],
+    );
   });
 
   it('validates the id and every set field of an update', () => {
-    assert.deepEqual(violatedFields(() => validateProductUpdate(update({ id: 'nope', name: '', price: { currencyCode: 'EU', amountMinor: '5' } }))),
-      ['id', 'name', 'price.currency_code']);
+    assert.deepEqual(
+      violatedFields(() => validateProductUpdate(update({ id: 'nope', name: '', price: { currencyCode: 'EU', amountMinor: '5' } }))),
+      ['id', 'name', 'price.currency_code'],
+    );
   });
 });

@@ -68,8 +68,11 @@ const check = {
     return [...new Set(tags)];
   },
   imageUrl(v: Violations, value: string) {
-    v.check(value === '' || (value.length <= LIMITS.imageUrlMax && isHttpUrl(value)), 'image_url',
-      `must be empty or an http(s) URL of at most ${LIMITS.imageUrlMax} characters`);
+    v.check(
+      value === '' || (value.length <= LIMITS.imageUrlMax && isHttpUrl(value)),
+      'image_url',
+      `must be empty or an http(s) URL of at most ${LIMITS.imageUrlMax} characters`,
+    );
     return value;
   },
 };

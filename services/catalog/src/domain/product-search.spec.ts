@@ -11,11 +11,15 @@ describe('product search', () => {
   it('bounds the query', () => {
     const onQuery = (error: RpcError) => error.details.fieldViolations?.[0].field === 'query';
     for (const query of ['x'.repeat(101), 'a b c d e f g h i']) {
-      assert.throws(() => {
-        const v = new Violations();
-        checkQuery(v, query, searchTerms(query));
-        v.throwIfAny();
-      }, onQuery, query);
+      assert.throws(
+        () => {
+          const v = new Violations();
+          checkQuery(v, query, searchTerms(query));
+          v.throwIfAny();
+        },
+        onQuery,
+        query,
+      );
     }
   });
 

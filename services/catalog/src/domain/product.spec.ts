@@ -4,10 +4,19 @@ import { applyChanges, categoryNameOf, newProduct } from './product';
 
 const created = new Date('2026-01-01T00:00:00Z');
 const later = new Date('2026-02-01T00:00:00Z');
-const product: Product = newProduct('p1', {
-  name: 'Cola', description: 'Fizzy', category: 'drinks', price: { currencyCode: 'EUR', amountMinor: '250' },
-  stock: 5, tags: ['cold'], imageUrl: '',
-}, created);
+const product: Product = newProduct(
+  'p1',
+  {
+    name: 'Cola',
+    description: 'Fizzy',
+    category: 'drinks',
+    price: { currencyCode: 'EUR', amountMinor: '250' },
+    stock: 5,
+    tags: ['cold'],
+    imageUrl: '',
+  },
+  created,
+);
 
 describe('product changes', () => {
   it('applies set fields, keeps the rest and stamps updated_at', () => {

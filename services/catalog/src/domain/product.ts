@@ -15,14 +15,16 @@ export function applyChanges(current: Product, changes: ProductChanges, now: Dat
 }
 
 function sameContent(a: Product, b: Product): boolean {
-  return a.name === b.name
-    && a.description === b.description
-    && a.category === b.category
-    && a.price?.currencyCode === b.price?.currencyCode
-    && a.price?.amountMinor === b.price?.amountMinor
-    && a.stock === b.stock
-    && a.imageUrl === b.imageUrl
-    && a.tags.join('\n') === b.tags.join('\n');
+  return (
+    a.name === b.name &&
+    a.description === b.description &&
+    a.category === b.category &&
+    a.price?.currencyCode === b.price?.currencyCode &&
+    a.price?.amountMinor === b.price?.amountMinor &&
+    a.stock === b.stock &&
+    a.imageUrl === b.imageUrl &&
+    a.tags.join('\n') === b.tags.join('\n')
+  );
 }
 
 /** "ice-cream" -> "Ice cream": the name a category gets when a product creates it. */

@@ -16,7 +16,13 @@ const B = 'bbbbbbbb-0000-4000-8000-000000000002';
 const ID = 'cccccccc-0000-4000-8000-000000000003';
 
 const reservation = (fields: Partial<Reservation> = {}): Reservation => ({
-  id: ID, status: 'RESERVED', releaseKind: null, lines: [{ productId: A, quantity: 1 }], createdAt: new Date(0), expiresAt: new Date(1), ...fields,
+  id: ID,
+  status: 'RESERVED',
+  releaseKind: null,
+  lines: [{ productId: A, quantity: 1 }],
+  createdAt: new Date(0),
+  expiresAt: new Date(1),
+  ...fields,
 });
 
 const rpcError = (work: () => unknown): RpcError => {
@@ -32,27 +38,46 @@ const rpcError = (work: () => unknown): RpcError => {
 describe('catalog/domain/stock-reservation', () => {
   describe('parseReserveRequest', () => {
     it('merges a product named twice and orders the lines by product id, so reservations lock rows in one order', () => {
-      const parsed = parseReserveRequest({ reservationId: ID.toUpperCase(), items: [{ productId: B, quantity: 1 }, { productId: A.toUpperCase(), quantity: 2 }, { productId: B, quantity: 3 }] });
+      const parsed = parseReserveRequest({
+        reservationId: ID.toUpperCase(),
+        items: [
+          { productId: B, quantity: 1 },
+          { productId: A.toUpperCase(), quantity: 2 },
+          { productId: B, quantity: 3 },
+        ],
+      });
       assert.equal(parsed.id, ID);
-      assert.deepEqual(parsed.lines, [{ productId: A, quantity: 2 }, { productId: B, quantity: 4 }]);
+      assert.deepEqual(parsed.lines, [
+        { productId: A, quantity: 2 },
+        { productId: B, quantity: 4 },
+      ]);
     });
 
     it('names every bad field at once', () => {
       const error = rpcError(() => parseReserveRequest({ reservationId: 'nope', items: [{ productId: 'x', quantity: 0 }] }));
       assert.equal(error.code, Code.INVALID_ARGUMENT);
-      assert.deepEqual(error.details.fieldViolations!.map((v) => v.field), ['reservation_id', 'items[0].product_id', 'items[0].quantity']);
+      assert.deepEqual(
+        error.details.fieldViolations!.map((v) => v.field),
+        ['reservation_id', 'items[0].product_id', 'items[0].quantity'],
+      );
     });
 
     it('refuses a reservation without items', () => {
       const error = rpcError(() => parseReserveRequest({ reservationId: ID, items: [] }));
-      assert.deepEqual(error.details.fieldViolations!.map((v) => v.field), ['items']);
+      assert.deepEqual(
+        error.details.fieldViolations!.map((v) => v.field),
+        ['items'],
+      );
     });
   });
 
   describe('parseReleaseRequest', () => {
     it('needs a reservation id and a short reason', () => {
       const error = rpcError(() => parseReleaseRequest({ reservationId: '', reason: 'x'.repeat(256) }));
-      assert.deepEqual(error.details.fieldViolations!.map((v) => v.field), ['reservation_id', 'reason']);
+      assert.deepEqual(
+        error.details.fieldViolations!.map((v) => v.field),
+        ['reservation_id', 'reason'],
+      );
       assert.deepEqual(parseReleaseRequest({ reservationId: ID, reason: ' changed my mind ' }), { id: ID, reason: 'changed my mind' });
     });
   });
@@ -102,16 +127,41 @@ describe('catalog/domain/stock-reservation', () => {
   });
 
   it('compares lines whatever their order', () => {
-    assert.ok(sameLines([{ productId: B, quantity: 1 }, { productId: A, quantity: 2 }], [{ productId: A, quantity: 2 }, { productId: B, quantity: 1 }]));
-    assert.ok(!sameLines([{ productId: A, quantity: 2 }], [{ productId: A, quantity: 2 }, { productId: B, quantity: 1 }]));
+    assert.ok(
+      sameLines(
+        [
+          { productId: B, quantity: 1 },
+          { productId: A, quantity: 2 },
+        ],
+        [
+          { productId: A, quantity: 2 },
+          { productId: B, quantity: 1 },
+        ],
+      ),
+    );
+    assert.ok(
+      !sameLines(
+        [{ productId: A, quantity: 2 }],
+        [
+          { productId: A, quantity: 2 },
+          { productId: B, quantity: 1 },
+        ],
+      ),
+    );
   });
 
   it('names each product short of stock, with what is left', () => {
-    const error = outOfStock([{ productId: A, name: 'Cola', available: 0, wanted: 1 }, { productId: B, name: 'Fries', available: 2, wanted: 3 }]);
+    const error = outOfStock([
+      { productId: A, name: 'Cola', available: 0, wanted: 1 },
+      { productId: B, name: 'Fries', available: 2, wanted: 3 },
+    ]);
     assert.equal(error.code, Code.FAILED_PRECONDITION);
     assert.equal(error.details.reason, 'OUT_OF_STOCK');
     assert.match(error.message, /Cola \(0 left, 1 wanted\).*Fries \(2 left, 3 wanted\)/);
     assert.equal(error.details.metadata!.product_ids, `${A},${B}`);
-    assert.deepEqual(error.details.preconditionViolations!.map((v) => v.subject), [`products/${A}`, `products/${B}`]);
+    assert.deepEqual(
+      error.details.preconditionViolations!.map((v) => v.subject),
+      [`products/${A}`, `products/${B}`],
+    );
   });
 });

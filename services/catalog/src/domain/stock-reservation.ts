@@ -41,8 +41,11 @@ export function parseReserveRequest(req: ReserveStockRequest): { id: string; lin
   v.check(req.items.length >= 1 && req.items.length <= RESERVATION_LIMITS.maxItems, 'items', `must hold 1-${RESERVATION_LIMITS.maxItems} items`);
   req.items.forEach((item, i) => {
     v.check(isProductId(item.productId), `items[${i}].product_id`, 'must be a product id (UUID)');
-    v.check(Number.isInteger(item.quantity) && item.quantity >= 1 && item.quantity <= RESERVATION_LIMITS.maxQuantity,
-      `items[${i}].quantity`, `must be between 1 and ${RESERVATION_LIMITS.maxQuantity}`);
+    v.check(
+      Number.isInteger(item.quantity) && item.quantity >= 1 && item.quantity <= RESERVATION_LIMITS.maxQuantity,
+      `items[${i}].quantity`,
+      `must be between 1 and ${RESERVATION_LIMITS.maxQuantity}`,
+    );
   });
   v.throwIfAny();
   const merged = new Map<string, number>();
@@ -80,11 +83,9 @@ export const sameLines = (a: StockLine[], b: StockLine[]) => {
  */
 export function onRepeatedReserve(existing: Reservation, lines: StockLine[]): 'answer' | 'take-again' {
   if (!sameLines(existing.lines, lines)) {
-    throw failedPrecondition(
-      `reservation ${existing.id} already exists with other items; a new reservation needs a new id`,
-      'RESERVATION_MISMATCH',
-      { reservation_id: existing.id },
-    );
+    throw failedPrecondition(`reservation ${existing.id} already exists with other items; a new reservation needs a new id`, 'RESERVATION_MISMATCH', {
+      reservation_id: existing.id,
+    });
   }
   return existing.status === 'RELEASED' && existing.releaseKind === 'ABANDONED' ? 'take-again' : 'answer';
 }

@@ -16,7 +16,10 @@ import type { StockChange, StockStore } from '../store/stock-store';
 export function orderEventHandlers({ stock, cache, log }: { stock: StockStore; cache: CatalogCache; log: Logger }): Subscriptions {
   const afterCommit = (trx: Knex.Transaction, change: StockChange | undefined) => {
     if (!change?.changedProductIds.length) return;
-    trx.executionPromise.then(() => cache.productsChanged(change.changedProductIds), () => undefined);
+    trx.executionPromise.then(
+      () => cache.productsChanged(change.changedProductIds),
+      () => undefined,
+    );
   };
   const missing = (orderId: string, event: string) => log.debug({ orderId, event }, 'no stock reservation for this order');
 
@@ -32,8 +35,7 @@ export function orderEventHandlers({ stock, cache, log }: { stock: StockStore; c
     if (!change) return missing(orderId, event);
     afterCommit(trx, change);
   };
-  const paymentFailed: EventHandler<PaymentFailed> = (event, _envelope, trx) =>
-    release(trx, event.orderId, `payment failed: ${event.reason}`, 'PaymentFailed');
+  const paymentFailed: EventHandler<PaymentFailed> = (event, _envelope, trx) => release(trx, event.orderId, `payment failed: ${event.reason}`, 'PaymentFailed');
   const orderCancelled: EventHandler<OrderCancelled> = (event, _envelope, trx) =>
     release(trx, event.orderId, `order cancelled: ${event.reason}`, 'OrderCancelled');
 

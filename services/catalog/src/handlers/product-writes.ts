@@ -1,10 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  CreateProductRequest,
-  CreateProductResponse,
-  UpdateProductRequest,
-  UpdateProductResponse,
-} from '../../../../gen/ts/shop/catalog/v1/catalog';
+import type { CreateProductRequest, CreateProductResponse, UpdateProductRequest, UpdateProductResponse } from '../../../../gen/ts/shop/catalog/v1/catalog';
 import { notFound } from '../../../../platform/errors';
 import { newProduct } from '../domain/product';
 import { validateNewProduct, validateProductUpdate } from '../domain/product-rules';

@@ -11,10 +11,12 @@ export function matching(db: Knex | Knex.Transaction, filter: ProductFilter): Kn
   if (filter.category) query.where('products.category', filter.category);
   for (const term of filter.terms) {
     const pattern = containsPattern(term);
-    query.where((any) => any
-      .where('products.name', 'like', pattern)
-      .orWhere('products.description', 'like', pattern)
-      .orWhereExists(db('product_tags').select(db.raw('1')).whereRaw('product_tags.product_id = products.id').where('product_tags.tag', 'like', pattern)));
+    query.where((any) =>
+      any
+        .where('products.name', 'like', pattern)
+        .orWhere('products.description', 'like', pattern)
+        .orWhereExists(db('product_tags').select(db.raw('1')).whereRaw('product_tags.product_id = products.id').where('product_tags.tag', 'like', pattern)),
+    );
   }
   return query;
 }
@@ -22,9 +24,9 @@ export function matching(db: Knex | Knex.Transaction, filter: ProductFilter): Kn
 /** Strictly after the cursor in (name, id) order, the order every page is read in. */
 export function after(query: Knex.QueryBuilder, cursor: PageCursor | undefined): Knex.QueryBuilder {
   if (!cursor) return query;
-  return query.where((later) => later
-    .where('products.name', '>', cursor.name)
-    .orWhere((tie) => tie.where('products.name', cursor.name).where('products.id', '>', cursor.id)));
+  return query.where((later) =>
+    later.where('products.name', '>', cursor.name).orWhere((tie) => tie.where('products.name', cursor.name).where('products.id', '>', cursor.id)),
+  );
 }
 
 /** Rows with their tags: one query for the tags of all of them. */
@@ -32,7 +34,10 @@ export async function withTags(db: Knex | Knex.Transaction, rows: ProductRow[]):
   if (rows.length === 0) return [];
   const tagRows: { product_id: string; tag: string }[] = await db('product_tags')
     .select('product_id', 'tag')
-    .whereIn('product_id', rows.map((r) => r.id))
+    .whereIn(
+      'product_id',
+      rows.map((r) => r.id),
+    )
     .orderBy(['product_id', 'position']);
   const tags = new Map<string, string[]>();
   for (const { product_id, tag } of tagRows) tags.set(product_id, [...(tags.get(product_id) ?? []), tag]);

@@ -16,7 +16,10 @@ export function createProductsStore(db: Db, outbox: Outbox) {
    * so the first product in a new category creates it with a name from its slug.
    */
   const ensureCategory = (trx: Transaction, slug: string) =>
-    trx('categories').insert({ slug, name: categoryNameOf(slug) }).onConflict('slug').ignore();
+    trx('categories')
+      .insert({ slug, name: categoryNameOf(slug) })
+      .onConflict('slug')
+      .ignore();
 
   const emit = (trx: Transaction, product: Product, changeType: ChangeType) =>
     outbox.add(trx, 'ProductChanged', product.id, { changeType, product, changedAt: product.updatedAt });
@@ -25,7 +28,10 @@ export function createProductsStore(db: Db, outbox: Outbox) {
     /** One page in (name, id) order plus one product more when another page follows, and the filter's total. */
     async page(query: ProductPageQuery): Promise<{ products: Product[]; totalSize: number }> {
       const [rows, [{ total }]] = await Promise.all([
-        after(matching(db, query.filter), query.after).select('products.*').orderBy(['products.name', 'products.id']).limit(query.pageSize + 1),
+        after(matching(db, query.filter), query.after)
+          .select('products.*')
+          .orderBy(['products.name', 'products.id'])
+          .limit(query.pageSize + 1),
         matching(db, query.filter).count({ total: '*' }),
       ]);
       return { products: await withTags(db, rows as ProductRow[]), totalSize: Number(total) };

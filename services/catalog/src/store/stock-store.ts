@@ -90,7 +90,9 @@ export function createStockStore(db: Db) {
     const found = new Map(rows.map((r) => [r.id, r]));
     const missing = short.filter((l) => !found.has(l.productId));
     if (missing.length) throw productsNotFound(productIds(missing));
-    throw outOfStock(short.map((l) => ({ productId: l.productId, name: found.get(l.productId)!.name, available: found.get(l.productId)!.stock, wanted: l.quantity })));
+    throw outOfStock(
+      short.map((l) => ({ productId: l.productId, name: found.get(l.productId)!.name, available: found.get(l.productId)!.stock, wanted: l.quantity })),
+    );
   }
 
   /** Takes the lines whatever is left: for orders that exist already (stock may go below zero). */
@@ -102,9 +104,17 @@ export function createStockStore(db: Db) {
     for (const line of lines) await trx('products').where({ id: line.productId }).increment('stock', line.quantity);
   }
 
-  async function setStatus(trx: Knex.Transaction, reservation: Reservation, status: ReservationStatus, now: Date, changes: Partial<ReservationRow> = {}): Promise<Reservation> {
+  async function setStatus(
+    trx: Knex.Transaction,
+    reservation: Reservation,
+    status: ReservationStatus,
+    now: Date,
+    changes: Partial<ReservationRow> = {},
+  ): Promise<Reservation> {
     const releaseKind = status === 'RELEASED' ? (changes.release_kind ?? null) : null;
-    await trx('stock_reservations').where({ id: reservation.id }).update({ status, release_kind: releaseKind, updated_at: now, ...changes });
+    await trx('stock_reservations')
+      .where({ id: reservation.id })
+      .update({ status, release_kind: releaseKind, updated_at: now, ...changes });
     return { ...reservation, status, releaseKind, expiresAt: changes.expires_at ?? reservation.expiresAt };
   }
 
@@ -122,7 +132,15 @@ export function createStockStore(db: Db) {
     reserve(id: string, lines: StockLine[], now: Date, expiresAt: Date): Promise<StockChange> {
       return transaction(async (trx) => {
         try {
-          await trx('stock_reservations').insert({ id, status: 'RESERVED', release_kind: null, release_reason: '', created_at: now, updated_at: now, expires_at: expiresAt });
+          await trx('stock_reservations').insert({
+            id,
+            status: 'RESERVED',
+            release_kind: null,
+            release_reason: '',
+            created_at: now,
+            updated_at: now,
+            expires_at: expiresAt,
+          });
         } catch (error) {
           if (!isDuplicateKey(error)) throw error;
           // Waited for the other insert of this id to commit; its reservation decides.
@@ -147,8 +165,11 @@ export function createStockStore(db: Db) {
     async confirm(trx: Knex.Transaction, id: string, now: Date): Promise<StockChange | undefined> {
       // The common case in one statement: a RESERVED reservation becomes CONFIRMED
       // (onOrderCreated's 'confirm'), nothing to take or give back. Only the rest is read.
-      const confirmed = await trx('stock_reservations').where({ id, status: 'RESERVED' }).update({ status: 'CONFIRMED', release_kind: null, release_reason: '', updated_at: now });
-      if (confirmed === 1) return { reservation: { id, status: 'CONFIRMED', releaseKind: null, lines: [], createdAt: now, expiresAt: now }, changedProductIds: [] };
+      const confirmed = await trx('stock_reservations')
+        .where({ id, status: 'RESERVED' })
+        .update({ status: 'CONFIRMED', release_kind: null, release_reason: '', updated_at: now });
+      if (confirmed === 1)
+        return { reservation: { id, status: 'CONFIRMED', releaseKind: null, lines: [], createdAt: now, expiresAt: now }, changedProductIds: [] };
       const existing = await load(trx, id);
       if (!existing) return undefined;
       const action = onOrderCreated(existing);
@@ -160,7 +181,12 @@ export function createStockStore(db: Db) {
 
     /** RESERVED reservations past their expiry, oldest first. */
     async expired(now: Date, limit: number): Promise<string[]> {
-      const rows: { id: string }[] = await db('stock_reservations').select('id').where('status', 'RESERVED').andWhere('expires_at', '<=', now).orderBy('expires_at').limit(limit);
+      const rows: { id: string }[] = await db('stock_reservations')
+        .select('id')
+        .where('status', 'RESERVED')
+        .andWhere('expires_at', '<=', now)
+        .orderBy('expires_at')
+        .limit(limit);
       return rows.map((r) => r.id);
     },
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { formatMoney } from './money-format';
 
 describe('formatMoney', () => {
-  it('writes minor units with the currency\'s decimals and its code', () => {
+  it("writes minor units with the currency's decimals and its code", () => {
     assert.equal(formatMoney({ currencyCode: 'EUR', amountMinor: '1250' }), '12.50 EUR');
     assert.equal(formatMoney({ currencyCode: 'USD', amountMinor: '5' }), '0.05 USD');
     assert.equal(formatMoney({ currencyCode: 'EUR', amountMinor: '0' }), '0.00 EUR');

@@ -9,13 +9,21 @@ const USER = '0b0e7c1a-3f0e-4a53-8a61-4d7d4b8f3c22';
 describe('notification content', () => {
   it('welcomes a new user by name', () => {
     assert.deepEqual(notificationContent.UserRegistered({ userId: USER, displayName: 'Ada Lovelace', registeredAt: at }), {
-      userId: USER, title: 'Welcome', body: 'Welcome to shopmesh, Ada Lovelace',
+      userId: USER,
+      title: 'Welcome',
+      body: 'Welcome to shopmesh, Ada Lovelace',
     });
   });
 
   it('confirms a new order with the seed-002 line', () => {
     const created = notificationContent.OrderCreated({
-      orderId: ORDER, userId: USER, userDisplayName: 'Ada Lovelace', items: [], total: eur('1250'), paymentToken: 'tok', createdAt: at,
+      orderId: ORDER,
+      userId: USER,
+      userDisplayName: 'Ada Lovelace',
+      items: [],
+      total: eur('1250'),
+      paymentToken: 'tok',
+      createdAt: at,
     });
     assert.deepEqual(created, { userId: USER, title: 'Order received', body: `📩 Order ${ORDER} confirmed for Ada Lovelace` });
   });
@@ -28,15 +36,26 @@ describe('notification content', () => {
   it('tells a payment with its amount', () => {
     const paid = notificationContent.OrderPaid({ orderId: ORDER, userId: USER, paymentId: 'p-1', total: eur('1250'), paidAt: at });
     assert.deepEqual(paid, { userId: USER, title: 'Payment received', body: `Payment received for order ${ORDER}: 12.50 EUR` });
-    assert.equal(notificationContent.OrderPaid({ orderId: ORDER, userId: USER, paymentId: 'p-1', total: undefined, paidAt: at }).body,
-      `Payment received for order ${ORDER}`);
+    assert.equal(
+      notificationContent.OrderPaid({ orderId: ORDER, userId: USER, paymentId: 'p-1', total: undefined, paidAt: at }).body,
+      `Payment received for order ${ORDER}`,
+    );
   });
 
   it('tells a failed payment with its reason', () => {
-    const failed = notificationContent.PaymentFailed({ paymentId: 'p-1', orderId: ORDER, userId: USER, amount: eur('1250'), reason: 'card declined', failedAt: at });
+    const failed = notificationContent.PaymentFailed({
+      paymentId: 'p-1',
+      orderId: ORDER,
+      userId: USER,
+      amount: eur('1250'),
+      reason: 'card declined',
+      failedAt: at,
+    });
     assert.deepEqual(failed, { userId: USER, title: 'Payment failed', body: `Payment failed for order ${ORDER}: card declined` });
-    assert.equal(notificationContent.PaymentFailed({ paymentId: 'p-1', orderId: ORDER, userId: USER, amount: undefined, reason: '', failedAt: at }).body,
-      `Payment failed for order ${ORDER}`);
+    assert.equal(
+      notificationContent.PaymentFailed({ paymentId: 'p-1', orderId: ORDER, userId: USER, amount: undefined, reason: '', failedAt: at }).body,
+      `Payment failed for order ${ORDER}`,
+    );
   });
 
   it('tells a cancellation, and that a refund follows when the order was paid', () => {

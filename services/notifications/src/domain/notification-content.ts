@@ -42,9 +42,8 @@ export const notificationContent: { [N in NotifiedEvent]: (event: EventPayload<N
   OrderPaid: (e) => content(e.userId, 'Payment received', `Payment received for order ${e.orderId}${amount(e.total, ': ')}`),
   PaymentFailed: (e) => content(e.userId, 'Payment failed', `Payment failed for order ${e.orderId}${e.reason.trim() ? `: ${e.reason.trim()}` : ''}`),
   OrderCancelled: (e) => content(e.userId, 'Order cancelled', `Order ${e.orderId} cancelled${e.wasPaid ? '; a refund is on its way' : ''}`),
-  PaymentRefunded: (e) => content(e.userId, 'Refund issued', e.amount
-    ? `Refund of ${formatMoney(e.amount)} issued for order ${e.orderId}`
-    : `Refund issued for order ${e.orderId}`),
+  PaymentRefunded: (e) =>
+    content(e.userId, 'Refund issued', e.amount ? `Refund of ${formatMoney(e.amount)} issued for order ${e.orderId}` : `Refund issued for order ${e.orderId}`),
 };
 
 /** Why an event cannot make a notification (no retry can fix it), or undefined when it can. */

@@ -13,8 +13,14 @@ const ORDER = '6f1c1d0e-5d7a-4c43-9a57-2f6f4a2b9c10';
 const USER = '0b0e7c1a-3f0e-4a53-8a61-4d7d4b8f3c22';
 
 const orderCreated = (fields: Partial<OrderCreated> = {}): OrderCreated => ({
-  orderId: ORDER, userId: USER, userDisplayName: 'Ada Lovelace', items: [], total: { currencyCode: 'EUR', amountMinor: '1250' },
-  paymentToken: 'tok_ok', createdAt: new Date(), ...fields,
+  orderId: ORDER,
+  userId: USER,
+  userDisplayName: 'Ada Lovelace',
+  items: [],
+  total: { currencyCode: 'EUR', amountMinor: '1250' },
+  paymentToken: 'tok_ok',
+  createdAt: new Date(),
+  ...fields,
 });
 const envelope = (id: string): Envelope => ({ id, type: 'shop.orders.v1.OrderCreated', source: 'orders', time: new Date() });
 
@@ -57,20 +63,31 @@ describe('business event handlers', () => {
     handle = businessEventHandlers({ store, feed, log }).OrderCreated as EventHandler<OrderCreated>;
   });
 
-  it('stores the notification in the event\'s transaction, addressed to the event\'s user', async () => {
+  it("stores the notification in the event's transaction, addressed to the event's user", async () => {
     await handle(orderCreated(), envelope('e-1'), transaction('commit'));
     assert.equal(rows.length, 1);
-    assert.deepEqual({ ...rows[0], id: undefined, created_at: undefined }, {
-      id: undefined, user_id: USER, event_id: 'e-1', event_type: 'shop.orders.v1.OrderCreated',
-      title: 'Order received', body: `📩 Order ${ORDER} confirmed for Ada Lovelace`, created_at: undefined,
-    });
+    assert.deepEqual(
+      { ...rows[0], id: undefined, created_at: undefined },
+      {
+        id: undefined,
+        user_id: USER,
+        event_id: 'e-1',
+        event_type: 'shop.orders.v1.OrderCreated',
+        title: 'Order received',
+        body: `📩 Order ${ORDER} confirmed for Ada Lovelace`,
+        created_at: undefined,
+      },
+    );
   });
 
   it('once committed, logs the seed-002 line, counts it and offers it to live watchers', async () => {
     const before = await sentCount('shop.orders.v1.OrderCreated');
     await handle(orderCreated(), envelope('e-2'), transaction('commit'));
     await settle();
-    assert.deepEqual(logged.map((l) => [l.level, l.msg]), [['info', `📩 Order ${ORDER} confirmed for Ada Lovelace`]]);
+    assert.deepEqual(
+      logged.map((l) => [l.level, l.msg]),
+      [['info', `📩 Order ${ORDER} confirmed for Ada Lovelace`]],
+    );
     assert.equal(await sentCount('shop.orders.v1.OrderCreated'), before + 1);
     assert.equal(published.length, 1);
     assert.equal(published[0].id, rows[0].id);

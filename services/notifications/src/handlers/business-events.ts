@@ -8,8 +8,9 @@ import type { LiveFeed } from '../store/live-feed';
 import type { NotificationsStore } from '../store/notifications-store';
 import { toNotification } from './mapping';
 
-const sent = (registry.getSingleMetric('notifications_sent_total') as prom.Counter<'event_type'> | undefined)
-  ?? new prom.Counter({
+const sent =
+  (registry.getSingleMetric('notifications_sent_total') as prom.Counter<'event_type'> | undefined) ??
+  new prom.Counter({
     name: 'notifications_sent_total',
     help: 'Notifications stored and offered to live watchers, by the event that caused them.',
     labelNames: ['event_type'],
@@ -45,11 +46,14 @@ export function businessEventHandlers({ store, feed, log }: BusinessEventDeps): 
       };
       if (!(await store.insert(trx, row))) return;
       trx.executionPromise
-        .then(async () => {
-          sent.inc({ event_type: envelope.type });
-          announce?.(event);
-          await feed.publish(toNotification(row));
-        }, () => undefined)
+        .then(
+          async () => {
+            sent.inc({ event_type: envelope.type });
+            announce?.(event);
+            await feed.publish(toNotification(row));
+          },
+          () => undefined,
+        )
         .catch((error) => log.error({ err: error, eventId: envelope.id }, 'after-commit work of a notification failed'));
     };
   }

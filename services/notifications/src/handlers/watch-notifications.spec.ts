@@ -13,15 +13,21 @@ const quietFeed = {
 };
 
 function streamContext(expiresAt: Date, signal = new AbortController().signal) {
-  return { identity: { userId: 'u-1', roles: ['customer'], expiresAt }, signal, send: async () => undefined } as unknown as StreamContext<WatchNotificationsResponse>;
+  return {
+    identity: { userId: 'u-1', roles: ['customer'], expiresAt },
+    signal,
+    send: async () => undefined,
+  } as unknown as StreamContext<WatchNotificationsResponse>;
 }
 
 describe('WatchNotifications', () => {
-  it('ends the stream UNAUTHENTICATED when the caller\'s token expires', async () => {
+  it("ends the stream UNAUTHENTICATED when the caller's token expires", async () => {
     const watch = watchNotificationsHandler(quietFeed, createWatchQuota({ perUser: 5, total: 10 }));
     const started = Date.now();
-    await assert.rejects(watch({}, streamContext(new Date(Date.now() + 50))),
-      (error: unknown) => error instanceof RpcError && error.code === Code.UNAUTHENTICATED);
+    await assert.rejects(
+      watch({}, streamContext(new Date(Date.now() + 50))),
+      (error: unknown) => error instanceof RpcError && error.code === Code.UNAUTHENTICATED,
+    );
     assert.ok(Date.now() - started < 2_000);
   });
 
@@ -30,8 +36,10 @@ describe('WatchNotifications', () => {
     const watch = watchNotificationsHandler(quietFeed, quota);
     const leave = new AbortController();
     const first = watch({}, streamContext(new Date(Date.now() + 60_000), leave.signal));
-    await assert.rejects(watch({}, streamContext(new Date(Date.now() + 60_000))),
-      (error: unknown) => error instanceof RpcError && error.code === Code.RESOURCE_EXHAUSTED);
+    await assert.rejects(
+      watch({}, streamContext(new Date(Date.now() + 60_000))),
+      (error: unknown) => error instanceof RpcError && error.code === Code.RESOURCE_EXHAUSTED,
+    );
     leave.abort();
     await first;
     assert.equal(quota.total, 0);

@@ -27,8 +27,7 @@ interface UserChannel {
   subscribed: Promise<unknown>;
 }
 
-const interrupted = () =>
-  unavailable('live notifications are unavailable; list notifications to catch up, then watch again');
+const interrupted = () => unavailable('live notifications are unavailable; list notifications to catch up, then watch again');
 
 const tooSlow = () =>
   new RpcError(Code.RESOURCE_EXHAUSTED, 'this watcher fell too far behind; list notifications to catch up, then watch again', {

@@ -36,11 +36,15 @@ export function createNotificationsStore(db: Db) {
     async listByUser(userId: string, limit: number, after?: FeedPosition): Promise<NotificationRow[]> {
       const query = db<NotificationRow>(TABLE)
         .where({ user_id: userId })
-        .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+        .orderBy([
+          { column: 'created_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
         .limit(limit);
       if (after) {
-        query.andWhere((q) => q.where('created_at', '<', after.createdAt)
-          .orWhere((same) => same.where('created_at', '=', after.createdAt).andWhere('id', '<', after.id)));
+        query.andWhere((q) =>
+          q.where('created_at', '<', after.createdAt).orWhere((same) => same.where('created_at', '=', after.createdAt).andWhere('id', '<', after.id)),
+        );
       }
       return query;
     },

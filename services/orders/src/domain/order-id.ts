@@ -11,5 +11,4 @@ export const ORDERS_NAMESPACE = '49836f07-92ae-514f-8ecf-59927f81fb4e';
  * is scoped to its user, as the orders table's unique index is; user ids are
  * UUIDs, so no key can make its name collide with another user's.
  */
-export const orderIdFor = (userId: string, idempotencyKey: string) =>
-  nameBasedId(ORDERS_NAMESPACE, `${userId}\n${idempotencyKey}`);
+export const orderIdFor = (userId: string, idempotencyKey: string) => nameBasedId(ORDERS_NAMESPACE, `${userId}\n${idempotencyKey}`);

@@ -27,8 +27,11 @@ export function parseOrderRequest(req: CreateOrderRequest): OrderLine[] {
   if (req.items.length > ORDER_LIMITS.maxLines) v.throwIfAny();
   req.items.forEach((item, i) => {
     v.check(isUuid(item.productId.trim()), `items[${i}].product_id`, 'must be a product id (UUID)');
-    v.check(Number.isInteger(item.quantity) && item.quantity >= 1 && item.quantity <= ORDER_LIMITS.maxQuantity,
-      `items[${i}].quantity`, `must be between 1 and ${ORDER_LIMITS.maxQuantity}`);
+    v.check(
+      Number.isInteger(item.quantity) && item.quantity >= 1 && item.quantity <= ORDER_LIMITS.maxQuantity,
+      `items[${i}].quantity`,
+      `must be between 1 and ${ORDER_LIMITS.maxQuantity}`,
+    );
   });
   v.throwIfAny();
 

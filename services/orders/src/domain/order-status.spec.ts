@@ -3,13 +3,22 @@ import { Code, RpcError } from '../../../../platform/errors';
 import { assertTransition, canTransition, type OrderStatus } from './order-status';
 
 describe('order status machine', () => {
-  const legal: [OrderStatus, OrderStatus][] = [['PENDING', 'PAID'], ['PENDING', 'PAYMENT_FAILED'], ['PENDING', 'CANCELLED'], ['PAID', 'CANCELLED']];
+  const legal: [OrderStatus, OrderStatus][] = [
+    ['PENDING', 'PAID'],
+    ['PENDING', 'PAYMENT_FAILED'],
+    ['PENDING', 'CANCELLED'],
+    ['PAID', 'CANCELLED'],
+  ];
   const all: OrderStatus[] = ['PENDING', 'PAID', 'PAYMENT_FAILED', 'CANCELLED'];
 
   it('allows exactly the moves of the saga', () => {
     for (const from of all) {
       for (const to of all) {
-        assert.equal(canTransition(from, to), legal.some(([f, t]) => f === from && t === to), `${from} -> ${to}`);
+        assert.equal(
+          canTransition(from, to),
+          legal.some(([f, t]) => f === from && t === to),
+          `${from} -> ${to}`,
+        );
       }
     }
   });

@@ -8,20 +8,40 @@ const cola: CatalogPrice = { id: 'c', name: 'Cola', currency: 'EUR', amountMinor
 
 describe('order pricing', () => {
   it('totals catalog prices times quantities in minor units', () => {
-    const priced = priceOrder([{ productId: 'b', quantity: 3 }, { productId: 'c', quantity: 1 }], catalog(burger, cola));
+    const priced = priceOrder(
+      [
+        { productId: 'b', quantity: 3 },
+        { productId: 'c', quantity: 1 },
+      ],
+      catalog(burger, cola),
+    );
     assert.equal(priced.currency, 'EUR');
-    assert.deepEqual(priced.lines.map((l) => l.lineMinor), [3297n, 250n]);
+    assert.deepEqual(
+      priced.lines.map((l) => l.lineMinor),
+      [3297n, 250n],
+    );
     assert.equal(priced.totalMinor, 3547n);
   });
 
   it('refuses mixed currencies', () => {
     const usd = { ...cola, id: 'u', currency: 'USD' };
-    assert.throws(() => priceOrder([{ productId: 'b', quantity: 1 }, { productId: 'u', quantity: 1 }], catalog(burger, usd)),
-      (e: RpcError) => e.code === Code.FAILED_PRECONDITION && e.details.reason === 'MIXED_CURRENCIES');
+    assert.throws(
+      () =>
+        priceOrder(
+          [
+            { productId: 'b', quantity: 1 },
+            { productId: 'u', quantity: 1 },
+          ],
+          catalog(burger, usd),
+        ),
+      (e: RpcError) => e.code === Code.FAILED_PRECONDITION && e.details.reason === 'MIXED_CURRENCIES',
+    );
   });
 
   it('names the products short of stock', () => {
-    assert.throws(() => priceOrder([{ productId: 'c', quantity: 2 }], catalog(cola)),
-      (e: RpcError) => e.code === Code.FAILED_PRECONDITION && /Cola/.test(e.message) && e.details.metadata?.product_ids === 'c');
+    assert.throws(
+      () => priceOrder([{ productId: 'c', quantity: 2 }], catalog(cola)),
+      (e: RpcError) => e.code === Code.FAILED_PRECONDITION && /Cola/.test(e.message) && e.details.metadata?.product_ids === 'c',
+    );
   });
 });

@@ -35,15 +35,19 @@ export function priceOrder(lines: OrderLine[], catalog: Map<string, CatalogPrice
   }
   const short = lines.filter((l) => catalog.get(l.productId)!.stock < l.quantity);
   if (short.length) {
-    throw failedPrecondition(
-      `not enough stock for ${short.map((l) => catalog.get(l.productId)!.name).join(', ')}`,
-      'OUT_OF_STOCK',
-      { product_ids: short.map((l) => l.productId).join(',') },
-    );
+    throw failedPrecondition(`not enough stock for ${short.map((l) => catalog.get(l.productId)!.name).join(', ')}`, 'OUT_OF_STOCK', {
+      product_ids: short.map((l) => l.productId).join(','),
+    });
   }
   const priced = lines.map((l) => {
     const product = catalog.get(l.productId)!;
-    return { productId: l.productId, productName: product.name, quantity: l.quantity, unitMinor: product.amountMinor, lineMinor: product.amountMinor * BigInt(l.quantity) };
+    return {
+      productId: l.productId,
+      productName: product.name,
+      quantity: l.quantity,
+      unitMinor: product.amountMinor,
+      lineMinor: product.amountMinor * BigInt(l.quantity),
+    };
   });
   return { currency: [...currencies][0], lines: priced, totalMinor: priced.reduce((sum, l) => sum + l.lineMinor, 0n) };
 }

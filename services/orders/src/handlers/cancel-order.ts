@@ -18,7 +18,11 @@ export function cancelOrderHandler(store: OrdersStore, outbox: Outbox) {
       const reason = req.reason.trim() || 'cancelled by the customer';
       await store.setStatus(trx, order.id, 'CANCELLED', reason);
       await outbox.add(trx, 'OrderCancelled', order.id, {
-        orderId: order.id, userId: order.user_id, reason, wasPaid: current.status === 'PAID', cancelledAt: new Date(),
+        orderId: order.id,
+        userId: order.user_id,
+        reason,
+        wasPaid: current.status === 'PAID',
+        cancelledAt: new Date(),
       });
     });
     return { order: toOrder((await store.byId(order.id))!) };

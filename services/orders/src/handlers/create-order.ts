@@ -15,10 +15,12 @@ import { dependencyFailure, paymentIntentFailure, stockReservationFailure } from
 import { toOrder } from './mapping';
 
 /** Business counters: orders created and their value, per currency (minor units, e.g. cents). */
-const ordersCreated = (registry.getSingleMetric('orders_created_total') as prom.Counter<'currency'> | undefined)
-  ?? new prom.Counter({ name: 'orders_created_total', help: 'Orders created (an idempotent retry counts once), by currency.', labelNames: ['currency'] });
-const orderValue = (registry.getSingleMetric('order_value_minor') as prom.Histogram<'currency'> | undefined)
-  ?? new prom.Histogram({
+const ordersCreated =
+  (registry.getSingleMetric('orders_created_total') as prom.Counter<'currency'> | undefined) ??
+  new prom.Counter({ name: 'orders_created_total', help: 'Orders created (an idempotent retry counts once), by currency.', labelNames: ['currency'] });
+const orderValue =
+  (registry.getSingleMetric('order_value_minor') as prom.Histogram<'currency'> | undefined) ??
+  new prom.Histogram({
     name: 'order_value_minor',
     help: 'Total of each created order in minor units of its currency (cents); _sum is the revenue ordered.',
     labelNames: ['currency'],
@@ -53,12 +55,25 @@ export function createOrderHandler({ store, users, catalog, payments, outbox, se
     if (existing) return { order: toOrder(existing) };
 
     const [{ user }, { products }] = await Promise.all([
-      users.getUser({ userId }).catch((error) => { throw dependencyFailure('users', error); }),
-      catalog.batchGetProducts({ ids: lines.map((l) => l.productId) }).catch((error) => { throw dependencyFailure('catalog', error); }),
+      users.getUser({ userId }).catch((error) => {
+        throw dependencyFailure('users', error);
+      }),
+      catalog.batchGetProducts({ ids: lines.map((l) => l.productId) }).catch((error) => {
+        throw dependencyFailure('catalog', error);
+      }),
     ]);
-    const prices = new Map<string, CatalogPrice>(products.map((p) => [p.id, {
-      id: p.id, name: p.name, stock: p.stock, currency: p.price?.currencyCode ?? '', amountMinor: BigInt(p.price?.amountMinor ?? 0),
-    }]));
+    const prices = new Map<string, CatalogPrice>(
+      products.map((p) => [
+        p.id,
+        {
+          id: p.id,
+          name: p.name,
+          stock: p.stock,
+          currency: p.price?.currencyCode ?? '',
+          amountMinor: BigInt(p.price?.amountMinor ?? 0),
+        },
+      ]),
+    );
     const priced = priceOrder(lines, prices);
 
     // Reserved before the order is written: stock is taken atomically or the
@@ -75,9 +90,10 @@ export function createOrderHandler({ store, users, catalog, payments, outbox, se
     }
     // Best effort: the reservation's expiry is the backstop, and an order that
     // was committed after all takes its stock again when catalog sees its OrderCreated.
-    const releaseStock = (reason: string) => serviceAuth()
-      .then((auth) => catalog.releaseStock({ reservationId: orderId, reason }, auth))
-      .catch((releaseError) => ctx.log.warn({ err: releaseError, orderId }, 'stock release failed; the reservation expires instead'));
+    const releaseStock = (reason: string) =>
+      serviceAuth()
+        .then((auth) => catalog.releaseStock({ reservationId: orderId, reason }, auth))
+        .catch((releaseError) => ctx.log.warn({ err: releaseError, orderId }, 'stock release failed; the reservation expires instead'));
 
     const money = (minor: bigint) => ({ currencyCode: priced.currency, amountMinor: minor.toString() });
     // Before the order exists, so every OrderCreated has the intent payments charges from.
@@ -98,21 +114,36 @@ export function createOrderHandler({ store, users, catalog, payments, outbox, se
 
     const now = new Date();
     const order = {
-      id: orderId, user_id: userId, idempotency_key: key, status: 'PENDING' as const, status_reason: '',
-      currency: priced.currency, total_minor: priced.totalMinor.toString(), created_at: now, updated_at: now,
+      id: orderId,
+      user_id: userId,
+      idempotency_key: key,
+      status: 'PENDING' as const,
+      status_reason: '',
+      currency: priced.currency,
+      total_minor: priced.totalMinor.toString(),
+      created_at: now,
+      updated_at: now,
     };
     let inserted: StoredOrder | undefined;
     try {
-      inserted = await store.insert(order, priced, (trx) => outbox.add(trx, 'OrderCreated', order.id, {
-        orderId: order.id,
-        userId,
-        userDisplayName: user?.displayName ?? '',
-        items: priced.lines.map((l) => ({ productId: l.productId, productName: l.productName, quantity: l.quantity, unitPrice: money(l.unitMinor), lineTotal: money(l.lineMinor) })),
-        total: money(priced.totalMinor),
-        // Deprecated field, always empty: payments charges from its intent.
-        paymentToken: '',
-        createdAt: now,
-      }));
+      inserted = await store.insert(order, priced, (trx) =>
+        outbox.add(trx, 'OrderCreated', order.id, {
+          orderId: order.id,
+          userId,
+          userDisplayName: user?.displayName ?? '',
+          items: priced.lines.map((l) => ({
+            productId: l.productId,
+            productName: l.productName,
+            quantity: l.quantity,
+            unitPrice: money(l.unitMinor),
+            lineTotal: money(l.lineMinor),
+          })),
+          total: money(priced.totalMinor),
+          // Deprecated field, always empty: payments charges from its intent.
+          paymentToken: '',
+          createdAt: now,
+        }),
+      );
     } catch (error) {
       // The order was not written (as far as we can tell): give the stock back
       // now rather than at the reservation's expiry. The intent's token is
@@ -126,7 +157,7 @@ export function createOrderHandler({ store, users, catalog, payments, outbox, se
     }
     // Lost a race with a concurrent request carrying the same key: answer with
     // the winner, which holds the same reservation (same order id).
-    const stored = inserted ?? await store.byIdempotencyKey(userId, key);
+    const stored = inserted ?? (await store.byIdempotencyKey(userId, key));
     return { order: toOrder(stored!) };
   };
 }

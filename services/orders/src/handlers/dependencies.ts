@@ -18,7 +18,10 @@ export function dependencyFailure(service: string, error: unknown): Error {
     return new RpcError(Code.FAILED_PRECONDITION, `unknown product(s): ${missing}`, {
       reason: 'PRODUCT_NOT_FOUND',
       metadata: { missing_ids: missing },
-      preconditionViolations: missing.split(',').filter(Boolean).map((id) => ({ type: 'PRODUCT_EXISTS', subject: `products/${id}`, description: `product ${id} does not exist` })),
+      preconditionViolations: missing
+        .split(',')
+        .filter(Boolean)
+        .map((id) => ({ type: 'PRODUCT_EXISTS', subject: `products/${id}`, description: `product ${id} does not exist` })),
     });
   }
   return error;

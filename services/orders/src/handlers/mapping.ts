@@ -14,13 +14,15 @@ export function toOrder({ order, items }: StoredOrder): Order {
   return {
     id: order.id,
     userId: order.user_id,
-    items: items.map((item): OrderItem => ({
-      productId: item.product_id,
-      productName: item.product_name,
-      quantity: item.quantity,
-      unitPrice: money(item.unit_price_minor),
-      lineTotal: money(item.line_total_minor),
-    })),
+    items: items.map(
+      (item): OrderItem => ({
+        productId: item.product_id,
+        productName: item.product_name,
+        quantity: item.quantity,
+        unitPrice: money(item.unit_price_minor),
+        lineTotal: money(item.line_total_minor),
+      }),
+    ),
     total: money(order.total_minor),
     status: STATUS[order.status],
     statusReason: order.status_reason,

@@ -29,7 +29,11 @@ export function paymentEventHandlers(store: OrdersStore, outbox: Outbox, log: Lo
   const paymentSucceeded: EventHandler<PaymentSucceeded> = async (event, _envelope, trx) => {
     if (!(await move(trx, event.orderId, 'PAID', ''))) return;
     await outbox.add(trx, 'OrderPaid', event.orderId, {
-      orderId: event.orderId, userId: event.userId, paymentId: event.paymentId, total: event.amount, paidAt: event.processedAt ?? new Date(),
+      orderId: event.orderId,
+      userId: event.userId,
+      paymentId: event.paymentId,
+      total: event.amount,
+      paidAt: event.processedAt ?? new Date(),
     });
   };
 

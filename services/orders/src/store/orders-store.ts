@@ -85,18 +85,33 @@ export function createOrdersStore(db: Db) {
 
     /** Newest first; `after` is the (created_at, id) of the last order of the previous page. */
     async listByUser(userId: string, limit: number, after?: { createdAt: Date; id: string }): Promise<StoredOrder[]> {
-      const query = db<OrderRow>('orders').where({ user_id: userId }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
+      const query = db<OrderRow>('orders')
+        .where({ user_id: userId })
+        .orderBy([
+          { column: 'created_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(limit);
       if (after) {
-        query.andWhere((q) => q.where('created_at', '<', after.createdAt).orWhere((q2) => q2.where('created_at', '=', after.createdAt).andWhere('id', '<', after.id)));
+        query.andWhere((q) =>
+          q.where('created_at', '<', after.createdAt).orWhere((q2) => q2.where('created_at', '=', after.createdAt).andWhere('id', '<', after.id)),
+        );
       }
       const orders = await query;
       if (orders.length === 0) return [];
-      const items = await db<OrderItemRow>('order_items').whereIn('order_id', orders.map((o) => o.id)).orderBy(['order_id', 'line_no']);
+      const items = await db<OrderItemRow>('order_items')
+        .whereIn(
+          'order_id',
+          orders.map((o) => o.id),
+        )
+        .orderBy(['order_id', 'line_no']);
       return orders.map((order) => ({ order, items: items.filter((i) => i.order_id === order.id) }));
     },
 
     async setStatus(trx: Transaction, id: string, status: OrderStatus, reason: string): Promise<void> {
-      await trx('orders').where({ id }).update({ status, status_reason: reason.slice(0, 255), updated_at: new Date() });
+      await trx('orders')
+        .where({ id })
+        .update({ status, status_reason: reason.slice(0, 255), updated_at: new Date() });
     },
 
     transaction<T>(work: (trx: Transaction) => Promise<T>): Promise<T> {

@@ -37,9 +37,17 @@ describe('charging with the simulated processor', () => {
   });
 
   it('lets an unexpected processor error through instead of calling it a decline', async () => {
-    const broken: PaymentProcessor = { charge: async () => { throw new Error('bug'); } };
+    const broken: PaymentProcessor = {
+      charge: async () => {
+        throw new Error('bug');
+      },
+    };
     await assert.rejects(chargeWithRetry(broken, request('tok_visa'), retry), /bug/);
-    const flaky: PaymentProcessor = { charge: async () => { throw new TransientProcessorError('timeout'); } };
+    const flaky: PaymentProcessor = {
+      charge: async () => {
+        throw new TransientProcessorError('timeout');
+      },
+    };
     assert.equal((await chargeWithRetry(flaky, request('tok_visa'), retry)).attempts, 4);
   });
 });

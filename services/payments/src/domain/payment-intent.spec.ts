@@ -4,7 +4,11 @@ import { Code, RpcError } from '../../../../platform/errors';
 import { intentMismatch, parseIntentRequest } from './payment-intent';
 
 const request = (fields: Partial<Parameters<typeof parseIntentRequest>[0]> = {}) => ({
-  orderId: randomUUID(), userId: randomUUID(), amount: { currencyCode: 'EUR', amountMinor: '1250' }, paymentToken: 'tok_visa', ...fields,
+  orderId: randomUUID(),
+  userId: randomUUID(),
+  amount: { currencyCode: 'EUR', amountMinor: '1250' },
+  paymentToken: 'tok_visa',
+  ...fields,
 });
 
 describe('payment intents: the rules', () => {
@@ -17,13 +21,19 @@ describe('payment intents: the rules', () => {
   });
 
   it('names every bad field at once', () => {
-    assert.throws(() => parseIntentRequest(request({ orderId: 'x', userId: '', amount: { currencyCode: 'eur', amountMinor: '-1' }, paymentToken: 't'.repeat(65) })), (error: unknown) => {
-      assert.ok(error instanceof RpcError);
-      assert.equal(error.code, Code.INVALID_ARGUMENT);
-      assert.deepEqual(error.details.fieldViolations!.map((v) => v.field), ['order_id', 'user_id', 'amount.currency_code', 'amount.amount_minor', 'payment_token']);
-      assert.ok(!error.message.includes('ttt'), 'the token is never echoed');
-      return true;
-    });
+    assert.throws(
+      () => parseIntentRequest(request({ orderId: 'x', userId: '', amount: { currencyCode: 'eur', amountMinor: '-1' }, paymentToken: 't'.repeat(65) })),
+      (error: unknown) => {
+        assert.ok(error instanceof RpcError);
+        assert.equal(error.code, Code.INVALID_ARGUMENT);
+        assert.deepEqual(
+          error.details.fieldViolations!.map((v) => v.field),
+          ['order_id', 'user_id', 'amount.currency_code', 'amount.amount_minor', 'payment_token'],
+        );
+        assert.ok(!error.message.includes('ttt'), 'the token is never echoed');
+        return true;
+      },
+    );
     assert.throws(() => parseIntentRequest(request({ amount: undefined })), /amount/);
   });
 

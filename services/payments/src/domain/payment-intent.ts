@@ -35,6 +35,7 @@ export function parseIntentRequest(req: CreatePaymentIntentRequest): IntentTerms
  */
 export function intentMismatch(stored: Omit<IntentTerms, 'token'>, requested: IntentTerms): string | undefined {
   if (stored.userId !== requested.userId) return 'the order belongs to another user';
-  if (stored.currency !== requested.currency || stored.amountMinor !== requested.amountMinor) return 'the order already has a payment intent for another amount';
+  if (stored.currency !== requested.currency || stored.amountMinor !== requested.amountMinor)
+    return 'the order already has a payment intent for another amount';
   return undefined;
 }

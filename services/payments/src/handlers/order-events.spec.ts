@@ -48,17 +48,29 @@ function memoryIntents() {
     },
     forgetStaleTokens: async () => 0,
   };
-  const add = (event: OrderCreated, token: string) => rows.set(event.orderId, {
-    order_id: event.orderId, user_id: event.userId, currency: event.total!.currencyCode, amount_minor: event.total!.amountMinor,
-    token_ciphertext: tokenCipher.encrypt(token, event.orderId), created_at: new Date(), updated_at: new Date(),
-  });
+  const add = (event: OrderCreated, token: string) =>
+    rows.set(event.orderId, {
+      order_id: event.orderId,
+      user_id: event.userId,
+      currency: event.total!.currencyCode,
+      amount_minor: event.total!.amountMinor,
+      token_ciphertext: tokenCipher.encrypt(token, event.orderId),
+      created_at: new Date(),
+      updated_at: new Date(),
+    });
   return { intents, rows, add };
 }
 
 const trx = {} as Knex.Transaction;
 const envelope = { id: randomUUID() } as Envelope;
 const orderCreated = (orderId: string): OrderCreated => ({
-  orderId, userId: randomUUID(), userDisplayName: 'Ada', items: [], total: { currencyCode: 'EUR', amountMinor: '1250' }, paymentToken: '', createdAt: new Date(),
+  orderId,
+  userId: randomUUID(),
+  userDisplayName: 'Ada',
+  items: [],
+  total: { currencyCode: 'EUR', amountMinor: '1250' },
+  paymentToken: '',
+  createdAt: new Date(),
 });
 
 describe('payments: the order events it handles', () => {
@@ -99,7 +111,11 @@ describe('payments: the order events it handles', () => {
     addIntent(event, 'tok_visa'); // the rollback gives the token back too
     const retried = memoryStore();
     await orderEventHandlers({ store: retried.store, intents, tokenCipher, processor: spy, outbox, log, retry }).OrderCreated!(event, envelope, trx);
-    assert.deepEqual(charged.map((c) => c.paymentId), [paymentIdOf(orderId), paymentIdOf(orderId)], 'the same idempotency key both times');
+    assert.deepEqual(
+      charged.map((c) => c.paymentId),
+      [paymentIdOf(orderId), paymentIdOf(orderId)],
+      'the same idempotency key both times',
+    );
     assert.equal(retried.rows.get(orderId)!.id, paymentIdOf(orderId));
     assert.equal(retried.rows.get(orderId)!.status, 'SUCCEEDED');
   });
@@ -115,7 +131,7 @@ describe('payments: the order events it handles', () => {
     assert.deepEqual(charged, []);
     assert.deepEqual(written, []);
     assert.equal(rows.get(orderId)!.status, 'CANCELLED');
-    assert.equal(intentRows.get(orderId)!.token_ciphertext, null, 'the cancelled order\'s token is forgotten');
+    assert.equal(intentRows.get(orderId)!.token_ciphertext, null, "the cancelled order's token is forgotten");
   });
 
   it("charges with the intent's token, never the event's, and forgets it with the answer", async () => {
@@ -124,7 +140,10 @@ describe('payments: the order events it handles', () => {
     const event = { ...orderCreated(randomUUID()), paymentToken: 'tok_visa' };
     addIntent(event, 'tok_declined');
     await handlers.OrderCreated!(event, envelope, trx);
-    assert.deepEqual(charged.map((c) => c.token), ['tok_declined']);
+    assert.deepEqual(
+      charged.map((c) => c.token),
+      ['tok_declined'],
+    );
     assert.equal(rows.get(event.orderId)!.status, 'FAILED');
     assert.deepEqual(reasons, ['card declined']);
     assert.equal(intentRows.get(event.orderId)!.token_ciphertext, null);

@@ -11,8 +11,13 @@ import type { PaymentProcessor } from '../domain/processor';
 import type { PaymentIntentRow, PaymentIntentsStore } from '../store/payment-intents-store';
 import type { PaymentsStore } from '../store/payments-store';
 
-const payments = (registry.getSingleMetric('payments_processed_total') as prom.Counter<'result'> | undefined)
-  ?? new prom.Counter({ name: 'payments_processed_total', help: 'Payments by outcome: succeeded, failed, refunded, cancelled_before_charge.', labelNames: ['result'] });
+const payments =
+  (registry.getSingleMetric('payments_processed_total') as prom.Counter<'result'> | undefined) ??
+  new prom.Counter({
+    name: 'payments_processed_total',
+    help: 'Payments by outcome: succeeded, failed, refunded, cancelled_before_charge.',
+    labelNames: ['result'],
+  });
 
 export interface OrderEventDeps {
   store: PaymentsStore;
@@ -64,8 +69,16 @@ export function orderEventHandlers({ store, intents, tokenCipher, processor, out
     const now = new Date();
     const amount = event.total ?? { currencyCode: 'EUR', amountMinor: '0' };
     const payment = {
-      id: paymentIdOf(event.orderId), order_id: event.orderId, user_id: event.userId, currency: amount.currencyCode, amount_minor: amount.amountMinor,
-      status: 'PENDING' as const, failure_reason: '', attempts: 0, created_at: now, updated_at: now,
+      id: paymentIdOf(event.orderId),
+      order_id: event.orderId,
+      user_id: event.userId,
+      currency: amount.currencyCode,
+      amount_minor: amount.amountMinor,
+      status: 'PENDING' as const,
+      failure_reason: '',
+      attempts: 0,
+      created_at: now,
+      updated_at: now,
     };
     if (!(await store.insert(trx, payment))) {
       log.info({ orderId: event.orderId }, 'order already has its payment (or was cancelled before it)');
@@ -80,9 +93,16 @@ export function orderEventHandlers({ store, intents, tokenCipher, processor, out
       if (intent) await intents.forgetToken(trx, event.orderId);
       return;
     }
-    const { result, attempts } = await chargeWithRetry(processor, {
-      paymentId: payment.id, token: source.token, amountMinor: BigInt(amount.amountMinor), currency: amount.currencyCode,
-    }, retry);
+    const { result, attempts } = await chargeWithRetry(
+      processor,
+      {
+        paymentId: payment.id,
+        token: source.token,
+        amountMinor: BigInt(amount.amountMinor),
+        currency: amount.currencyCode,
+      },
+      retry,
+    );
     // A final answer either way: the token has served its one purpose.
     await intents.forgetToken(trx, event.orderId);
     if (result.approved) {
@@ -94,7 +114,12 @@ export function orderEventHandlers({ store, intents, tokenCipher, processor, out
     }
   };
 
-  async function fail(trx: Knex.Transaction, base: { paymentId: string; orderId: string; userId: string; amount: { currencyCode: string; amountMinor: string } }, reason: string, attempts: number) {
+  async function fail(
+    trx: Knex.Transaction,
+    base: { paymentId: string; orderId: string; userId: string; amount: { currencyCode: string; amountMinor: string } },
+    reason: string,
+    attempts: number,
+  ) {
     await store.update(trx, base.paymentId, { status: 'FAILED', attempts, failure_reason: reason.slice(0, 255) });
     await outbox.add(trx, 'PaymentFailed', base.orderId, { ...base, reason, failedAt: new Date() });
     payments.inc({ result: 'failed' });
@@ -109,8 +134,16 @@ export function orderEventHandlers({ store, intents, tokenCipher, processor, out
       // Cancelled before it was charged: the tombstone takes the order's one payment slot.
       const now = new Date();
       await store.insert(trx, {
-        id: paymentIdOf(event.orderId), order_id: event.orderId, user_id: event.userId, currency: '', amount_minor: '0',
-        status: 'CANCELLED', failure_reason: 'order cancelled before payment', attempts: 0, created_at: now, updated_at: now,
+        id: paymentIdOf(event.orderId),
+        order_id: event.orderId,
+        user_id: event.userId,
+        currency: '',
+        amount_minor: '0',
+        status: 'CANCELLED',
+        failure_reason: 'order cancelled before payment',
+        attempts: 0,
+        created_at: now,
+        updated_at: now,
       });
       payments.inc({ result: 'cancelled_before_charge' });
       return;
@@ -119,8 +152,11 @@ export function orderEventHandlers({ store, intents, tokenCipher, processor, out
     if (payment.status !== 'SUCCEEDED') return;
     await store.update(trx, payment.id, { status: 'REFUNDED' });
     await outbox.add(trx, 'PaymentRefunded', event.orderId, {
-      paymentId: payment.id, orderId: event.orderId, userId: payment.user_id,
-      amount: { currencyCode: payment.currency, amountMinor: String(payment.amount_minor) }, refundedAt: new Date(),
+      paymentId: payment.id,
+      orderId: event.orderId,
+      userId: payment.user_id,
+      amount: { currencyCode: payment.currency, amountMinor: String(payment.amount_minor) },
+      refundedAt: new Date(),
     });
     payments.inc({ result: 'refunded' });
   };

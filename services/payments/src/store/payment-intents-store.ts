@@ -39,7 +39,10 @@ export function createPaymentIntentsStore(db: Db) {
 
     /** Intents whose order never came (CreateOrder failed after the intent): their tokens go after `olderThan`. */
     async forgetStaleTokens(olderThan: Date, limit = 500): Promise<number> {
-      return db('payment_intents').where('created_at', '<', olderThan).whereNotNull('token_ciphertext').limit(limit)
+      return db('payment_intents')
+        .where('created_at', '<', olderThan)
+        .whereNotNull('token_ciphertext')
+        .limit(limit)
         .update({ token_ciphertext: null, updated_at: new Date() });
     },
   };

@@ -40,7 +40,9 @@ export function createPaymentsStore(db: Db) {
     },
 
     async update(trx: Knex.Transaction, id: string, changes: Partial<Pick<PaymentRow, 'status' | 'failure_reason' | 'attempts'>>): Promise<void> {
-      await trx('payments').where({ id }).update({ ...changes, updated_at: new Date() });
+      await trx('payments')
+        .where({ id })
+        .update({ ...changes, updated_at: new Date() });
     },
   };
 }

@@ -24,8 +24,14 @@ describe('recommendations/domain/requests', () => {
     });
 
     it('names every bad field at once', () => {
-      assert.deepEqual(violations(() => parseSimilarRequest({ productId: 'pizza', limit: LIMIT.max + 1 })), ['product_id', 'limit']);
-      assert.deepEqual(violations(() => parseSimilarRequest({ productId: '', limit: -1 })), ['product_id', 'limit']);
+      assert.deepEqual(
+        violations(() => parseSimilarRequest({ productId: 'pizza', limit: LIMIT.max + 1 })),
+        ['product_id', 'limit'],
+      );
+      assert.deepEqual(
+        violations(() => parseSimilarRequest({ productId: '', limit: -1 })),
+        ['product_id', 'limit'],
+      );
     });
   });
 
@@ -35,9 +41,18 @@ describe('recommendations/domain/requests', () => {
     });
 
     it('needs 1 to 20 valid ids', () => {
-      assert.deepEqual(violations(() => parseBoughtTogetherRequest({ productIds: [], limit: 0 })), ['product_ids']);
-      assert.deepEqual(violations(() => parseBoughtTogetherRequest({ productIds: Array(GIVEN_PRODUCTS_MAX + 1).fill(ID), limit: 0 })), ['product_ids']);
-      assert.deepEqual(violations(() => parseBoughtTogetherRequest({ productIds: [ID, 'nope'], limit: 51 })), ['product_ids[1]', 'limit']);
+      assert.deepEqual(
+        violations(() => parseBoughtTogetherRequest({ productIds: [], limit: 0 })),
+        ['product_ids'],
+      );
+      assert.deepEqual(
+        violations(() => parseBoughtTogetherRequest({ productIds: Array(GIVEN_PRODUCTS_MAX + 1).fill(ID), limit: 0 })),
+        ['product_ids'],
+      );
+      assert.deepEqual(
+        violations(() => parseBoughtTogetherRequest({ productIds: [ID, 'nope'], limit: 51 })),
+        ['product_ids[1]', 'limit'],
+      );
     });
   });
 });

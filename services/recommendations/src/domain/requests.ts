@@ -5,7 +5,6 @@ import { isUuid } from '../../../../platform/ids';
 export const LIMIT = { default: 5, max: 50 };
 export const GIVEN_PRODUCTS_MAX = 20;
 
-
 function checkLimit(v: Violations, limit: number): number {
   v.check(Number.isInteger(limit) && limit >= 0 && limit <= LIMIT.max, 'limit', `must be from 0 to ${LIMIT.max} (0 means ${LIMIT.default})`);
   return limit || LIMIT.default;

@@ -59,7 +59,10 @@ describe('recommendations/domain/similarity', () => {
   it('orders equal scores by name, so a list is stable', () => {
     const pizza = aProduct({ name: 'Base' });
     const [b, a] = [aProduct({ name: 'Bravo' }), aProduct({ name: 'Alpha' })];
-    assert.deepEqual(rankSimilar(pizza, [b, a], 5).map((s) => s.product.name), ['Alpha', 'Bravo']);
+    assert.deepEqual(
+      rankSimilar(pizza, [b, a], 5).map((s) => s.product.name),
+      ['Alpha', 'Bravo'],
+    );
   });
 
   it('names what a list is computed from, and what a change touches, in the same terms', () => {

@@ -73,12 +73,14 @@ export const searchedTags = (product: Product): string[] => product.tags.slice(0
  * them may have left the category, or changed).
  */
 export function listInputs(product: Product, shown: Product[]): string[] {
-  return [...new Set([
-    `product:${product.id}`,
-    `category:${product.category}`,
-    ...searchedTags(product).map((tag) => `tag:${tag}`),
-    ...shown.map((p) => `product:${p.id}`),
-  ])];
+  return [
+    ...new Set([
+      `product:${product.id}`,
+      `category:${product.category}`,
+      ...searchedTags(product).map((tag) => `tag:${tag}`),
+      ...shown.map((p) => `product:${p.id}`),
+    ]),
+  ];
 }
 
 /** The inputs a change to `product` touches, named as in `listInputs`, from the product as it is now. */

@@ -24,7 +24,10 @@ export function businessEventHandlers({ store, cache, log }: { store: CoPurchase
         return;
       }
       trx.executionPromise
-        .then(() => cache.productChanged(product), () => undefined)
+        .then(
+          () => cache.productChanged(product),
+          () => undefined,
+        )
         .catch((error) => log.warn({ err: error, productId: product.id }, 'similar lists not invalidated'));
     },
   };

@@ -35,7 +35,15 @@ export function recommendationReadHandlers({ store, catalog, similar }: ReadDeps
       const { productIds, limit } = parseBoughtTogetherRequest(req);
       // Twice the limit leaves room for products catalog no longer has.
       const counts = await store.boughtWith(productIds, limit * 2);
-      const listed = new Map((counts.length ? await catalog.stillListed(counts.map((c) => c.productId), ctx.signal) : []).map((p) => [p.id, p]));
+      const listed = new Map(
+        (counts.length
+          ? await catalog.stillListed(
+              counts.map((c) => c.productId),
+              ctx.signal,
+            )
+          : []
+        ).map((p) => [p.id, p]),
+      );
       const coPurchased: CoPurchased[] = counts.flatMap(({ productId, count }) => {
         const product = listed.get(productId);
         return product ? [{ product, count }] : [];

@@ -16,7 +16,13 @@ export function createSimilarLists({ catalog, cache }: { catalog: CatalogProduct
         const product = await catalog.product(productId);
         if (!product) return undefined;
         const ranked = rankSimilar(product, await catalog.candidatesFor(product), LIMIT.max);
-        return { ranked, inputs: listInputs(product, ranked.map((s) => s.product)) };
+        return {
+          ranked,
+          inputs: listInputs(
+            product,
+            ranked.map((s) => s.product),
+          ),
+        };
       });
     },
   };

@@ -27,14 +27,18 @@ export function catalogFailure(method: string, error: unknown): Error {
 /** Ids a BatchGetProducts NOT_FOUND names as missing (ErrorInfo metadata, else ResourceInfo). */
 function missingIds(error: RpcError): string[] {
   const listed = error.details.metadata?.missing_ids ?? error.details.resource?.name ?? '';
-  return listed.split(',').map((id) => id.trim().toLowerCase()).filter(Boolean);
+  return listed
+    .split(',')
+    .map((id) => id.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 /** The catalog reads recommendations need, over its gRPC contract. */
 export function createCatalogProducts(catalog: CatalogClient) {
   const list = (category: string, query: string, pageToken = '') =>
-    catalog.listProducts({ category, query, pageSize: PAGE_SIZE, pageToken })
-      .catch((error) => { throw catalogFailure('ListProducts', error); });
+    catalog.listProducts({ category, query, pageSize: PAGE_SIZE, pageToken }).catch((error) => {
+      throw catalogFailure('ListProducts', error);
+    });
 
   async function ofCategory(category: string): Promise<Product[]> {
     const products: Product[] = [];
@@ -65,10 +69,7 @@ export function createCatalogProducts(catalog: CatalogClient) {
      * matches names and descriptions; scoring keeps real tag matches only).
      */
     async candidatesFor(product: Product): Promise<Product[]> {
-      const pages = await Promise.all([
-        ofCategory(product.category),
-        ...searchedTags(product).map(async (tag) => (await list('', tag)).products),
-      ]);
+      const pages = await Promise.all([ofCategory(product.category), ...searchedTags(product).map(async (tag) => (await list('', tag)).products)]);
       return pages.flat();
     },
 

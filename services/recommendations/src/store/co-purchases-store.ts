@@ -25,7 +25,10 @@ export function createCoPurchasesStore(db: Db) {
     async add(trx: Knex.Transaction, pairs: CoPurchasePair[]): Promise<void> {
       for (let i = 0; i < pairs.length; i += CHUNK) {
         const rows = pairs.slice(i, i + CHUNK).map(({ productId, otherId }) => ({ product_id: productId, other_id: otherId, count: 1 }));
-        await trx(TABLE).insert(rows).onConflict(['product_id', 'other_id']).merge({ count: trx.raw('?? + 1', [`${TABLE}.count`]) });
+        await trx(TABLE)
+          .insert(rows)
+          .onConflict(['product_id', 'other_id'])
+          .merge({ count: trx.raw('?? + 1', [`${TABLE}.count`]) });
       }
     },
 
@@ -40,7 +43,10 @@ export function createCoPurchasesStore(db: Db) {
         .whereIn('product_id', productIds)
         .whereNotIn('other_id', productIds)
         .groupBy('other_id')
-        .orderBy([{ column: 'total', order: 'desc' }, { column: 'other_id', order: 'asc' }])
+        .orderBy([
+          { column: 'total', order: 'desc' },
+          { column: 'other_id', order: 'asc' },
+        ])
         .limit(take)) as { other_id: string; total: string | number }[];
       return rows.map((r) => ({ productId: r.other_id, count: Number(r.total) }));
     },

@@ -8,9 +8,10 @@ import { changedInputs, type ScoredProduct } from '../domain/similarity';
 
 /** Cached lists are the contract's own message: compact, and decoded with their types. */
 const rankingCodec: Codec<ScoredProduct[]> = {
-  encode: (ranked) => SimilarProductsResponse.encode({
-    recommendations: ranked.map(({ product, score }) => ({ product, score, reason: REASON.similar })),
-  }).finish(),
+  encode: (ranked) =>
+    SimilarProductsResponse.encode({
+      recommendations: ranked.map(({ product, score }) => ({ product, score, reason: REASON.similar })),
+    }).finish(),
   decode: (bytes) => SimilarProductsResponse.decode(bytes).recommendations.map(({ product, score }) => ({ product: product!, score })),
 };
 

@@ -43,7 +43,13 @@ function failure(error: unknown): RpcError {
 /** A unary call; the answer as proto3 JSON, or the service's status as an UpstreamError. */
 export function callUnary(call: DynamicCall): Promise<JsonObject> {
   return new Promise((resolve, reject) => {
-    const pending = call.channel.makeUnaryRequest(pathOf(call.method), passBytes, passBytes, call.body, call.metadata, { deadline: call.deadline },
+    const pending = call.channel.makeUnaryRequest(
+      pathOf(call.method),
+      passBytes,
+      passBytes,
+      call.body,
+      call.metadata,
+      { deadline: call.deadline },
       (error, response) => {
         call.signal.removeEventListener('abort', cancel);
         if (error || !response) return reject(failure(error));
@@ -52,7 +58,8 @@ export function callUnary(call: DynamicCall): Promise<JsonObject> {
         } catch {
           reject(new RpcError(Code.DATA_LOSS, `the answer of ${call.method.parent.typeName}/${call.method.name} does not decode with its reflected contract`));
         }
-      });
+      },
+    );
     const cancel = () => pending.cancel();
     call.signal.addEventListener('abort', cancel, { once: true });
   });
@@ -65,8 +72,7 @@ export function callUnary(call: DynamicCall): Promise<JsonObject> {
  */
 export async function callServerStream(call: DynamicCall, maxMessages: number): Promise<{ messages: JsonObject[]; truncated: boolean }> {
   // grpc's own deadline is a little later: at ours the stream is cut, not failed.
-  const stream = call.channel.makeServerStreamRequest(pathOf(call.method), passBytes, passBytes, call.body, call.metadata,
-    { deadline: call.deadline + 1_000 });
+  const stream = call.channel.makeServerStreamRequest(pathOf(call.method), passBytes, passBytes, call.body, call.metadata, { deadline: call.deadline + 1_000 });
   const messages: JsonObject[] = [];
   let truncated = false;
   const cut = () => {

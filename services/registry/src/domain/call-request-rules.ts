@@ -30,8 +30,16 @@ export function planCall(req: CallMethodRequest, limits: CallLimits): CallPlan {
     .check(SERVICE_NAME.test(req.serviceName), 'service_name', 'required: a registered service name such as "catalog"')
     .check(FULL_METHOD.test(req.method), 'method', 'required: a full method name such as "shop.catalog.v1.CatalogService/ListProducts"')
     .check(req.instanceId === '' || INSTANCE_ID.test(req.instanceId), 'instance_id', 'an instance id from GetService, or empty')
-    .check(req.timeoutMs >= 0 && req.timeoutMs <= limits.maxTimeoutMs, 'timeout_ms', `between 0 and ${limits.maxTimeoutMs} (0 means ${limits.defaultTimeoutMs})`)
-    .check(req.maxMessages >= 0 && req.maxMessages <= limits.maxMessages, 'max_messages', `between 0 and ${limits.maxMessages} (0 means ${Math.min(DEFAULT_MESSAGES, limits.maxMessages)})`)
+    .check(
+      req.timeoutMs >= 0 && req.timeoutMs <= limits.maxTimeoutMs,
+      'timeout_ms',
+      `between 0 and ${limits.maxTimeoutMs} (0 means ${limits.defaultTimeoutMs})`,
+    )
+    .check(
+      req.maxMessages >= 0 && req.maxMessages <= limits.maxMessages,
+      'max_messages',
+      `between 0 and ${limits.maxMessages} (0 means ${Math.min(DEFAULT_MESSAGES, limits.maxMessages)})`,
+    )
     .throwIfAny();
   const [contract, methodName] = req.method.split('/');
   return {

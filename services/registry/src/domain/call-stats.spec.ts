@@ -23,22 +23,36 @@ describe('registry domain: call statistics', () => {
 
   it("counts only an instance's own contracts, not other counters of its process", () => {
     const stats = aggregateCallStats([
-      { serviceName: 'users', contracts: [USERS], samples: [handled(USERS, 'Login', 'OK', 1), handled('shop.registry.v1.RegistryService', 'Register', 'OK', 9)] },
+      {
+        serviceName: 'users',
+        contracts: [USERS],
+        samples: [handled(USERS, 'Login', 'OK', 1), handled('shop.registry.v1.RegistryService', 'Register', 'OK', 9)],
+      },
     ]);
-    assert.deepEqual(stats.map((s) => s.method), [`${USERS}/Login`]);
+    assert.deepEqual(
+      stats.map((s) => s.method),
+      [`${USERS}/Login`],
+    );
   });
 
   it('counts every series when reflection could not tell the contracts', () => {
-    const stats = aggregateCallStats([{ serviceName: 'users', contracts: [], samples: [handled(USERS, 'Login', 'OK', 1), handled('x.v1.Other', 'Do', 'OK', 1)] }]);
+    const stats = aggregateCallStats([
+      { serviceName: 'users', contracts: [], samples: [handled(USERS, 'Login', 'OK', 1), handled('x.v1.Other', 'Do', 'OK', 1)] },
+    ]);
     assert.equal(stats.length, 2);
   });
 
   it('ignores other metrics and series without a method', () => {
-    const stats = aggregateCallStats([{
-      serviceName: 'users',
-      contracts: [],
-      samples: [{ name: 'grpc_server_started_total', labels: { grpc_service: USERS, grpc_method: 'Login' }, value: 3 }, { name: HANDLED_METRIC, labels: {}, value: 1 }],
-    }]);
+    const stats = aggregateCallStats([
+      {
+        serviceName: 'users',
+        contracts: [],
+        samples: [
+          { name: 'grpc_server_started_total', labels: { grpc_service: USERS, grpc_method: 'Login' }, value: 3 },
+          { name: HANDLED_METRIC, labels: {}, value: 1 },
+        ],
+      },
+    ]);
     assert.deepEqual(stats, []);
   });
 
@@ -48,6 +62,9 @@ describe('registry domain: call statistics', () => {
       { serviceName: 'catalog', contracts: [], samples: [handled('shop.catalog.v1.CatalogService', 'GetProduct', 'OK', 1)] },
       { serviceName: 'users', contracts: [], samples: [handled(USERS, 'Login', 'OK', 1)] },
     ]);
-    assert.deepEqual(stats.map((s) => `${s.serviceName} ${s.method}`), ['catalog shop.catalog.v1.CatalogService/GetProduct', `users ${USERS}/Login`, `users ${USERS}/Register`]);
+    assert.deepEqual(
+      stats.map((s) => `${s.serviceName} ${s.method}`),
+      ['catalog shop.catalog.v1.CatalogService/GetProduct', `users ${USERS}/Login`, `users ${USERS}/Register`],
+    );
   });
 });

@@ -25,7 +25,9 @@ export function requireService(identity: Identity | undefined, method: string): 
   if (!identity) throw unauthenticated();
   const service = serviceOf(identity);
   if (!service) {
-    throw permissionDenied(`${method} is for services: it needs a service token (role "${SERVICE_ROLE}", audience "${REGISTRY_AUDIENCE}", subject "service:<name>")`);
+    throw permissionDenied(
+      `${method} is for services: it needs a service token (role "${SERVICE_ROLE}", audience "${REGISTRY_AUDIENCE}", subject "service:<name>")`,
+    );
   }
   return service;
 }

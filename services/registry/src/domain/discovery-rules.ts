@@ -23,7 +23,12 @@ export function discoveredInstanceId(address: string): string {
 export function serviceNameFor(contract: string): string {
   const last = contract.split('.').pop() ?? '';
   const base = last.replace(/Service$/, '') || last;
-  const kebab = base.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^[^a-z]+/, '').slice(0, 63);
+  const kebab = base
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, 63);
   return SERVICE_NAME.test(kebab) ? kebab : 'discovered';
 }
 
@@ -42,9 +47,11 @@ export function validateTargets(targets: DiscoveryTarget[], field = 'targets'): 
   const violations = new Violations()
     .check(targets.length > 0, field, 'required: at least one address (no static addresses are configured: REGISTRY_DISCOVERY_ADDRESSES)')
     .check(targets.length <= MAX_TARGETS, field, `at most ${MAX_TARGETS} per request`);
-  targets.forEach((t, i) => violations
-    .check(splitAddress(t.address) !== undefined, `${field}[${i}].address`, 'host:port with a host name, an IPv4 address or a [bracketed] IPv6 address')
-    .check(t.name === '' || SERVICE_NAME.test(t.name), `${field}[${i}].name`, 'lower-case letters, digits and "-", starting with a letter, or empty')
-    .check(Number.isInteger(t.metricsPort) && t.metricsPort >= 0 && t.metricsPort <= 65535, `${field}[${i}].metrics_port`, 'a port, or 0 for none'));
+  targets.forEach((t, i) =>
+    violations
+      .check(splitAddress(t.address) !== undefined, `${field}[${i}].address`, 'host:port with a host name, an IPv4 address or a [bracketed] IPv6 address')
+      .check(t.name === '' || SERVICE_NAME.test(t.name), `${field}[${i}].name`, 'lower-case letters, digits and "-", starting with a letter, or empty')
+      .check(Number.isInteger(t.metricsPort) && t.metricsPort >= 0 && t.metricsPort <= 65535, `${field}[${i}].metrics_port`, 'a port, or 0 for none'),
+  );
   violations.throwIfAny();
 }

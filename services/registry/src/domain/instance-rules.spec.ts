@@ -81,7 +81,14 @@ describe('registry domain: instance rules', () => {
 
     it('reports every bad field at once', () => {
       const fields = violationsOf(instance({ id: '../x', serviceName: 'Users!', version: '', address: 'nowhere', metricsPort: 70_000 }));
-      assert.deepEqual(fields.sort(), ['instance.address', 'instance.grpc_port', 'instance.id', 'instance.metrics_port', 'instance.service_name', 'instance.version']);
+      assert.deepEqual(fields.sort(), [
+        'instance.address',
+        'instance.grpc_port',
+        'instance.id',
+        'instance.metrics_port',
+        'instance.service_name',
+        'instance.version',
+      ]);
     });
 
     it('refuses a gRPC port that is not the port of the address', () => {

@@ -20,8 +20,16 @@ describe('registry domain: metrics exposition', () => {
   it('reads samples with their labels and values, skipping comments', () => {
     const samples = parseExposition(text, (name) => name === 'grpc_server_handled_total');
     assert.deepEqual(samples, [
-      { name: 'grpc_server_handled_total', labels: { grpc_service: 'shop.users.v1.UsersService', grpc_method: 'Register', grpc_type: 'unary', grpc_code: 'OK', service: 'users' }, value: 12 },
-      { name: 'grpc_server_handled_total', labels: { grpc_service: 'shop.users.v1.UsersService', grpc_method: 'Register', grpc_type: 'unary', grpc_code: 'INVALID_ARGUMENT', service: 'users' }, value: 3 },
+      {
+        name: 'grpc_server_handled_total',
+        labels: { grpc_service: 'shop.users.v1.UsersService', grpc_method: 'Register', grpc_type: 'unary', grpc_code: 'OK', service: 'users' },
+        value: 12,
+      },
+      {
+        name: 'grpc_server_handled_total',
+        labels: { grpc_service: 'shop.users.v1.UsersService', grpc_method: 'Register', grpc_type: 'unary', grpc_code: 'INVALID_ARGUMENT', service: 'users' },
+        value: 3,
+      },
     ]);
   });
 

@@ -24,10 +24,7 @@ export interface ServiceHealthSummary {
 export function summarizeService(instances: HealthStatus[]): ServiceHealthSummary {
   const healthy = instances.filter((h) => h === HealthStatus.HEALTH_STATUS_SERVING).length;
   const answering = instances.filter((h) => h === HealthStatus.HEALTH_STATUS_SERVING || h === HealthStatus.HEALTH_STATUS_NOT_SERVING).length;
-  const status = healthy > 0
-    ? HealthStatus.HEALTH_STATUS_SERVING
-    : answering > 0
-      ? HealthStatus.HEALTH_STATUS_NOT_SERVING
-      : HealthStatus.HEALTH_STATUS_UNREACHABLE;
+  const status =
+    healthy > 0 ? HealthStatus.HEALTH_STATUS_SERVING : answering > 0 ? HealthStatus.HEALTH_STATUS_NOT_SERVING : HealthStatus.HEALTH_STATUS_UNREACHABLE;
   return { status, healthy, total: instances.length };
 }

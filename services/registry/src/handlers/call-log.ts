@@ -2,13 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Violations } from '../../../../platform/errors';
 import { createPageTokens, pageSize } from '../../../../platform/page-token';
 import type { CallContext } from '../../../../platform/rpc/context';
-import type {
-  CallRecord,
-  ListCallsRequest,
-  ListCallsResponse,
-  ReportCallsRequest,
-  ReportCallsResponse,
-} from '../../../../gen/ts/shop/registry/v1/registry';
+import type { CallRecord, ListCallsRequest, ListCallsResponse, ReportCallsRequest, ReportCallsResponse } from '../../../../gen/ts/shop/registry/v1/registry';
 import { requireService } from '../domain/caller-rules';
 import { CallSource, FULL_METHOD, pageKey, pageOfCalls, STATUS_CODE_NAMES, type CallEntry } from '../domain/call-log';
 import { validateServiceName } from '../domain/instance-rules';
@@ -50,8 +44,16 @@ export function callLogHandlers({ callLog, fleet, now = () => new Date() }: Call
     async listCalls(req: ListCallsRequest): Promise<ListCallsResponse> {
       validateServiceName(req.serviceName);
       new Violations()
-        .check(req.method === '' || FULL_METHOD.test(req.method), 'method', 'a full method name such as "shop.catalog.v1.CatalogService/ListProducts", or empty')
-        .check(req.statusCode === '' || STATUS_CODE_NAMES.includes(req.statusCode), 'status_code', `a gRPC code name (${STATUS_CODE_NAMES.join(', ')}), or empty`)
+        .check(
+          req.method === '' || FULL_METHOD.test(req.method),
+          'method',
+          'a full method name such as "shop.catalog.v1.CatalogService/ListProducts", or empty',
+        )
+        .check(
+          req.statusCode === '' || STATUS_CODE_NAMES.includes(req.statusCode),
+          'status_code',
+          `a gRPC code name (${STATUS_CODE_NAMES.join(', ')}), or empty`,
+        )
         .throwIfAny();
       const size = pageSize(req.pageSize);
       const filter = { service: req.serviceName, method: req.method, statusCode: req.statusCode };
@@ -63,12 +65,14 @@ export function callLogHandlers({ callLog, fleet, now = () => new Date() }: Call
     async reportCalls(req: ReportCallsRequest, ctx: CallContext): Promise<ReportCallsResponse> {
       const reporter = requireService(ctx.identity, ctx.method);
       const violations = new Violations().check(req.calls.length <= MAX_REPORTED_CALLS, 'calls', `at most ${MAX_REPORTED_CALLS} per report`);
-      req.calls.forEach((call, i) => violations
-        .check(CONTRACT.test(call.contract), `calls[${i}].contract`, 'a full service name such as "shop.users.v1.UsersService"')
-        .check(METHOD_NAME.test(call.method), `calls[${i}].method`, 'a method name such as "GetUser"')
-        .check(STATUS_CODE_NAMES.includes(call.statusCode), `calls[${i}].status_code`, 'a gRPC code name')
-        .check(Number.isFinite(call.latencyMs) && call.latencyMs >= 0 && call.latencyMs <= 3_600_000, `calls[${i}].latency_ms`, 'between 0 and 3600000')
-        .check(TRACE_ID.test(call.traceId), `calls[${i}].trace_id`, '32 lower-case hex digits, or empty'));
+      req.calls.forEach((call, i) =>
+        violations
+          .check(CONTRACT.test(call.contract), `calls[${i}].contract`, 'a full service name such as "shop.users.v1.UsersService"')
+          .check(METHOD_NAME.test(call.method), `calls[${i}].method`, 'a method name such as "GetUser"')
+          .check(STATUS_CODE_NAMES.includes(call.statusCode), `calls[${i}].status_code`, 'a gRPC code name')
+          .check(Number.isFinite(call.latencyMs) && call.latencyMs >= 0 && call.latencyMs <= 3_600_000, `calls[${i}].latency_ms`, 'between 0 and 3600000')
+          .check(TRACE_ID.test(call.traceId), `calls[${i}].trace_id`, '32 lower-case hex digits, or empty'),
+      );
       violations.throwIfAny();
 
       const at = now();
@@ -98,4 +102,3 @@ export function callLogHandlers({ callLog, fleet, now = () => new Date() }: Call
     },
   };
 }
-

@@ -71,14 +71,22 @@ export function callMethodHandler({ fleet, probes, callLog, limits, countCall, n
       plan = planCall(req, limits);
       record = await pickInstance(plan);
       const contracts = await probes.contracts(record).catch(() => {
-        throw unavailable(`the server reflection of ${plan!.serviceName} instance ${record!.id} does not answer; its methods cannot be encoded`, 'REFLECTION_UNAVAILABLE');
+        throw unavailable(
+          `the server reflection of ${plan!.serviceName} instance ${record!.id} does not answer; its methods cannot be encoded`,
+          'REFLECTION_UNAVAILABLE',
+        );
       });
       const method = contracts.services.includes(plan.contract)
         ? contracts.registry.getService(plan.contract)?.methods.find((m) => m.name === plan!.methodName)
         : undefined;
       if (!method) throw notFound('method', req.method);
       if (method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming') {
-        throw invalidArgument([{ field: 'method', description: `${req.method} is a ${method.methodKind.replace('_', ' ')} method; only unary and server-streaming methods can be called through the registry` }]);
+        throw invalidArgument([
+          {
+            field: 'method',
+            description: `${req.method} is a ${method.methodKind.replace('_', ' ')} method; only unary and server-streaming methods can be called through the registry`,
+          },
+        ]);
       }
       const call = {
         channel: probes.channelOf(record),
@@ -101,21 +109,28 @@ export function callMethodHandler({ fleet, probes, callLog, limits, countCall, n
       throw error;
     } finally {
       const latencyMs = performance.now() - started;
-      ctx.log.info({ audit: 'CallMethod', caller: subject, service: req.serviceName, method: req.method, instance: record?.id, code: codeName(code), latencyMs }, 'call through the registry');
+      ctx.log.info(
+        { audit: 'CallMethod', caller: subject, service: req.serviceName, method: req.method, instance: record?.id, code: codeName(code), latencyMs },
+        'call through the registry',
+      );
       if (sent && plan && record) {
         countCall(plan.serviceName, codeName(code));
-        await callLog.append([{
-          id: randomUUID(),
-          serviceName: plan.serviceName,
-          method: req.method,
-          caller: subject,
-          statusCode: codeName(code),
-          latencyMs,
-          time: now(),
-          traceId: currentTraceId(),
-          source: CallSource.CALL_SOURCE_REGISTRY,
-          instanceId: record.id,
-        }]).catch((error) => ctx.log.warn({ err: error }, 'call log unavailable; the call was made but not logged'));
+        await callLog
+          .append([
+            {
+              id: randomUUID(),
+              serviceName: plan.serviceName,
+              method: req.method,
+              caller: subject,
+              statusCode: codeName(code),
+              latencyMs,
+              time: now(),
+              traceId: currentTraceId(),
+              source: CallSource.CALL_SOURCE_REGISTRY,
+              instanceId: record.id,
+            },
+          ])
+          .catch((error) => ctx.log.warn({ err: error }, 'call log unavailable; the call was made but not logged'));
       }
     }
   };

@@ -34,8 +34,13 @@ export interface DiscoveryDeps {
  */
 export function discoveryHandlers({ store, fleet, probes, heartbeatIntervalMs, probeConcurrency, staticTargets, log, now = () => new Date() }: DiscoveryDeps) {
   const ttlMs = expiresAfterMs(heartbeatIntervalMs);
-  const result = (target: DiscoveryTarget, outcome: DiscoveryOutcome, record?: InstanceRecord, methods: string[] = []): DiscoveryResult =>
-    ({ address: target.address, outcome, serviceName: record?.serviceName ?? '', instanceId: record?.id ?? '', methods });
+  const result = (target: DiscoveryTarget, outcome: DiscoveryOutcome, record?: InstanceRecord, methods: string[] = []): DiscoveryResult => ({
+    address: target.address,
+    outcome,
+    serviceName: record?.serviceName ?? '',
+    instanceId: record?.id ?? '',
+    methods,
+  });
 
   async function discoverOne(target: DiscoveryTarget): Promise<DiscoveryResult> {
     const at = now();
@@ -67,11 +72,19 @@ export function discoveryHandlers({ store, fleet, probes, heartbeatIntervalMs, p
   async function refresh(): Promise<void> {
     const at = now();
     const live = await fleet.live(at);
-    await mapBounded(live.filter((r) => r.origin === 'discovered'), probeConcurrency, async (record) => {
-      if ((await probes.health(record)) !== undefined) await store.heartbeat(record.id, record.serviceName, at, ttlMs);
-    });
+    await mapBounded(
+      live.filter((r) => r.origin === 'discovered'),
+      probeConcurrency,
+      async (record) => {
+        if ((await probes.health(record)) !== undefined) await store.heartbeat(record.id, record.serviceName, at, ttlMs);
+      },
+    );
     const known = new Set(live.map((r) => r.address));
-    await mapBounded(staticTargets.filter((t) => !known.has(t.address)), probeConcurrency, discoverOne);
+    await mapBounded(
+      staticTargets.filter((t) => !known.has(t.address)),
+      probeConcurrency,
+      discoverOne,
+    );
   }
 
   let timer: NodeJS.Timeout | undefined;

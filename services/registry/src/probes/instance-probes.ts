@@ -53,12 +53,19 @@ export function createInstanceProbes({ timeoutMs, cacheMs, metricsMaxBytes, log 
 
   const checkHealth = (record: InstanceRecord): Promise<ProbedStatus | undefined> =>
     new Promise((resolve) => {
-      channelOf(record).makeUnaryRequest(check.path, check.requestSerialize, check.responseDeserialize, { service: '' }, new grpc.Metadata(), { deadline: deadline() },
+      channelOf(record).makeUnaryRequest(
+        check.path,
+        check.requestSerialize,
+        check.responseDeserialize,
+        { service: '' },
+        new grpc.Metadata(),
+        { deadline: deadline() },
         (error, response) => {
           if (error || !response) return resolve(undefined);
           const status = (response as { status: unknown }).status;
           resolve(typeof status === 'number' ? STATUS_NAMES[status] : (status as ProbedStatus));
-        });
+        },
+      );
     });
 
   async function scrape(record: InstanceRecord): Promise<string | undefined> {

@@ -18,12 +18,13 @@ describe('registry probes: cache and body cap', () => {
   });
 
   it('reads a body up to the cap and gives up past it', async () => {
-    const body = (chunks: string[]) => new ReadableStream<Uint8Array>({
-      start(controller) {
-        for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
-        controller.close();
-      },
-    });
+    const body = (chunks: string[]) =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
+          controller.close();
+        },
+      });
     assert.equal(await readCapped(body(['ab', 'cd']), 4), 'abcd');
     assert.equal(await readCapped(body(['ab', 'cde', 'never read']), 4), undefined);
   });

@@ -13,10 +13,12 @@ export function createProbeCache<T>(ttlMs: number, now: () => number = Date.now)
       if (cached && now() - cached.at < ttlMs) return Promise.resolve(cached.value);
       let running = inFlight.get(id);
       if (!running) {
-        running = probe().then((value) => {
-          answers.set(id, { value, at: now() });
-          return value;
-        }).finally(() => inFlight.delete(id));
+        running = probe()
+          .then((value) => {
+            answers.set(id, { value, at: now() });
+            return value;
+          })
+          .finally(() => inFlight.delete(id));
         inFlight.set(id, running);
       }
       return running;

@@ -94,9 +94,9 @@ export async function reflectContracts(channel: grpc.Client, deadline: Date): Pr
         if (!files.has(name)) files.set(name, WELL_KNOWN.get(name) ?? unknownImport(name));
       }
     }
-    const registry = createFileRegistry(...[...files.values()]
-      .filter((file) => file.service.length > 0)
-      .map((file) => createFileRegistry(file, (name) => files.get(name))));
+    const registry = createFileRegistry(
+      ...[...files.values()].filter((file) => file.service.length > 0).map((file) => createFileRegistry(file, (name) => files.get(name))),
+    );
     const methods = services.flatMap((name) => {
       const service = registry.getService(name);
       return service ? service.methods.map((method) => `${name}/${method.name}`) : [];
@@ -115,7 +115,8 @@ export async function reflectContracts(channel: grpc.Client, deadline: Date): Pr
  * field would map to the JSON key "": it is derived here as protoc does.
  */
 function fillJsonNames(message: DescriptorProto): void {
-  for (const field of message.field) if (!field.jsonName) field.jsonName = field.name.replace(/_+([a-zA-Z0-9])?/g, (_, c: string | undefined) => (c ?? '').toUpperCase());
+  for (const field of message.field)
+    if (!field.jsonName) field.jsonName = field.name.replace(/_+([a-zA-Z0-9])?/g, (_, c: string | undefined) => (c ?? '').toUpperCase());
   message.nestedType.forEach(fillJsonNames);
 }
 

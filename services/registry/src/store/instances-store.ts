@@ -59,16 +59,16 @@ export function createInstancesStore(redis: Redis, prefix: string) {
   const fromHash = (h: Record<string, string>): InstanceRecord | undefined =>
     h.id
       ? {
-        id: h.id,
-        serviceName: h.service_name,
-        version: h.version,
-        address: h.address,
-        grpcPort: Number(h.grpc_port),
-        metricsPort: Number(h.metrics_port),
-        startedAt: new Date(Number(h.started_at)),
-        lastHeartbeatAt: new Date(Number(h.last_heartbeat_at)),
-        origin: h.origin === 'discovered' ? 'discovered' : 'self',
-      }
+          id: h.id,
+          serviceName: h.service_name,
+          version: h.version,
+          address: h.address,
+          grpcPort: Number(h.grpc_port),
+          metricsPort: Number(h.metrics_port),
+          startedAt: new Date(Number(h.started_at)),
+          lastHeartbeatAt: new Date(Number(h.last_heartbeat_at)),
+          origin: h.origin === 'discovered' ? 'discovered' : 'self',
+        }
       : undefined;
 
   async function list(now: Date): Promise<InstanceRecord[]> {
@@ -113,11 +113,19 @@ export function createInstancesStore(redis: Redis, prefix: string) {
       const sameAddress = (await list(record.lastHeartbeatAt)).filter((r) => r.address === record.address && r.id !== record.id);
       const other = sameAddress.find((r) => r.serviceName !== record.serviceName);
       if (other) {
-        throw failedPrecondition(`${record.address} is registered to a live instance of service "${other.serviceName}"`, 'ADDRESS_IN_USE', { address: record.address, service: other.serviceName });
+        throw failedPrecondition(`${record.address} is registered to a live instance of service "${other.serviceName}"`, 'ADDRESS_IN_USE', {
+          address: record.address,
+          service: other.serviceName,
+        });
       }
       await guarded(async () => {
         const key = keyOf(record.id);
-        const multi = redis.multi().del(key).hset(key, toHash(record)).pexpire(key, ttlMs).zadd(index, record.lastHeartbeatAt.getTime() + ttlMs, record.id);
+        const multi = redis
+          .multi()
+          .del(key)
+          .hset(key, toHash(record))
+          .pexpire(key, ttlMs)
+          .zadd(index, record.lastHeartbeatAt.getTime() + ttlMs, record.id);
         for (const old of sameAddress) multi.del(keyOf(old.id)).zrem(index, old.id);
         await multi.exec();
       });

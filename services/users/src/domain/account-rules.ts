@@ -29,7 +29,11 @@ function checkProfile(v: Violations, fields: ProfileFields): void {
     v.check(name.length <= LIMITS.displayNameMax, 'display_name', `must be at most ${LIMITS.displayNameMax} characters`);
   }
   if (fields.phone) {
-    v.check(fields.phone.length <= LIMITS.phoneMax && PHONE.test(fields.phone), 'phone', 'must be 5-32 digits, spaces, parentheses or dashes, optionally starting with +');
+    v.check(
+      fields.phone.length <= LIMITS.phoneMax && PHONE.test(fields.phone),
+      'phone',
+      'must be 5-32 digits, spaces, parentheses or dashes, optionally starting with +',
+    );
   }
   if (fields.address !== undefined) {
     v.check(fields.address.length <= LIMITS.addressMax, 'address', `must be at most ${LIMITS.addressMax} characters`);

@@ -66,7 +66,10 @@ describe('PII keyring (rotation by key id)', () => {
   it('refuses a value whose key id left the keyring, naming the id but not the key', () => {
     const stored = createPiiCipher(piiKeyring(legacy, `k1=${k1}`)).encrypt('x', 'u');
     const without = createPiiCipher(piiKeyring(legacy, `k2=${k2}`));
-    assert.throws(() => without.decrypt(stored, 'u'), (error: Error) => error.message.includes('k1') && !error.message.includes(k1));
+    assert.throws(
+      () => without.decrypt(stored, 'u'),
+      (error: Error) => error.message.includes('k1') && !error.message.includes(k1),
+    );
   });
 
   it('refuses a key id used under another key (a ciphertext cannot pick a key it was not written with)', () => {
@@ -76,7 +79,11 @@ describe('PII keyring (rotation by key id)', () => {
 
   it('refuses malformed lists without echoing a key', () => {
     for (const list of [`=${k1}`, `k 1=${k1}`, `k1=${k1},k1=${k2}`, 'k1=c2hvcnQ=', 'k1']) {
-      assert.throws(() => piiKeyring(legacy, list), (error: Error) => !error.message.includes(k1) && !error.message.includes(k2), list);
+      assert.throws(
+        () => piiKeyring(legacy, list),
+        (error: Error) => !error.message.includes(k1) && !error.message.includes(k2),
+        list,
+      );
     }
   });
 });

@@ -18,7 +18,10 @@ export interface PiiKeyring {
  */
 export function piiKeyring(legacyKey: string, keyList = ''): PiiKeyring {
   const keys = new Map<string, string>();
-  for (const entry of keyList.split(',').map((item) => item.trim()).filter(Boolean)) {
+  for (const entry of keyList
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)) {
     const split = entry.indexOf('=');
     const id = split > 0 ? entry.slice(0, split) : '';
     if (!KEY_ID.test(id)) throw new Error('each entry must be <id>=<base64 key>, the id of 1-32 letters, digits, _ or -');

@@ -1,18 +1,11 @@
 import { notFound } from '../../../../platform/errors';
 import { caller, type CallContext } from '../../../../platform/rpc/context';
-import type {
-  GetProfileResponse,
-  GetUserRequest,
-  GetUserResponse,
-  UpdateProfileRequest,
-  UpdateProfileResponse,
-} from '../../../../gen/ts/shop/users/v1/users';
+import type { GetProfileResponse, GetUserRequest, GetUserResponse, UpdateProfileRequest, UpdateProfileResponse } from '../../../../gen/ts/shop/users/v1/users';
 import { validateProfileUpdate } from '../domain/account-rules';
 import type { PiiCipher } from '../domain/pii-cipher';
 import type { UsersStore } from '../store/users-store';
 import { toProfile, toUser } from './mapping';
 import { parseId } from '../../../../platform/ids';
-
 
 export function profileHandlers({ store, pii }: { store: UsersStore; pii: PiiCipher }) {
   const own = async (ctx: CallContext) => {

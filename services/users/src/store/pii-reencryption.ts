@@ -14,7 +14,10 @@ export async function reencryptPii(db: Knex, pii: PiiCipher, batchSize = 500): P
   let after = '';
   for (;;) {
     const rows: { id: string; phone_enc: string | null; address_enc: string | null }[] = await db('users')
-      .select('id', ...COLUMNS).where('id', '>', after).orderBy('id').limit(batchSize);
+      .select('id', ...COLUMNS)
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(batchSize);
     if (rows.length === 0) return rewritten;
     for (const row of rows) {
       const changes: Record<string, string> = {};
@@ -24,7 +27,10 @@ export async function reencryptPii(db: Knex, pii: PiiCipher, batchSize = 500): P
       }
       if (Object.keys(changes).length === 0) continue;
       const guard = Object.fromEntries(Object.keys(changes).map((column) => [column, row[column as (typeof COLUMNS)[number]]]));
-      rewritten += (await db('users').where({ id: row.id, ...guard }).update(changes)) * Object.keys(changes).length;
+      rewritten +=
+        (await db('users')
+          .where({ id: row.id, ...guard })
+          .update(changes)) * Object.keys(changes).length;
     }
     after = rows[rows.length - 1].id;
   }

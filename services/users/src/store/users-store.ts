@@ -44,7 +44,9 @@ export function createUsersStore(db: Db, outbox: Outbox) {
     },
 
     async update(id: string, changes: Partial<Pick<UserRow, 'display_name' | 'phone_enc' | 'address_enc'>>): Promise<void> {
-      await db('users').where({ id }).update({ ...changes, updated_at: new Date() });
+      await db('users')
+        .where({ id })
+        .update({ ...changes, updated_at: new Date() });
     },
   };
 }
