@@ -55,7 +55,7 @@ describe('.github/workflows/ci.yml', () => {
   const compose = parse(read('docker-compose.yml')) as { services: Record<string, { image?: string }> };
 
   it('lints the contracts, checks them for breaking changes, type-checks and tests', () => {
-    for (const command of ['npm ci', 'npm run lint:proto', 'npm run breaking', 'npm run typecheck', 'npm test']) {
+    for (const command of ['npm ci', 'npm run lint:proto', 'npm run lint', 'npm run format:check', 'npm run breaking', 'npm run typecheck', 'npm test']) {
       assert.ok(
         runs.some((r) => r.includes(command)),
         `no step runs ${command}`,

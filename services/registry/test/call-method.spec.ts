@@ -57,7 +57,7 @@ describe('registry: calls through the catalog, the call log and discovery', func
       testConfig(registryConfig, {
         REGISTRY_KEY_PREFIX: prefix,
         REGISTRY_HEARTBEAT_INTERVAL_SECONDS: '1',
-        REGISTRY_PROBE_TIMEOUT_MS: '2000', // a loaded CI machine answers a first reflection slowly
+        REGISTRY_PROBE_TIMEOUT_MS: '5000', // under the whole suite, a first connection and reflection can take seconds
         REGISTRY_CALL_MAX_MESSAGES: '50',
         REGISTRY_DISCOVERY_ADDRESSES: `echo=${outside.address}`,
       }),
