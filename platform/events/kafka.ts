@@ -1,3 +1,4 @@
+import './kafkajs-idle-fix';
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import type { Logger } from '../logger';
 import { createStartupGrace } from '../startup-grace';

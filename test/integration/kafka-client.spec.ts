@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Consumer, type KafkaMessage } from 'kafkajs';
+import { applyKafkajsIdleFix } from '../../platform/events/kafkajs-idle-fix';
 
 /**
  * The reason the project pins Kafka 3.9.1 is that kafkajs 2.2.4 speaks it in
@@ -85,6 +86,30 @@ describe('kafkajs against the project broker', function () {
     await admin.disconnect();
     const committed = offsets[0].partitions.reduce((sum, p) => sum + Math.max(Number(p.offset), 0), 0);
     assert.equal(committed, 10);
+  });
+
+  it('leaves an idle connection alone: no request-queue timer loop (kafkajs#1556, patched in platform/events)', async () => {
+    applyKafkajsIdleFix();
+    const queue = require('kafkajs/src/network/requestQueue').prototype as { checkPendingRequests(): void };
+    const original = queue.checkPendingRequests;
+    let checks = 0;
+    queue.checkPendingRequests = function (this: unknown) {
+      checks++;
+      return original.call(this);
+    };
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      await admin.listTopics();
+      checks = 0;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      // Unpatched, an idle connection checks its queue about once a millisecond.
+      assert.ok(checks < 20, `${checks} queue checks in an idle second`);
+      assert.ok((await admin.listTopics()).includes(topic), 'requests still go through after the quiet second');
+    } finally {
+      queue.checkPendingRequests = original;
+      await admin.disconnect();
+    }
   });
 
   it('runs transactions: committed messages are read, aborted ones are not', async () => {
