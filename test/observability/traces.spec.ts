@@ -95,6 +95,8 @@ describe('traces: one order is one trace across gRPC and Kafka', function () {
         OTEL_BSP_SCHEDULE_DELAY: '200',
         // Off by default (they cost more than the rest of the trace); switched on here to check the switch.
         OTEL_TRACE_DB_STATEMENTS: 'true',
+        // Every line a service writes at info, so the privacy check below reads them all.
+        LOG_LEVEL: 'info',
       },
     });
     users = createClient(UsersServiceService, { addresses: [platform.address('users')], deadlineMs: 10_000 });
@@ -278,6 +280,53 @@ describe('traces: one order is one trace across gRPC and Kafka', function () {
     } finally {
       await prometheus.stop();
     }
+  });
+
+  it('carries no personal data or secret in any span or log line: register, login, profile update, a failing insert, an order', async () => {
+    const mark = randomUUID().slice(0, 8);
+    const secrets = {
+      email: `privacy-${mark}@example.com`,
+      password: `pw-${mark}-correct-horse`,
+      phone: `+49 30 ${mark.replace(/\D/g, '').padEnd(6, '7')}`,
+      address: `${mark} Privacy Street 1`,
+      newAddress: `${mark} Moved Lane 2`,
+      paymentToken: 'tok_visa',
+    };
+    const logsBefore = platform.output().length;
+    const spansBefore = receiver.spans().length;
+    const { user } = await users.register({
+      email: secrets.email,
+      password: secrets.password,
+      displayName: 'Privacy',
+      phone: secrets.phone,
+      address: secrets.address,
+    });
+    const { accessToken } = await users.login({ email: secrets.email, password: secrets.password });
+    const auth = { metadata: { authorization: `Bearer ${accessToken}` } };
+    await users.updateProfile({ address: secrets.newAddress }, auth);
+    // The failing insert: the same email again (a duplicate key in MariaDB).
+    await assert.rejects(
+      users.register({ email: secrets.email, password: secrets.password, displayName: 'Again', phone: secrets.phone, address: secrets.address }),
+    );
+    await assert.rejects(users.login({ email: secrets.email, password: `${secrets.password}-wrong` }));
+    const { order } = await orders.createOrder({ idempotencyKey: randomUUID(), paymentToken: secrets.paymentToken, items: [{ productId, quantity: 1 }] }, auth);
+    // The order is paid (so payments has charged with the token) before the spans are read.
+    await until('the order to be paid', async () => (await orders.getOrder({ orderId: order!.id }, auth)).order?.status === OrderStatus.ORDER_STATUS_PAID, {
+      timeoutMs: 30_000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+
+    const spans = receiver.spans().slice(spansBefore);
+    assert.ok(
+      spans.some((span) => span.attributes['rpc.method'] === 'Register'),
+      'the register call was traced',
+    );
+    const logs = platform.output().slice(logsBefore);
+    assert.ok(logs.length > 0, 'the services logged during the calls');
+    const texts = [...spans.map((span) => JSON.stringify(span)), logs];
+    const leaks = Object.entries({ ...secrets, accessToken }).flatMap(([what, value]) => (texts.some((text) => text.includes(value)) ? [what] : []));
+    assert.deepEqual(leaks, [], `found in spans or logs: ${leaks.join(', ')}`);
+    assert.ok(user!.id);
   });
 
   it('starts the trace at the edge for a REST order and continues it into orders', async function () {
