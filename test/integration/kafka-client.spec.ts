@@ -88,7 +88,7 @@ describe('kafkajs against the project broker', function () {
     assert.equal(committed, 10);
   });
 
-  it('checks an idle connection's request queue every 10 ms, not every millisecond (kafkajs#1556, eased in platform/events)', async () => {
+  it('checks the request queue of an idle connection every 10 ms, not every millisecond (kafkajs#1556, eased in platform/events)', async () => {
     applyKafkajsIdleFix();
     const queue = require('kafkajs/src/network/requestQueue').prototype as { checkPendingRequests(): void };
     const original = queue.checkPendingRequests;
