@@ -92,12 +92,14 @@ describe('kafkajs against the project broker', function () {
     applyKafkajsIdleFix();
     const queue = require('kafkajs/src/network/requestQueue').prototype as { checkPendingRequests(): void };
     const original = queue.checkPendingRequests;
+    // Only this admin's connections: other suites' clients may still be connected in this process.
+    const clientId = `idle-check-${randomUUID()}`;
     let checks = 0;
-    queue.checkPendingRequests = function (this: unknown) {
-      checks++;
+    queue.checkPendingRequests = function (this: { clientId?: string }) {
+      if (this.clientId === clientId) checks++;
       return original.call(this);
     };
-    const admin = kafka.admin();
+    const admin = new Kafka({ clientId, brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logLevel: logLevel.NOTHING }).admin();
     try {
       await admin.connect();
       await admin.listTopics();
