@@ -45,7 +45,12 @@ export function createInstanceProbes({ timeoutMs, cacheMs, metricsMaxBytes, log 
   const channelOf = (record: InstanceRecord) => {
     let channel = channels.get(record.id);
     if (!channel) {
-      channel = new grpc.Client(record.address, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': MAX_REFLECTION_BYTES });
+      channel = new grpc.Client(record.address, grpc.credentials.createInsecure(), {
+        'grpc.max_receive_message_length': MAX_REFLECTION_BYTES,
+        // Addresses are reused (pod IPs, ephemeral ports): a connection of its own, so a new
+        // server is not judged by the reconnect backoff of a dead one that had its address.
+        'grpc.use_local_subchannel_pool': 1,
+      });
       channels.set(record.id, channel);
     }
     return channel;
