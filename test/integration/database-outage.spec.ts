@@ -3,20 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import knex, { type Knex } from 'knex';
 import { deadLetterTopic } from '../../platform/events/dead-letter';
-import { registry } from '../../platform/metrics';
 import { startMesh, type Mesh, type Shopper } from '../support/mesh';
 import { until } from '../support/poll';
+import { metricSum } from '../support/rpc-fixtures';
 import { startTcpProxy } from '../support/tcp-proxy';
 
 const ORDERS = 200;
 const OUTAGE_MS = 12_000;
-
-async function metricSum(name: string, labels: Record<string, string>): Promise<number> {
-  const metric = await registry.getSingleMetric(name)?.get();
-  return (metric?.values ?? [])
-    .filter((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))
-    .reduce((sum, v) => sum + v.value, 0);
-}
 
 /**
  * The database of notifications goes away (every connection cut and refused,

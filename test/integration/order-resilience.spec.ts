@@ -6,20 +6,13 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import knex, { type Knex } from 'knex';
 import { Events } from '../../platform/events/catalog';
 import { newEnvelope, toHeaders } from '../../platform/events/envelope';
-import { registry } from '../../platform/metrics';
 import { OrderStatus } from '../../gen/ts/shop/orders/v1/orders';
 import { startMesh, type Mesh, type Shopper } from '../support/mesh';
 import { until } from '../support/poll';
+import { metricSum } from '../support/rpc-fixtures';
 
 const root = join(__dirname, '..', '..');
 const kafkaScript = join(root, 'scripts', 'kafka.sh');
-
-async function counter(name: string, labels: Record<string, string>): Promise<number> {
-  const metric = await registry.getSingleMetric(name)?.get();
-  return (metric?.values ?? [])
-    .filter((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))
-    .reduce((sum, v) => sum + v.value, 0);
-}
 
 describe('the order flow under failure: duplicates, a broker outage, poison messages', function () {
   this.timeout(180_000);
@@ -65,7 +58,7 @@ describe('the order flow under failure: duplicates, a broker outage, poison mess
     const row = await ordersDb('outbox').where({ message_key: order.id, event_type: Events.OrderCreated.type }).first();
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
-    const duplicates = (group: string) => counter('events_consumed_total', { event_type: Events.OrderCreated.type, result: 'duplicate', group });
+    const duplicates = (group: string) => metricSum('events_consumed_total', { event_type: Events.OrderCreated.type, result: 'duplicate', group });
     const before = { payments: await duplicates(mesh.paymentsGroup), notifications: await duplicates(mesh.notificationsGroup) };
     await producer.send({
       topic: mesh.ordersConfig.KAFKA_TOPIC_PREFIX + row.topic,
@@ -143,7 +136,7 @@ describe('the order flow under failure: duplicates, a broker outage, poison mess
     await paid((await placeOrder()).id);
     await until(
       'the poison message to be dead-lettered',
-      async () => (await counter('events_dead_lettered_total', { event_type: Events.OrderCreated.type })) > 0,
+      async () => (await metricSum('events_dead_lettered_total', { event_type: Events.OrderCreated.type })) > 0,
       { timeoutMs: 20_000 },
     );
 
@@ -165,7 +158,7 @@ describe('the order flow under failure: duplicates, a broker outage, poison mess
     assert.equal(letter.attempts, 1);
     assert.match(letter.origin, new RegExp(`^${mesh.ordersConfig.KAFKA_TOPIC_PREFIX.replace(/\./g, '\\.')}shop\\.orders\\.v1\\.events\\[\\d+\\]@\\d+$`));
 
-    const before = await counter('events_dead_lettered_total', { event_type: Events.OrderCreated.type });
+    const before = await metricSum('events_dead_lettered_total', { event_type: Events.OrderCreated.type });
     const replayed = spawnSync('npx', ['tsx', 'scripts/dlq.ts', 'replay', '--group', mesh.paymentsGroup, '--event-id', poison.id], {
       cwd: root,
       encoding: 'utf8',
@@ -177,7 +170,7 @@ describe('the order flow under failure: duplicates, a broker outage, poison mess
     // Still poison: replayed to the original topic, it is dead-lettered again.
     await until(
       'the replayed message to come back to the dead-letter topic',
-      async () => (await counter('events_dead_lettered_total', { event_type: Events.OrderCreated.type })) > before,
+      async () => (await metricSum('events_dead_lettered_total', { event_type: Events.OrderCreated.type })) > before,
       { timeoutMs: 20_000 },
     );
   });

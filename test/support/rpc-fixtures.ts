@@ -172,3 +172,11 @@ export async function metricValue(name: string, labels: Record<string, string>):
   const match = values.find((v) => Object.entries(labels).every(([key, value]) => v.labels[key] === value));
   return match?.value ?? 0;
 }
+
+/** The sum of a metric's samples whose labels include `labels` (e.g. one group's dead letters over every event type). */
+export async function metricSum(name: string, labels: Record<string, string>): Promise<number> {
+  const metric = await registry.getSingleMetric(name)?.get();
+  return (metric?.values ?? [])
+    .filter((v) => Object.entries(labels).every(([key, value]) => (v.labels as Record<string, unknown>)[key] === value))
+    .reduce((sum, v) => sum + v.value, 0);
+}
