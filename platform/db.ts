@@ -30,7 +30,8 @@ const knexLog = (log: Logger): Knex.Logger => ({
   deprecate: (method, alternative) => log.debug({ component: 'knex' }, `${method} is deprecated; use ${alternative}`),
 });
 
-function connectionFor(url: string, database?: string): Knex.MySql2ConnectionConfig {
+/** Connection settings from a mysql:// URL (and a schema, or none for server-wide work); also for tools and tests. */
+export function connectionFor(url: string, database?: string): Knex.MySql2ConnectionConfig {
   const parsed = new URL(url);
   return {
     host: parsed.hostname,

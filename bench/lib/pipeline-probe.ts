@@ -1,4 +1,5 @@
 import knex, { type Knex } from 'knex';
+import { connectionFor } from '../../platform/db';
 import { scrape, sumSamples } from './scrape';
 
 /**
@@ -12,17 +13,7 @@ import { scrape, sumSamples } from './scrape';
 export function pipelineProbe(mysqlUrl: string, metricsUrls: string[]) {
   let db: Knex | undefined;
   const connection = () => {
-    const url = new URL(mysqlUrl);
-    db ??= knex({
-      client: 'mysql2',
-      connection: {
-        host: url.hostname,
-        port: Number(url.port || 3306),
-        user: decodeURIComponent(url.username || 'root'),
-        password: decodeURIComponent(url.password),
-      },
-      pool: { min: 0, max: 1 },
-    });
+    db ??= knex({ client: 'mysql2', connection: connectionFor(mysqlUrl), pool: { min: 0, max: 1 } });
     return db;
   };
 
