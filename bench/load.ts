@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { defaultPorts, isGrpcService, SERVICES } from '../services/manifest';
-import { CliError, parseCount, parseDuration, runCli, UsageError } from './lib/cli-values';
+import { CliError, parseCount, parseDuration, runCli, UsageError } from '../scripts/lib/cli';
 import { assertLoopback } from './lib/loopback';
 import { renderTable } from './lib/report';
 import { createLoadStats, type LoadSummary } from './load/load-stats';
@@ -206,4 +206,4 @@ function renderSummary(summary: LoadSummary, elapsedMs: number): string {
   return lines.join('\n');
 }
 
-runCli(USAGE, main);
+runCli('load', USAGE, main);

@@ -13,7 +13,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { startBenchPlatform, type BenchPlatform } from './lib/bench-platform';
-import { parseCount, parseDuration, runCli, UsageError } from './lib/cli-values';
+import { parseCount, parseDuration, runCli, UsageError } from '../scripts/lib/cli';
 import { startOtlpSink } from './lib/otlp-sink';
 import { cpuSeconds, rssSampler } from './lib/proc-stats';
 import { terminalProgress } from './lib/progress';
@@ -349,4 +349,4 @@ async function startSibling(
   return { process: child, address: `127.0.0.1:${grpcPort}`, metrics };
 }
 
-runCli(USAGE, main);
+runCli('bench', USAGE, main);

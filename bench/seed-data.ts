@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { defaultPorts, isGrpcService, SERVICES } from '../services/manifest';
-import { CliError, parseCount, runCli, UsageError } from './lib/cli-values';
+import { CliError, parseCount, runCli, UsageError } from '../scripts/lib/cli';
 import { errorMessage } from './lib/error-kind';
 import { assertLoopback } from './lib/loopback';
 import { SEED_SHOPPER_PASSWORD, seedShop } from './seed/seed-shop';
@@ -110,4 +110,4 @@ async function main(): Promise<number> {
   return failures.size > 0 ? 1 : 0;
 }
 
-runCli(USAGE, main);
+runCli('seed-data', USAGE, main);

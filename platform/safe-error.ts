@@ -16,6 +16,10 @@ function isDatabaseError(error: unknown): error is Error & { code?: string; errn
   return e.sqlState !== undefined || e.sqlMessage !== undefined || e.sql !== undefined;
 }
 
+/** An error's message for a person to read: a database error's literals masked, anything else as it is. */
+export const safeMessage = (error: unknown): string =>
+  isDatabaseError(error) ? maskLiterals(error.message) : error instanceof Error ? error.message : String(error);
+
 /**
  * The `err` serializer of every log: pino's own, except for database errors,
  * whose message knex prefixes with the whole statement, values inlined

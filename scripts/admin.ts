@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../platform/config';
 import { openDatabase } from '../platform/db';
+import { CliError, helpRequested, runCli, UsageError } from './lib/cli';
 import { usersConfig } from '../services/users/src/config';
 import { normalizeEmail } from '../services/users/src/domain/account-rules';
 import { createRoleChanges } from '../services/users/src/store/role-changes';
@@ -40,15 +41,12 @@ async function main(): Promise<number> {
     },
   });
   const [command, email] = positionals;
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  if (helpRequested(values, HELP)) return 0;
   const changes = command === 'grant' || command === 'revoke';
-  if (!(changes || command === 'list') || (changes && (!email || !values.reason?.trim())) || (!changes && email)) {
-    process.stderr.write(HELP);
-    return 2;
-  }
+  if (!(changes || command === 'list')) throw new UsageError(command ? `unknown command ${command}` : 'give a command: grant, revoke or list');
+  if (changes && !email) throw new UsageError(`${command} needs the account's email`);
+  if (changes && !values.reason?.trim()) throw new UsageError(`${command} needs --reason`);
+  if (!changes && email) throw new UsageError('list takes no email');
 
   const config = loadConfig(usersConfig);
   const db = await openDatabase({
@@ -66,10 +64,7 @@ async function main(): Promise<number> {
     const actor = values.actor?.trim() || userInfo().username;
     const role = command === 'grant' ? 'admin' : 'customer';
     const result = await roles.change({ email: normalizeEmail(email), role, actor, reason: values.reason!.trim() });
-    if (!result) {
-      process.stderr.write(`admin: no account with this email in ${config.USERS_DB_NAME}; register it first\n`);
-      return 1;
-    }
+    if (!result) throw new CliError(`no account with this email in ${config.USERS_DB_NAME}; register it first`);
     // The audit line names the account by id: the email is personal data.
     process.stdout.write(`${JSON.stringify({ audit: 'role_change', ...result, actor, at: new Date().toISOString() })}\n`);
     return 0;
@@ -78,10 +73,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    process.stderr.write(`admin: ${(error as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runCli('admin', HELP, main);

@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel, Partitioners, type KafkaMessage } from 'kafkajs';
 import { deadLetterTopic, originalHeaders, readDeadLetter } from '../platform/events/dead-letter';
 import { fromHeaders } from '../platform/events/envelope';
+import { helpRequested, runCli, UsageError } from './lib/cli';
 
 const USAGE = `usage: npm run dlq -- list|replay --group <consumer group> [options]
 
@@ -29,40 +30,27 @@ const USAGE = `usage: npm run dlq -- list|replay --group <consumer group> [optio
   --help, -h           this text
 `;
 
-function usage(problem?: string): never {
-  if (problem === undefined) {
-    process.stdout.write(USAGE);
-    process.exit(0);
-  }
-  process.stderr.write(`dlq: ${problem}\n\n${USAGE}`);
-  process.exit(2);
-}
-
 function options() {
-  try {
-    return parseArgs({
-      allowPositionals: true,
-      options: {
-        group: { type: 'string', short: 'g' },
-        'event-id': { type: 'string' },
-        brokers: { type: 'string', default: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092' },
-        'topic-prefix': { type: 'string', default: process.env.KAFKA_TOPIC_PREFIX ?? '' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    return usage((error as Error).message);
-  }
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      group: { type: 'string', short: 'g' },
+      'event-id': { type: 'string' },
+      brokers: { type: 'string', default: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092' },
+      'topic-prefix': { type: 'string', default: process.env.KAFKA_TOPIC_PREFIX ?? '' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const command = positionals[0];
+  if (!values.help && !['list', 'replay'].includes(command)) throw new UsageError(command ? `unknown command ${command}` : 'give a command: list or replay');
+  if (!values.help && !values.group) throw new UsageError('--group is required');
+  return { command, ...values, group: values.group ?? '' };
 }
 
-const { positionals, values } = options();
-if (values.help) usage();
-const command = positionals[0];
-if (!['list', 'replay'].includes(command)) usage(command ? `unknown command ${command}` : 'give a command: list or replay');
-if (!values.group) usage('--group is required');
-
-const kafka = new Kafka({ clientId: 'shopmesh-dlq', brokers: values.brokers!.split(','), logLevel: logLevel.ERROR });
-const topic = values['topic-prefix'] + deadLetterTopic(values.group);
+// Set by main once the command line is read (inside runCli, so a mistake prints the usage, not a stack).
+let opts: ReturnType<typeof options>;
+let kafka: Kafka;
+let topic: string;
 
 /** Every message of the DLQ topic from the group's position to the current end. */
 async function drain(groupId: string, commit: boolean, visit: (message: KafkaMessage) => Promise<void>) {
@@ -101,7 +89,11 @@ async function drain(groupId: string, commit: boolean, visit: (message: KafkaMes
 }
 
 async function main() {
-  if (command === 'list') {
+  opts = options();
+  if (helpRequested(opts, USAGE)) return;
+  kafka = new Kafka({ clientId: 'shopmesh-dlq', brokers: opts.brokers.split(','), logLevel: logLevel.ERROR });
+  topic = opts['topic-prefix'] + deadLetterTopic(opts.group);
+  if (opts.command === 'list') {
     let count = 0;
     await drain(`dlq-list-${randomUUID()}`, false, async (message) => {
       const envelope = fromHeaders(message.headers);
@@ -128,10 +120,10 @@ async function main() {
   await producer.connect();
   let replayed = 0;
   // A targeted replay reads without committing, so the other dead letters stay due.
-  const targeted = Boolean(values['event-id']);
-  await drain(targeted ? `dlq-replay-one-${randomUUID()}` : `dlq-replay.${values.group}`, !targeted, async (message) => {
+  const targeted = Boolean(opts['event-id']);
+  await drain(targeted ? `dlq-replay-one-${randomUUID()}` : `dlq-replay.${opts.group}`, !targeted, async (message) => {
     const envelope = fromHeaders(message.headers);
-    if (values['event-id'] && envelope?.id !== values['event-id']) return;
+    if (opts['event-id'] && envelope?.id !== opts['event-id']) return;
     const info = readDeadLetter(message.headers);
     await producer.send({ topic: info.topic, acks: -1, messages: [{ key: message.key, value: message.value, headers: originalHeaders(message.headers) }] });
     replayed++;
@@ -141,7 +133,4 @@ async function main() {
   process.stderr.write(`${replayed} event(s) replayed from ${topic}\n`);
 }
 
-main().catch((error) => {
-  process.stderr.write(`dlq: ${error.message}\n`);
-  process.exit(1);
-});
+runCli('dlq', USAGE, main);

@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../platform/config';
-import { maskLiterals } from '../platform/safe-error';
 import { openDatabase } from '../platform/db';
+import { helpRequested, parseCount, runCli } from './lib/cli';
 import { usersConfig } from '../services/users/src/config';
 import { createPiiCipher, piiKeyring } from '../services/users/src/domain/pii-cipher';
 import { reencryptPii } from '../services/users/src/store/pii-reencryption';
@@ -28,15 +28,8 @@ PII_ENCRYPTION_KEYS, exactly as the service does.
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { batch: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const batch = values.batch === undefined ? 500 : Number(values.batch);
-  if (!Number.isInteger(batch) || batch < 1) {
-    process.stderr.write(HELP);
-    return 2;
-  }
+  if (helpRequested(values, HELP)) return 0;
+  const batch = values.batch === undefined ? 500 : parseCount(values.batch, '--batch');
   const config = loadConfig(usersConfig);
   const pii = createPiiCipher(piiKeyring(config.PII_ENCRYPTION_KEY, config.PII_ENCRYPTION_KEYS));
   const db = await openDatabase({
@@ -54,11 +47,5 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    // Masked: knex puts the statement, with its values (ciphertexts), into the message.
-    process.stderr.write(`pii:reencrypt: ${maskLiterals((error as Error).message)}\n`);
-    process.exit(1);
-  },
-);
+// runCli masks a database error's literals (ciphertexts) before printing it.
+runCli('pii:reencrypt', HELP, main);

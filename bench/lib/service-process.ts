@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { CliError } from './cli-values';
+import { CliError } from '../../scripts/lib/cli';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 

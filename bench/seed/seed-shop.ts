@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Code } from '../../platform/errors';
-import { CliError } from '../lib/cli-values';
+import { CliError } from '../../scripts/lib/cli';
 import { errorKind, errorMessage } from '../lib/error-kind';
 import { FALLBACK_CATEGORIES, personName, sampleProduct } from '../shop-api/sample-data';
 import { allProducts, signIn, type Session, type ShopApi } from '../shop-api/shop-api';

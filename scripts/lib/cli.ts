@@ -1,3 +1,5 @@
+import { safeMessage } from '../../platform/safe-error';
+
 /** A duration from the command line: `30s`, `500ms`, `2m`, or plain seconds (`10`). Milliseconds. */
 export function parseDuration(text: string, flag: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
@@ -23,18 +25,30 @@ export class CliError extends Error {
   override name = 'CliError';
 }
 
-/** Runs a CLI's main: usage errors and refused targets print one line and exit 2, anything else exits 1. */
-export function runCli(usage: string, main: () => Promise<number | void>): void {
+/**
+ * Runs a CLI's main and owns its exit: a usage mistake (UsageError, a parseArgs
+ * error) or a refused target prints one line and the usage, exit 2; a CliError
+ * its message, exit 1; anything else one line, exit 1, never a stack trace, and
+ * with a database error's literals masked (knex puts the statement and its
+ * values, personal data included, into the message).
+ */
+export function runCli(name: string, usage: string, main: () => Promise<number | void>): void {
   main().then(
     (code) => process.exit(code ?? 0),
     (error: Error) => {
       const usageError = error.name === 'UsageError' || String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
       if (usageError || error.name === 'TargetRefused') {
-        process.stderr.write(`${error.message}\n${usageError ? `\n${usage}` : ''}`);
+        process.stderr.write(`${name}: ${error.message}\n${usageError ? `\n${usage}` : ''}`);
         process.exit(2);
       }
-      process.stderr.write(`${error.name === 'CliError' ? error.message : (error.stack ?? error.message)}\n`);
+      process.stderr.write(`${name}: ${safeMessage(error)}\n`);
       process.exit(1);
     },
   );
+}
+
+/** Answers `--help`/`-h` on stdout, exit 0: call first thing in main. */
+export function helpRequested(values: { help?: boolean }, usage: string): boolean {
+  if (values.help) process.stdout.write(usage);
+  return Boolean(values.help);
 }
