@@ -198,12 +198,24 @@ describe('deploy/k8s: Envoy at the edge (envoy/envoy.yaml)', function () {
     const container = envoyContainer();
     const preStop = (container.lifecycle?.preStop?.exec?.command ?? []).join(' ');
     assert.match(preStop, /POST \/drain_listeners\?graceful/, 'preStop starts a graceful drain on the admin port');
-    assert.match(preStop, /HTTP\/1\.1/, "Envoy's codec refuses HTTP/1.0 (426) unless told otherwise");
     assert.ok(preStop.includes(`/dev/tcp/127.0.0.1/${envoy.adminPort}`), 'the drain goes to the admin port');
     const sleep = Number(/sleep (\d+)/.exec(preStop)?.[1]);
     const drain = Number(flagValue(argv(container), '--drain-time-s'));
     assert.ok(drain > 0 && sleep >= drain, `preStop waits ${sleep} s for a ${drain} s drain`);
     assert.ok(pod().terminationGracePeriodSeconds > sleep, 'the grace period outlasts preStop');
+  });
+
+  it("speaks HTTP/1.1 wherever a shell talks to Envoy's admin port (compose's health check, the preStop drain)", () => {
+    const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'));
+    const scripts = [(compose.services.envoy.healthcheck?.test ?? []).join(' '), (envoyContainer().lifecycle?.preStop?.exec?.command ?? []).join(' ')];
+    const toAdmin = scripts.filter((s) => s.includes(`/dev/tcp/127.0.0.1/${envoy.adminPort}`));
+    assert.equal(toAdmin.length, 2, "compose's health check and the preStop drain both ask the admin port");
+    for (const script of toAdmin) {
+      // Envoy answers HTTP/1.0 with 426 Upgrade Required: accept_http_10 is off, on the admin port too.
+      assert.doesNotMatch(script, /HTTP\/1\.0/, script);
+      assert.match(script, /HTTP\/1\.1/, script);
+      assert.match(script, /Host: /, `${script}: HTTP/1.1 needs a Host header`);
+    }
   });
 
   it('scales with an HPA (at least 2 pods) and keeps pods through disruptions', () => {
