@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { parseAllDocuments } from 'yaml';
 import { type DataStore, dataStoresOf, MANIFEST_SERVICES } from './deployment-rules';
+import { readEnvoyBootstrap } from './envoy-bootstrap';
 import { admits, type NetworkPolicy, type Pod } from './network-policy-rules';
 import { kustomize } from './tools';
 
@@ -10,7 +11,7 @@ const STORE_PORTS: Record<DataStore, number> = { mysql: 3306, redis: 6379, kafka
 
 /**
  * Who may connect to what, derived the way the platform connects: manifest `calls` (the
- * gateway's included), Envoy in front of what the gateway fronts, the registry probing every
+ * gateway's included), Envoy to the upstreams of envoy/envoy.yaml, the registry probing every
  * registered gRPC service (health, reflection, /metrics) and every gRPC service registering
  * with it, Prometheus scraping, and each data store from the services that use it. Each port
  * is checked against every pod below, so an edge missing and an edge too many both fail.
@@ -19,6 +20,9 @@ describe('deploy/k8s NetworkPolicies', function () {
   this.timeout(60_000);
   let policies: NetworkPolicy[];
   const pods = new Map<string, Pod>();
+  const envoy = readEnvoyBootstrap();
+  /** Whether a cluster of envoy.yaml connects to `name` at `port` (its Service's short name). */
+  const envoyCalls = (name: string, port: number) => envoy.upstreams.some((u) => u.host.split('.')[0] === name && u.port === port);
 
   const inNamespace = (labels: Record<string, string>, namespace = NAMESPACE): Pod => ({
     labels,
@@ -53,7 +57,9 @@ describe('deploy/k8s NetworkPolicies', function () {
       pods.set(deployment.metadata.name, pod);
     }
     const part = { 'app.kubernetes.io/part-of': 'shopmesh' };
-    for (const name of ['envoy', 'mysql', 'redis', 'kafka', 'otel-collector']) pods.set(name, inNamespace({ [NAME]: name, ...part }));
+    for (const name of ['envoy', 'mysql', 'redis', 'kafka', 'otel-collector']) {
+      if (!pods.has(name)) pods.set(name, inNamespace({ [NAME]: name, ...part }));
+    }
     pods.set('prometheus@monitoring', inNamespace({ [NAME]: 'prometheus' }, 'monitoring'));
     // Pods that no rule names: a debug pod here, and one in another namespace that borrows a caller's name.
     pods.set('intruder', inNamespace({ run: 'debug' }));
@@ -73,7 +79,7 @@ describe('deploy/k8s NetworkPolicies', function () {
 
   for (const service of grpcServices) {
     const callers = MANIFEST_SERVICES.filter((s) => s.calls.includes(service.name)).map((s) => s.name);
-    if (gateway?.calls.includes(service.name)) callers.push('envoy');
+    if (envoyCalls(service.name, service.grpcPort!)) callers.push('envoy');
     if (service.name === 'registry') callers.push(...grpcServices.filter((s) => s.name !== 'registry').map((s) => s.name));
     else callers.push('registry');
 
@@ -94,14 +100,36 @@ describe('deploy/k8s NetworkPolicies', function () {
     }
   });
 
-  it("opens the edge (the gateway's HTTP port and Envoy's listener) to clients outside the cluster, and nothing else", () => {
+  it("opens the edge (Envoy's listener) to clients outside the cluster, and nothing else", () => {
     assert.ok(gateway?.ports.HTTP_PORT);
-    assert.ok(admits(policies, pods.get('internet')!, target('gateway'), gateway.ports.HTTP_PORT));
-    assert.ok(admits(policies, pods.get('internet')!, target('envoy'), 8080));
+    for (const port of envoy.listenerPorts) assert.ok(admits(policies, pods.get('internet')!, target('envoy'), port));
+    assert.ok(!admits(policies, pods.get('internet')!, target('envoy'), envoy.adminPort), "Envoy's admin port must stay inside");
+    assert.ok(!admits(policies, pods.get('internet')!, target('gateway'), gateway.ports.HTTP_PORT), 'the gateway is behind Envoy');
     assert.ok(!admits(policies, pods.get('internet')!, target('gateway'), gateway.metricsPort));
-    assert.ok(!admits(policies, pods.get('internet')!, target('envoy'), 9901), "Envoy's admin port must stay inside");
     for (const service of grpcServices) {
       assert.ok(!admits(policies, pods.get('internet')!, target(service.name), service.grpcPort!), `${service.name}'s gRPC port is open to the internet`);
+    }
+  });
+
+  it("admits exactly Envoy to the gateway's HTTP port (the gateway trusts one proxy hop of X-Forwarded-For)", () => {
+    assert.ok(gateway?.ports.HTTP_PORT && envoyCalls('gateway', gateway.ports.HTTP_PORT), 'envoy.yaml sends the rest to the gateway');
+    assert.deepEqual(reaching('gateway', gateway.ports.HTTP_PORT), ['envoy']);
+  });
+
+  it('admits Envoy to every upstream of envoy/envoy.yaml, and to no other port', () => {
+    for (const upstream of envoy.upstreams) {
+      const name = upstream.host.split('.')[0];
+      assert.ok(admits(policies, pods.get('envoy')!, target(name), upstream.port), `Envoy cannot reach ${name}:${upstream.port} (cluster ${upstream.cluster})`);
+    }
+    for (const [name, pod] of pods) {
+      if (pod.namespace?.name !== NAMESPACE || name === 'envoy') continue;
+      const ports = [...Object.values(pod.ports ?? {}), ...Object.values(STORE_PORTS), 4318];
+      for (const port of new Set(ports)) {
+        if (name === 'otel-collector' && port === 4318) continue; // traces from every shopmesh pod
+        if (admits(policies, pods.get('envoy')!, target(name), port)) {
+          assert.ok(envoyCalls(name, port), `Envoy may reach ${name}:${port}, which no cluster of envoy.yaml names`);
+        }
+      }
     }
   });
 
