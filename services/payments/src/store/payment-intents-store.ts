@@ -19,7 +19,7 @@ export function createPaymentIntentsStore(db: Db) {
     async insertOrGet(row: PaymentIntentRow): Promise<{ intent: PaymentIntentRow; created: boolean }> {
       if (await insertIfAbsent(db, 'payment_intents', row)) return { intent: row, created: true };
       const intent = await db<PaymentIntentRow>('payment_intents').where({ order_id: row.order_id }).first();
-      // Only order_id is unique: the row that refused ours is there unless it was deleted meanwhile (nothing deletes intents).
+      // order_id is the only unique key, and intents are never deleted: the row that refused ours is there.
       if (!intent) throw new Error(`payment intent of order ${row.order_id} refused as a duplicate, then not found`);
       return { intent, created: false };
     },
