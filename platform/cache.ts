@@ -73,7 +73,7 @@ export function createCache(redis: Redis, { name, ttlSeconds, log }: CacheOption
     }
   }
 
-  return {
+  const cache = {
     async getOrLoad<T>(key: string, codec: Codec<T>, load: () => Promise<T>): Promise<T> {
       const cached = await read(key);
       if (cached) {
@@ -124,6 +124,19 @@ export function createCache(redis: Redis, { name, ttlSeconds, log }: CacheOption
       }
     },
 
+    /**
+     * Cache-aside under the scope's current generation: the entry is stored as
+     * `<scope>:g<generation>[:<key>]`, so one bumpGeneration(scope) retires
+     * every entry of the scope at once (lists, searches, anything derived from
+     * many rows). Without a generation (Redis down) an entry could never be
+     * retired, so the value comes from `load` and is not cached.
+     */
+    async getOrLoadInGeneration<T>(scope: string, key: string, codec: Codec<T>, load: () => Promise<T>): Promise<T> {
+      const generation = await cache.generation(scope);
+      if (generation === undefined) return load();
+      return cache.getOrLoad(`${scope}:g${generation}${key ? `:${key}` : ''}`, codec, load);
+    },
+
     async bumpGeneration(scope: string): Promise<void> {
       try {
         await redis.incr(fullKey(`gen:${scope}`));
@@ -132,6 +145,7 @@ export function createCache(redis: Redis, { name, ttlSeconds, log }: CacheOption
       }
     },
   };
+  return cache;
 }
 
 export type Cache = ReturnType<typeof createCache>;

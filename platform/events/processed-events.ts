@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isDuplicateKey } from '../db';
+import { insertIfAbsent } from '../insert-if-absent';
 
 export const PROCESSED_EVENTS_TABLE = 'processed_events';
 /** Longer ids cannot be claimed; consumers dead-letter such events at once. */
@@ -46,13 +46,8 @@ export async function claimEvents(trx: Knex.Transaction, group: string, events: 
   events = [...new Map(events.map((e) => [e.id, e])).values()];
   const processedAt = new Date();
   const rows = (list: typeof events) => list.map(({ id, type }) => ({ event_id: id, consumer_group: group, event_type: type, processed_at: processedAt }));
-  try {
-    await trx(PROCESSED_EVENTS_TABLE).insert(rows(events));
-    return new Set(events.map((e) => e.id));
-  } catch (error) {
-    if (!isDuplicateKey(error)) throw error;
-  }
-  // A failed statement is undone on its own; the transaction goes on.
+  if (await insertIfAbsent(trx, PROCESSED_EVENTS_TABLE, rows(events))) return new Set(events.map((e) => e.id));
+  // The refused statement was undone on its own; the transaction goes on.
   const seen = new Set<string>(
     await trx(PROCESSED_EVENTS_TABLE)
       .where({ consumer_group: group })

@@ -178,6 +178,24 @@ describe('platform cache with real Redis', function () {
     assert.equal(await cache.generation('other-scope'), '0', 'scopes are independent');
   });
 
+  it('caches under a scope’s generation with getOrLoadInGeneration, retired by one bump', async () => {
+    const { name, cache } = newCache();
+    let loads = 0;
+    const page = (key: string) => async () => {
+      loads += 1;
+      return product(`${key}-${loads}`);
+    };
+    assert.equal((await cache.getOrLoadInGeneration('lists', 'page-1', json, page('page-1'))).id, 'page-1-1');
+    assert.equal((await cache.getOrLoadInGeneration('lists', 'page-1', json, page('page-1'))).id, 'page-1-1', 'a hit');
+    assert.equal((await cache.getOrLoadInGeneration('lists', 'page-2', json, page('page-2'))).id, 'page-2-2');
+    assert.equal((await cache.getOrLoadInGeneration('other', '', json, page('other'))).id, 'other-3');
+    assert.equal(await redis.exists(`${name}:lists:g0:page-1`, `${name}:other:g0`), 2, 'keys say scope, generation and key');
+    await cache.bumpGeneration('lists');
+    assert.equal((await cache.getOrLoadInGeneration('lists', 'page-1', json, page('page-1'))).id, 'page-1-4', 'retired by the bump');
+    assert.equal((await cache.getOrLoadInGeneration('lists', 'page-2', json, page('page-2'))).id, 'page-2-5');
+    assert.equal((await cache.getOrLoadInGeneration('other', '', json, page('other'))).id, 'other-3', 'another scope stays');
+  });
+
   describe('while Redis is down', () => {
     let down: Redis;
 
@@ -221,6 +239,24 @@ describe('platform cache with real Redis', function () {
       assert.equal(result.status, 'fulfilled');
       assert.ok(ms < 500, `took ${ms} ms`);
       assert.equal(await requests(name, 'error'), 1);
+    });
+
+    it('loads without caching under a generation it cannot read', async () => {
+      const name = uniqueName();
+      const cache = createCache(down, { name, ttlSeconds: 60, log });
+      let loads = 0;
+      const load = async () => {
+        loads += 1;
+        return product('p-3');
+      };
+      const { ms, result } = await timed(async () => [
+        await cache.getOrLoadInGeneration('lists', 'page-1', json, load),
+        await cache.getOrLoadInGeneration('lists', 'page-1', json, load),
+      ]);
+      assert.equal(result.status, 'fulfilled');
+      assert.deepEqual((result as PromiseFulfilledResult<Product[]>).value, [product('p-3'), product('p-3')]);
+      assert.equal(loads, 2);
+      assert.ok(ms < 1_000, `took ${ms} ms`);
     });
 
     it('lets invalidation and generations fail quietly and quickly', async () => {

@@ -1,10 +1,26 @@
 import { Violations } from '../../../../platform/errors';
+import { keysetPaging, type PageRequest } from '../../../../platform/keyset-page';
 import type { ListProductsRequest, ListProductsResponse, Product } from '../../../../gen/ts/shop/catalog/v1/catalog';
-import { encodePageToken, readPageToken, type PageCursor } from './page-token';
 import { CATEGORY_SLUG } from './product-rules';
 import { checkQuery, searchTerms } from './product-search';
 
 export const PAGE_SIZE = { default: 20, max: 100 };
+
+/**
+ * ListProducts pages in (name, id) order. Keyset rather than offsets: a
+ * product created or deleted while a client pages does not shift later pages.
+ */
+export const productPages = keysetPaging<Product>({
+  rpc: 'ListProducts',
+  orderBy: [
+    { column: 'products.name', order: 'asc', type: 'text' },
+    { column: 'products.id', order: 'asc', type: 'text' },
+  ],
+  keyOf: (product) => [product.name, product.id],
+  limits: { defaultSize: PAGE_SIZE.default, max: PAGE_SIZE.max },
+  // Tokens issued before the platform's keyset paging ({ v: 1, n: name, i: id, f }) keep working.
+  legacyKey: ({ n, i }) => (typeof n === 'string' && typeof i === 'string' ? [n, i] : undefined),
+});
 
 export interface ProductFilter {
   /** Category slug, or '' for every category. */
@@ -14,26 +30,19 @@ export interface ProductFilter {
 }
 
 export interface ProductPageQuery {
-  pageSize: number;
   filter: ProductFilter;
-  after?: PageCursor;
+  page: PageRequest;
 }
 
 /** Every problem of the request at once, named by its proto field. */
 export function parseListRequest(req: ListProductsRequest): ProductPageQuery {
   const v = new Violations();
-  v.check(req.pageSize >= 0 && req.pageSize <= PAGE_SIZE.max, 'page_size', `must be from 0 to ${PAGE_SIZE.max} (0 means ${PAGE_SIZE.default})`);
-  v.check(req.category === '' || CATEGORY_SLUG.test(req.category), 'category', 'must be a category slug, e.g. "burgers"');
   const filter = { category: req.category, terms: searchTerms(req.query) };
+  const page = productPages.request(req, filter, v);
+  v.check(req.category === '' || CATEGORY_SLUG.test(req.category), 'category', 'must be a category slug, e.g. "burgers"');
   checkQuery(v, req.query, filter.terms);
-  const token = req.pageToken ? readPageToken(req.pageToken, filter) : undefined;
-  if (token && 'problem' in token) v.add('page_token', token.problem);
   v.throwIfAny();
-  return {
-    pageSize: req.pageSize || PAGE_SIZE.default,
-    filter,
-    after: token && 'cursor' in token ? token.cursor : undefined,
-  };
+  return { filter, page };
 }
 
 /**
@@ -41,12 +50,6 @@ export function parseListRequest(req: ListProductsRequest): ProductPageQuery {
  * product more than the page holds: its presence says another page follows.
  */
 export function toPage(query: ProductPageQuery, products: Product[], totalSize: number): ListProductsResponse {
-  const page = products.slice(0, query.pageSize);
-  const last = page[page.length - 1];
-  const more = products.length > query.pageSize;
-  return {
-    products: page,
-    nextPageToken: more && last ? encodePageToken({ name: last.name, id: last.id }, query.filter) : '',
-    totalSize,
-  };
+  const { items, nextPageToken } = productPages.respond(products, query.page);
+  return { products: items, nextPageToken, totalSize };
 }

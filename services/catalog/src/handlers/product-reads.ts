@@ -22,7 +22,7 @@ export function productReadHandlers({ store, cache }: { store: ProductsStore; ca
   return {
     async listProducts(req: ListProductsRequest): Promise<ListProductsResponse> {
       const query = parseListRequest(req);
-      const key = { ...query.filter, pageSize: query.pageSize, pageToken: req.pageToken };
+      const key = { ...query.filter, pageSize: query.page.size, pageToken: req.pageToken };
       return cache.list('products', key, pageCodec, async () => {
         const { products, totalSize } = await store.page(query);
         return toPage(query, products, totalSize);

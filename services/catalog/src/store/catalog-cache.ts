@@ -47,12 +47,9 @@ export function createCatalogCache(redis: Redis, { namespace, ttlSeconds, log }:
     },
 
     /** `request` is the normalized query the list answers; it becomes the key. */
-    async list<T>(kind: string, request: unknown, codec: Codec<T>, load: () => Promise<T>): Promise<T> {
-      const generation = await lists.generation(listScope);
-      // Without a generation a cached list could never be retired: skip the cache.
-      if (generation === undefined) return load();
+    list<T>(kind: string, request: unknown, codec: Codec<T>, load: () => Promise<T>): Promise<T> {
       const digest = createHash('sha256').update(JSON.stringify(request)).digest('base64url').slice(0, 22);
-      return lists.getOrLoad(`${namespace}:g${generation}:${kind}:${digest}`, codec, load);
+      return lists.getOrLoadInGeneration(listScope, `${kind}:${digest}`, codec, load);
     },
 
     /** After a committed write: the product's entry and every list go. */

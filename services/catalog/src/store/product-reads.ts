@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
 import type { Category, Product } from '../../../../gen/ts/shop/catalog/v1/catalog';
-import type { PageCursor } from '../domain/page-token';
 import type { ProductFilter } from '../domain/product-listing';
 import { toProduct, type ProductRow } from '../domain/product-row';
 import { containsPattern } from '../domain/product-search';
@@ -19,14 +18,6 @@ export function matching(db: Knex | Knex.Transaction, filter: ProductFilter): Kn
     );
   }
   return query;
-}
-
-/** Strictly after the cursor in (name, id) order, the order every page is read in. */
-export function after(query: Knex.QueryBuilder, cursor: PageCursor | undefined): Knex.QueryBuilder {
-  if (!cursor) return query;
-  return query.where((later) =>
-    later.where('products.name', '>', cursor.name).orWhere((tie) => tie.where('products.name', cursor.name).where('products.id', '>', cursor.id)),
-  );
 }
 
 /** Rows with their tags: one query for the tags of all of them. */

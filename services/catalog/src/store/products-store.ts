@@ -3,10 +3,10 @@ import type { Outbox } from '../../../../platform/events/outbox';
 import { ProductChanged_ChangeType as ChangeType } from '../../../../gen/ts/shop/catalog/v1/events';
 import type { Product } from '../../../../gen/ts/shop/catalog/v1/catalog';
 import { applyChanges, categoryNameOf } from '../domain/product';
-import type { ProductPageQuery } from '../domain/product-listing';
+import { productPages, type ProductPageQuery } from '../domain/product-listing';
 import { toRow, toTagRows, type ProductRow } from '../domain/product-row';
 import type { ProductChanges } from '../domain/product-rules';
-import { after, categoriesWithCounts, matching, withTags } from './product-reads';
+import { categoriesWithCounts, matching, withTags } from './product-reads';
 
 type Transaction = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -28,10 +28,7 @@ export function createProductsStore(db: Db, outbox: Outbox) {
     /** One page in (name, id) order plus one product more when another page follows, and the filter's total. */
     async page(query: ProductPageQuery): Promise<{ products: Product[]; totalSize: number }> {
       const [rows, [{ total }]] = await Promise.all([
-        after(matching(db, query.filter), query.after)
-          .select('products.*')
-          .orderBy(['products.name', 'products.id'])
-          .limit(query.pageSize + 1),
+        productPages.query(matching(db, query.filter).select('products.*'), query.page),
         matching(db, query.filter).count({ total: '*' }),
       ]);
       return { products: await withTags(db, rows as ProductRow[]), totalSize: Number(total) };

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import { isDuplicateKey, type Db } from '../../../../platform/db';
+import type { Db } from '../../../../platform/db';
 import { transientFailure } from '../../../../platform/db-errors';
+import { insertIfAbsent } from '../../../../platform/insert-if-absent';
 import { productsNotFound } from '../domain/batch-get';
 import {
   onOrderCreated,
@@ -131,18 +132,16 @@ export function createStockStore(db: Db) {
     /** A new reservation, or the answer for one that exists (see onRepeatedReserve). */
     reserve(id: string, lines: StockLine[], now: Date, expiresAt: Date): Promise<StockChange> {
       return transaction(async (trx) => {
-        try {
-          await trx('stock_reservations').insert({
-            id,
-            status: 'RESERVED',
-            release_kind: null,
-            release_reason: '',
-            created_at: now,
-            updated_at: now,
-            expires_at: expiresAt,
-          });
-        } catch (error) {
-          if (!isDuplicateKey(error)) throw error;
+        const inserted = await insertIfAbsent(trx, 'stock_reservations', {
+          id,
+          status: 'RESERVED',
+          release_kind: null,
+          release_reason: '',
+          created_at: now,
+          updated_at: now,
+          expires_at: expiresAt,
+        });
+        if (!inserted) {
           // Waited for the other insert of this id to commit; its reservation decides.
           const existing = (await load(trx, id))!;
           if (onRepeatedReserve(existing, lines) === 'answer') return unchanged(existing);

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../../../../platform/db';
-import { isDuplicateKey } from '../../../../platform/db';
-import type { FeedPosition } from '../domain/feed-position';
+import { insertIfAbsent } from '../../../../platform/insert-if-absent';
+import { keysetPaging, newestFirst, type PageRequest } from '../../../../platform/keyset-page';
 
 export interface NotificationRow {
   id: string;
@@ -15,6 +15,9 @@ export interface NotificationRow {
 
 const TABLE = 'notifications';
 
+/** ListNotifications: a user's feed newest first, a keyset page at a time. */
+export const feedPages = keysetPaging<NotificationRow>({ rpc: 'ListNotifications', orderBy: newestFirst(), keyOf: (row) => [row.created_at, row.id] });
+
 export function createNotificationsStore(db: Db) {
   return {
     /**
@@ -22,31 +25,13 @@ export function createNotificationsStore(db: Db) {
      * False when the event already has its notification (the unique event_id
      * decides, even across consumer groups sharing this schema).
      */
-    async insert(trx: Knex.Transaction, row: NotificationRow): Promise<boolean> {
-      try {
-        await trx(TABLE).insert(row);
-        return true;
-      } catch (error) {
-        if (isDuplicateKey(error)) return false;
-        throw error;
-      }
+    insert(trx: Knex.Transaction, row: NotificationRow): Promise<boolean> {
+      return insertIfAbsent(trx, TABLE, row);
     },
 
-    /** Newest first; `after` is where the previous page ended. */
-    async listByUser(userId: string, limit: number, after?: FeedPosition): Promise<NotificationRow[]> {
-      const query = db<NotificationRow>(TABLE)
-        .where({ user_id: userId })
-        .orderBy([
-          { column: 'created_at', order: 'desc' },
-          { column: 'id', order: 'desc' },
-        ])
-        .limit(limit);
-      if (after) {
-        query.andWhere((q) =>
-          q.where('created_at', '<', after.createdAt).orWhere((same) => same.where('created_at', '=', after.createdAt).andWhere('id', '<', after.id)),
-        );
-      }
-      return query;
+    /** The user's notifications of `page` (see feedPages). */
+    listByUser(userId: string, page: PageRequest): Promise<NotificationRow[]> {
+      return feedPages.query(db<NotificationRow>(TABLE).where({ user_id: userId }), page);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../../../../platform/db';
-import { isDuplicateKey } from '../../../../platform/db';
+import { unlessDuplicate } from '../../../../platform/insert-if-absent';
+import { keysetPaging, newestFirst, type PageRequest } from '../../../../platform/keyset-page';
 import type { OrderStatus } from '../domain/order-status';
 import type { PricedOrder } from '../domain/pricing';
 
@@ -33,6 +34,9 @@ export interface StoredOrder {
 
 export type Transaction = Knex.Transaction;
 
+/** ListOrders: a user's orders newest first, a keyset page at a time. */
+export const orderPages = keysetPaging<StoredOrder>({ rpc: 'ListOrders', orderBy: newestFirst(), keyOf: ({ order }) => [order.created_at, order.id] });
+
 export function createOrdersStore(db: Db) {
   async function withItems(order: OrderRow | undefined, conn: Knex = db): Promise<StoredOrder | undefined> {
     if (!order) return undefined;
@@ -57,17 +61,14 @@ export function createOrdersStore(db: Db) {
         unit_price_minor: line.unitMinor.toString(),
         line_total_minor: line.lineMinor.toString(),
       }));
-      try {
+      return unlessDuplicate(async () => {
         await db.transaction(async (trx) => {
           await trx('orders').insert(order);
           await trx('order_items').insert(items);
           await alsoInTransaction(trx);
         });
         return { order, items };
-      } catch (error) {
-        if (isDuplicateKey(error)) return undefined;
-        throw error;
-      }
+      });
     },
 
     async byId(id: string, conn: Knex = db): Promise<StoredOrder | undefined> {
@@ -83,21 +84,9 @@ export function createOrdersStore(db: Db) {
       return withItems(await db<OrderRow>('orders').where({ user_id: userId, idempotency_key: key }).first());
     },
 
-    /** Newest first; `after` is the (created_at, id) of the last order of the previous page. */
-    async listByUser(userId: string, limit: number, after?: { createdAt: Date; id: string }): Promise<StoredOrder[]> {
-      const query = db<OrderRow>('orders')
-        .where({ user_id: userId })
-        .orderBy([
-          { column: 'created_at', order: 'desc' },
-          { column: 'id', order: 'desc' },
-        ])
-        .limit(limit);
-      if (after) {
-        query.andWhere((q) =>
-          q.where('created_at', '<', after.createdAt).orWhere((q2) => q2.where('created_at', '=', after.createdAt).andWhere('id', '<', after.id)),
-        );
-      }
-      const orders = await query;
+    /** The user's orders of `page` (see orderPages), with their items. */
+    async listByUser(userId: string, page: PageRequest): Promise<StoredOrder[]> {
+      const orders: OrderRow[] = await orderPages.query(db<OrderRow>('orders').where({ user_id: userId }), page);
       if (orders.length === 0) return [];
       const items = await db<OrderItemRow>('order_items')
         .whereIn(

@@ -1,5 +1,5 @@
-import { notFound, permissionDenied } from '../../../../platform/errors';
-import { caller, isAdmin, type CallContext } from '../../../../platform/rpc/context';
+import type { CallContext } from '../../../../platform/rpc/context';
+import { requireOwnerOrAdmin } from '../../../../platform/rpc/owner-or-admin';
 import { PaymentStatus, type GetPaymentRequest, type GetPaymentResponse } from '../../../../gen/ts/shop/payments/v1/payments';
 import type { PaymentRow, PaymentsStore } from '../store/payments-store';
 import { parseId } from '../../../../platform/ids';
@@ -15,9 +15,8 @@ const STATUS: Record<PaymentRow['status'], PaymentStatus> = {
 /** The payment of one of the caller's orders (admins may read any). */
 export function getPaymentHandler(store: PaymentsStore) {
   return async function getPayment(req: GetPaymentRequest, ctx: CallContext): Promise<GetPaymentResponse> {
-    const row = await store.byOrder(parseId(req.orderId, 'order_id', 'order'));
-    if (!row) throw notFound('payment', `for order ${req.orderId}`);
-    if (row.user_id !== caller(ctx).userId && !isAdmin(ctx)) throw permissionDenied('this payment belongs to another user');
+    const found = await store.byOrder(parseId(req.orderId, 'order_id', 'order'));
+    const row = requireOwnerOrAdmin(ctx, found, (p) => p.user_id, { type: 'payment', name: `for order ${req.orderId}` });
     return {
       payment: {
         id: row.id,

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../../../../platform/db';
-import { isDuplicateKey } from '../../../../platform/db';
+import { insertIfAbsent } from '../../../../platform/insert-if-absent';
 
 export interface PaymentIntentRow {
   order_id: string;
@@ -17,15 +17,11 @@ export function createPaymentIntentsStore(db: Db) {
   return {
     /** The stored intent of this order: the new row, or the one an earlier call wrote. */
     async insertOrGet(row: PaymentIntentRow): Promise<{ intent: PaymentIntentRow; created: boolean }> {
-      try {
-        await db('payment_intents').insert(row);
-        return { intent: row, created: true };
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-        const intent = await db<PaymentIntentRow>('payment_intents').where({ order_id: row.order_id }).first();
-        if (!intent) throw error;
-        return { intent, created: false };
-      }
+      if (await insertIfAbsent(db, 'payment_intents', row)) return { intent: row, created: true };
+      const intent = await db<PaymentIntentRow>('payment_intents').where({ order_id: row.order_id }).first();
+      // order_id is the only unique key, and intents are never deleted: the row that refused ours is there.
+      if (!intent) throw new Error(`payment intent of order ${row.order_id} refused as a duplicate, then not found`);
+      return { intent, created: false };
     },
 
     async lockByOrder(trx: Knex.Transaction, orderId: string): Promise<PaymentIntentRow | undefined> {

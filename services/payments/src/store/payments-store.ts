@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../../../../platform/db';
-import { isDuplicateKey } from '../../../../platform/db';
+import { insertIfAbsent } from '../../../../platform/insert-if-absent';
 
 /** CANCELLED: the order was cancelled before it was charged, and never will be. */
 export type PaymentStatus = 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'REFUNDED' | 'CANCELLED';
@@ -21,14 +21,8 @@ export interface PaymentRow {
 export function createPaymentsStore(db: Db) {
   return {
     /** False when the order already has its payment (the unique order_id said so). */
-    async insert(trx: Knex.Transaction, row: PaymentRow): Promise<boolean> {
-      try {
-        await trx('payments').insert(row);
-        return true;
-      } catch (error) {
-        if (isDuplicateKey(error)) return false;
-        throw error;
-      }
+    insert(trx: Knex.Transaction, row: PaymentRow): Promise<boolean> {
+      return insertIfAbsent(trx, 'payments', row);
     },
 
     async byOrder(orderId: string, conn: Knex = db): Promise<PaymentRow | undefined> {

@@ -46,6 +46,8 @@ export function createSimilarCache(redis: Redis, { namespace, ttlSeconds, log }:
   const dependentsTtl = ttlSeconds * 2;
 
   async function register(productId: string, inputs: string[]): Promise<void> {
+    // Redis down: the list is not cached (no generation to store it under), so nothing to retire.
+    if (redis.status !== 'ready') return;
     try {
       const registration = redis.multi();
       for (const input of inputs) registration.sadd(dependentsKey(input), productId).expire(dependentsKey(input), dependentsTtl);
@@ -57,11 +59,8 @@ export function createSimilarCache(redis: Redis, { namespace, ttlSeconds, log }:
 
   return {
     /** The cached list of `productId`, or the one `load` computes; undefined (never cached) when `load` finds no product. */
-    async similarTo(productId: string, load: () => Promise<SimilarList | undefined>): Promise<ScoredProduct[] | undefined> {
-      const generation = await lists.generation(scope(productId));
-      // Without a generation a cached list could never be retired: skip the cache.
-      if (generation === undefined) return (await load())?.ranked;
-      return lists.getOrLoad<ScoredProduct[] | undefined>(`${scope(productId)}:g${generation}`, rankingCodec, async () => {
+    similarTo(productId: string, load: () => Promise<SimilarList | undefined>): Promise<ScoredProduct[] | undefined> {
+      return lists.getOrLoadInGeneration<ScoredProduct[] | undefined>(scope(productId), '', rankingCodec, async () => {
         const list = await load();
         if (!list) return undefined;
         await register(productId, list.inputs);

@@ -1,5 +1,5 @@
 import type { Db } from '../../../../platform/db';
-import { isDuplicateKey } from '../../../../platform/db';
+import { unlessDuplicate } from '../../../../platform/insert-if-absent';
 import { Code, RpcError } from '../../../../platform/errors';
 import type { Outbox } from '../../../../platform/events/outbox';
 
@@ -19,20 +19,19 @@ export function createUsersStore(db: Db, outbox: Outbox) {
   return {
     /** Inserts the user and its UserRegistered event in one transaction. */
     async insert(row: UserRow): Promise<void> {
-      try {
-        await db.transaction(async (trx) => {
+      const inserted = await unlessDuplicate(() =>
+        db.transaction(async (trx) => {
           await trx('users').insert(row);
           await outbox.add(trx, 'UserRegistered', row.id, {
             userId: row.id,
             displayName: row.display_name,
             registeredAt: row.created_at,
           });
-        });
-      } catch (error) {
-        // The email is not repeated in the error: messages reach logs and span statuses.
-        if (isDuplicateKey(error)) throw new RpcError(Code.ALREADY_EXISTS, 'an account with this email already exists', { reason: 'EMAIL_TAKEN' });
-        throw error;
-      }
+          return true;
+        }),
+      );
+      // The email is not repeated in the error: messages reach logs and span statuses.
+      if (!inserted) throw new RpcError(Code.ALREADY_EXISTS, 'an account with this email already exists', { reason: 'EMAIL_TAKEN' });
     },
 
     async byId(id: string): Promise<UserRow | undefined> {
