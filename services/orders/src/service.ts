@@ -46,7 +46,6 @@ export function createOrdersService({ config, db, outbox, log, onClose, resolver
         cancelOrder: cancelOrderHandler(store, outbox),
         ...orderQueryHandlers(store),
       },
-      access: { createOrder: 'authenticated', getOrder: 'authenticated', listOrders: 'authenticated', cancelOrder: 'authenticated' },
     }),
     subscriptions: paymentEventHandlers(store, outbox, log),
   };
