@@ -52,8 +52,12 @@ export function readMethodPolicies(descriptorSet: Uint8Array): Map<string, Metho
         const options = method.options;
         const access =
           options && accessOption && hasExtension(options, accessOption) ? ACCESS_BY_NUMBER[getExtension(options, accessOption) as number] : undefined;
-        const idempotency = IDEMPOTENCY[options?.idempotencyLevel ?? MethodOptions_IdempotencyLevel.IDEMPOTENCY_UNKNOWN];
-        policies.set(`/${file.package}.${service.name}/${method.name}`, { access, idempotency, retryable: idempotency !== 'unknown' });
+        const level = options?.idempotencyLevel ?? MethodOptions_IdempotencyLevel.IDEMPOTENCY_UNKNOWN;
+        policies.set(`/${file.package}.${service.name}/${method.name}`, {
+          access,
+          idempotency: IDEMPOTENCY[level],
+          retryable: isRetryable({ idempotency: level }),
+        });
       }
     }
   }
@@ -85,6 +89,14 @@ function fileName(file: Uint8Array): string {
     reader.skip(wireType, field);
   }
   return '';
+}
+
+/**
+ * The retry rule itself, for code that holds @bufbuild/protobuf descriptors
+ * already (the gateway's DescMethod): declared NO_SIDE_EFFECTS or IDEMPOTENT.
+ */
+export function isRetryable(method: { idempotency: MethodOptions_IdempotencyLevel }): boolean {
+  return method.idempotency !== MethodOptions_IdempotencyLevel.IDEMPOTENCY_UNKNOWN;
 }
 
 let loaded: MethodPolicies | undefined;
