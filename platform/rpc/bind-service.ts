@@ -158,7 +158,7 @@ export const RETRY_PUSHBACK = 'grpc-retry-pushback-ms';
  * Interceptors have already turned every error into an RpcError; this is the
  * last guard. An UNAVAILABLE caused by a dependency that this server's own
  * clients already retried carries pushback -1: the caller must not spend a
- * second budget on the same failure (platform/client.ts).
+ * second budget on the same failure (platform/rpc/client-interceptors.ts).
  */
 function toServiceError(error: unknown, ctx: CallContext) {
   const rpc = RpcError.from(error) ?? new RpcError(Code.INTERNAL, 'internal error');
