@@ -1,10 +1,28 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { Code, RpcError } from './errors';
-import { rpcMetrics } from './metrics';
+import { RPC_RETRY } from './backoff';
+import { Code } from './errors';
 import type { AddressResolver } from './resolver';
 import { serviceName, type ServiceDefinition } from './rpc/bind-service';
+import {
+  chainClient,
+  type ClientInterceptor,
+  type ClientNext,
+  createRetryThrottle,
+  errorMapping,
+  type FinishedCall,
+  measure,
+  metrics,
+  observeClientCalls,
+  type OutboundCall,
+  propagate,
+  propagation,
+  retries,
+  toOutboundError,
+  toRpcError,
+} from './rpc/client-interceptors';
 import { currentCall } from './rpc/context';
+import { policyOf } from './rpc/method-policy';
 
 type RequestOf<M> = M extends { requestSerialize: (v: infer Req) => Buffer } ? Req : never;
 type ResponseOf<M> = M extends { responseDeserialize: (b: Buffer) => infer Res } ? Res : never;
@@ -30,82 +48,32 @@ export interface ClientOptions {
   /** Default deadline of every call. */
   deadlineMs: number;
   /**
-   * Methods (contract names, e.g. "GetUser") retried on UNAVAILABLE. Default:
-   * reads, i.e. names starting with Get, List, BatchGet, Check, Suggest, Similar
-   * or Frequently. Writes are never retried unless listed here.
-   */
-  idempotentMethods?: string[];
-  /**
    * Finds the instances through the service registry (platform/resolver.ts):
    * `addresses` are then the fallback, used until the registry answers and
    * whenever it is unreachable or knows no serving instance.
    */
   resolver?: AddressResolver;
+  /** Extra interceptors for unary calls, run inside the platform's (propagation, errors, metrics, retries). */
+  interceptors?: ClientInterceptor[];
 }
 
-const READ_METHOD = /^(Get|List|BatchGet|Check|Suggest|Similar|Frequently)/;
-
-/** A finished outbound call, as observers see it: no request, no response, no credentials. */
-export interface FinishedCall {
-  /** Full service name, e.g. "shop.users.v1.UsersService". */
-  contract: string;
-  method: string;
-  code: number;
-  latencyMs: number;
-}
-
-const callObservers = new Set<(call: FinishedCall) => void>();
-
-/**
- * Sees every call this process's clients finish (the registry's sampled call
- * log, platform/call-reporting.ts). Returns the function that stops it.
- */
-export function observeClientCalls(observer: (call: FinishedCall) => void): () => void {
-  callObservers.add(observer);
-  return () => callObservers.delete(observer);
-}
+export { observeClientCalls, type FinishedCall };
 
 /**
  * The retry budget of a call path. A call is tried at most RETRY_ATTEMPTS
- * times, backing off 50 ms, then 100 ms (±20 % jitter from grpc-js, so callers
- * that failed together do not come back together), and only on UNAVAILABLE
- * without server pushback. A server whose own outbound call failed
- * UNAVAILABLE after these retries answers its caller UNAVAILABLE with
- * `grpc-retry-pushback-ms: -1` (platform/rpc/bind-service.ts), so the budget
- * is spent once, at the hop next to the failure, and never multiplied along
- * the path: one request makes at most 3 attempts per downstream call it
- * makes, where stacked retries would make 3 × 3 × … (3 hops: 27). Per
- * channel, retryThrottling (gRPC A6) stops retrying altogether while more than
- * half of recent calls fail: each failure costs a token, each success
- * returns 0.1 of one.
+ * times, and only when its contract declares it NO_SIDE_EFFECTS or
+ * IDEMPOTENT (platform/rpc/client-interceptors.ts `retries`). A server whose
+ * own outbound call failed UNAVAILABLE after these retries answers its caller
+ * UNAVAILABLE with `grpc-retry-pushback-ms: -1` (platform/rpc/bind-service.ts),
+ * so the budget is spent once, at the hop next to the failure, and never
+ * multiplied along the path: one request makes at most 3 attempts per
+ * downstream call it makes, where stacked retries would make 3 × 3 × … (3
+ * hops: 27).
  */
-export const RETRY_ATTEMPTS = 3;
+export const RETRY_ATTEMPTS = RPC_RETRY.attempts;
 
-/** grpc service config: round-robin over resolved addresses, retries for idempotent methods only. */
-function serviceConfig(definition: ServiceDefinition, idempotent: (method: string) => boolean): string {
-  const names = Object.values(definition)
-    .map((m) => m.path.split('/'))
-    .filter(([, , method]) => idempotent(method))
-    .map(([, service, method]) => ({ service, method }));
-  return JSON.stringify({
-    loadBalancingConfig: [{ round_robin: {} }],
-    methodConfig: names.length
-      ? [
-          {
-            name: names,
-            retryPolicy: {
-              maxAttempts: RETRY_ATTEMPTS,
-              initialBackoff: '0.05s',
-              maxBackoff: '0.5s',
-              backoffMultiplier: 2,
-              retryableStatusCodes: ['UNAVAILABLE'],
-            },
-          },
-        ]
-      : [],
-    retryThrottling: { maxTokens: 10, tokenRatio: 0.1 },
-  });
-}
+/** Round robin over the resolved addresses. Retries are the chain's; grpc-js keeps its transparent ones (calls that never reached a server). */
+const SERVICE_CONFIG = JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] });
 
 /**
  * One channel for a list of IP addresses (`ipv4:a,b`), so grpc's round_robin
@@ -128,20 +96,22 @@ function channelTargets(addresses: string[]): string[] {
 }
 
 /**
- * A typed client for service-to-service calls: every call has a deadline, the
- * caller's authorization is forwarded, reads are retried on UNAVAILABLE, and
- * failures arrive as RpcError with the callee's google.rpc details.
+ * A typed client for service-to-service calls. Unary calls run a chain of
+ * interceptors like the server's (platform/rpc/client-interceptors.ts): the
+ * caller's authorization and deadline propagate, failures arrive as RpcError
+ * with the callee's google.rpc details (inside a call being served, a
+ * dependency that is down is UNAVAILABLE), grpc_client_* metrics, and retries
+ * on UNAVAILABLE for the methods the contract declares safe to repeat. Server
+ * streams share propagation, error mapping and metrics, and are never retried.
  */
 export function createClient<D extends ServiceDefinition>(definition: D, options: ClientOptions): TypedClient<D> {
   if (options.addresses.length === 0) throw new Error('createClient needs at least one address');
-  const idempotent = options.idempotentMethods ? (method: string) => options.idempotentMethods!.includes(method) : (method: string) => READ_METHOD.test(method);
-  const channelOptions = { 'grpc.service_config': serviceConfig(definition, idempotent), 'grpc.enable_retries': 1 };
+  const channelOptions = { 'grpc.service_config': SERVICE_CONFIG };
   const connect = (addresses: string[]) =>
     channelTargets(addresses).map((target) => new grpc.Client(target, grpc.credentials.createInsecure(), channelOptions));
   let channels = connect(options.addresses);
   // Registry-resolved addresses: a new set gets new channels (one `ipv4:a,b`
-  // channel as above); the old ones close once calls already on them (and
-  // their retries, which never leave their channel) have had their deadline.
+  // channel as above); the old ones close once calls already on them have had their deadline.
   const unwatch = options.resolver?.watch(serviceName(definition), options.addresses, (addresses) => {
     const retired = channels;
     channels = connect(addresses);
@@ -149,22 +119,7 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
   });
   let turn = 0;
   const nextChannel = () => channels[turn++ % channels.length];
-
-  const prepare = (callOptions: CallOptions = {}) => {
-    const metadata = new grpc.Metadata();
-    const inbound = currentCall.getStore();
-    const authorization = inbound?.metadata.get('authorization')[0];
-    if (typeof authorization === 'string') metadata.set('authorization', authorization);
-    for (const [key, value] of Object.entries(callOptions.metadata ?? {})) metadata.set(key, value);
-    // A call made while serving another never outlives the caller's deadline.
-    const own = Date.now() + (callOptions.deadlineMs ?? options.deadlineMs);
-    const inherited = inbound?.deadline;
-    // A call that ends UNAVAILABLE has used the path's retries (see RETRY_ATTEMPTS).
-    const spendBudget = (code: number) => {
-      if (inbound && code === Code.UNAVAILABLE) inbound.retryBudgetSpent = true;
-    };
-    return { metadata, deadline: inherited === undefined ? own : Math.min(own, inherited), spendBudget };
-  };
+  const interceptors = [propagation, errorMapping, metrics, retries(createRetryThrottle()), ...(options.interceptors ?? [])];
 
   const client: Record<string, unknown> = {
     close: () => {
@@ -174,66 +129,61 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
   };
   for (const [key, method] of Object.entries(definition) as [string, D[keyof D] & Record<string, any>][]) {
     const [, service, name] = method.path.split('/');
-    const labels = { grpc_service: service, grpc_method: name, grpc_type: method.responseStream ? 'server_stream' : 'unary' };
-    const done = (code: number, stop: () => number) => {
-      const seconds = stop();
-      rpcMetrics.clientHandled.inc({ ...labels, grpc_code: Code[code] ?? 'UNKNOWN' });
-      for (const observe of callObservers) observe({ contract: service, method: name, code, latencyMs: seconds * 1000 });
+    const policy = policyOf(method.path);
+    const kind = method.responseStream ? 'server_stream' : 'unary';
+    const outbound = (callOptions: CallOptions = {}): OutboundCall => {
+      const metadata = new grpc.Metadata();
+      for (const [header, value] of Object.entries(callOptions.metadata ?? {})) metadata.set(header, value);
+      const deadline = Date.now() + (callOptions.deadlineMs ?? options.deadlineMs);
+      return { service, method: name, kind, policy, metadata, deadline, signal: callOptions.signal, inbound: currentCall.getStore() };
     };
 
     if (method.responseStream) {
       client[key] = async function* stream(request: unknown, callOptions?: CallOptions) {
-        const { metadata, deadline } = prepare(callOptions);
-        const stop = rpcMetrics.clientSeconds.startTimer(labels);
+        const call = outbound(callOptions);
+        propagate(call);
+        const done = measure(call);
         // Streams are long-lived: the deadline applies only when the caller asks for one.
-        const call = nextChannel().makeServerStreamRequest(
+        const stream = nextChannel().makeServerStreamRequest(
           method.path,
           method.requestSerialize,
           method.responseDeserialize,
           request,
-          metadata,
-          callOptions?.deadlineMs ? { deadline } : {},
+          call.metadata,
+          callOptions?.deadlineMs ? { deadline: call.deadline } : {},
         );
-        const release = cancelOnAbort(call, callOptions?.signal);
+        const release = cancelOnAbort(stream, call.signal);
         try {
-          for await (const message of call) yield message;
-          done(Code.OK, stop);
+          for await (const message of stream) yield message;
+          done(Code.OK);
         } catch (error) {
-          const rpc = toRpcError(error);
-          done(rpc.code, stop);
-          throw rpc;
+          done(toRpcError(error).code);
+          throw toOutboundError(error, call);
         } finally {
           release();
-          call.cancel();
+          stream.cancel();
         }
       };
     } else {
-      client[key] = (request: unknown, callOptions?: CallOptions) =>
+      const send: ClientNext = (request, call) =>
         new Promise((resolve, reject) => {
-          const { metadata, deadline, spendBudget } = prepare(callOptions);
-          const stop = rpcMetrics.clientSeconds.startTimer(labels);
-          const call = nextChannel().makeUnaryRequest(
+          const sent = nextChannel().makeUnaryRequest(
             method.path,
             method.requestSerialize,
             method.responseDeserialize,
             request,
-            metadata,
-            { deadline },
+            call.metadata,
+            { deadline: call.deadline },
             (error, response) => {
               release();
-              if (error) {
-                const rpc = toRpcError(error);
-                spendBudget(rpc.code);
-                done(rpc.code, stop);
-                reject(rpc);
-              } else {
-                done(Code.OK, stop);
-                resolve(response);
-              }
+              if (error) reject(error);
+              else resolve(response);
             },
           );
-          const release = cancelOnAbort(call, callOptions?.signal);
+          const release = cancelOnAbort(sent, call.signal);
         });
+      const run = chainClient(interceptors, send);
+      client[key] = (request: unknown, callOptions?: CallOptions) => run(request, outbound(callOptions));
     }
   }
   return client as TypedClient<D>;
@@ -253,10 +203,4 @@ function cancelOnAbort(call: { cancel(): void }, signal: AbortSignal | undefined
   }
   signal.addEventListener('abort', cancel, { once: true });
   return () => signal.removeEventListener('abort', cancel);
-}
-
-function toRpcError(error: unknown): RpcError {
-  const e = error as Partial<grpc.ServiceError>;
-  if (typeof e.code === 'number') return RpcError.fromStatus(e.code, e.details ?? e.message ?? '', e.metadata);
-  return new RpcError(Code.UNKNOWN, (error as Error).message);
 }

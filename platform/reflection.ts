@@ -12,6 +12,7 @@ interface FileProto {
 interface ReflectionIndex {
   files: Record<string, FileProto>;
   fileDependencies: Map<FileProto, FileProto[]>;
+  fileEncodings: Map<FileProto, Uint8Array>;
 }
 
 /**
@@ -26,21 +27,29 @@ interface ReflectionIndex {
  * buf curl) then fail with `failed to find service ... in schema`
  * (jhump/protoreflect#604 explains the client side). We add every declared
  * import to its index; a test with `buf curl` guards this.
+ *
+ * It also re-encodes each file through its own descriptor.proto, which drops
+ * the custom options it does not know: the method policy,
+ * `(shop.options.v1.access)` (platform/rpc/method-policy.ts). Each file is
+ * answered with the bytes buf wrote instead.
  */
 export function addReflection(server: Pick<Server, 'addService'>, descriptorSetPath: string, services: string[]): void {
   const set = fromBinary(FileDescriptorSetSchema, readFileSync(descriptorSetPath));
   // ReflectionService reads `fileDescriptorProtos` from every entry of a package definition.
-  const definitions = { descriptors: { fileDescriptorProtos: set.file.map((file) => toBinary(FileDescriptorProtoSchema, file)) } };
+  const encoded = new Map(set.file.map((file) => [file.name, toBinary(FileDescriptorProtoSchema, file)]));
+  const definitions = { descriptors: { fileDescriptorProtos: [...encoded.values()] } };
   const reflection = new ReflectionService(definitions as never, { services });
   const implementations = reflection as unknown as Record<'v1' | 'v1Alpha', ReflectionIndex>;
   for (const index of [implementations.v1, implementations.v1Alpha]) {
-    if (!index?.files || !index.fileDependencies) {
+    if (!index?.files || !index.fileDependencies || !index.fileEncodings) {
       throw new Error('@grpc/reflection internals changed: review platform/reflection.ts');
     }
     for (const file of Object.values(index.files)) {
       const declared = (file.dependency ?? []).map((name) => index.files[name]).filter(Boolean);
       const linked = index.fileDependencies.get(file) ?? [];
       index.fileDependencies.set(file, [...new Set([...linked, ...declared])]);
+      const original = file.name === undefined ? undefined : encoded.get(file.name);
+      if (original) index.fileEncodings.set(file, original);
     }
   }
   reflection.addToServer(server);

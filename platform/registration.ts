@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, networkInterfaces } from 'node:os';
 import { SERVICE_ROLE, type IssuedToken, type Tokens } from './auth';
+import { backoffDelay } from './backoff';
 import { createClient } from './client';
 import { Code, RpcError } from './errors';
 import type { Logger } from './logger';
@@ -95,12 +96,8 @@ export function joinHostPort(host: string, port: number): string {
 export function startRegistration(options: RegistrationOptions): Registration {
   const { log } = options;
   const instanceId = randomUUID();
-  // Register is idempotent by the instance id, so every call here may be retried.
-  const client = createClient(RegistryServiceService, {
-    addresses: options.registryAddresses,
-    deadlineMs: options.deadlineMs,
-    idempotentMethods: ['Register', 'Heartbeat', 'Deregister'],
-  });
+  // Register, Heartbeat and Deregister are IDEMPOTENT (by the instance id) in the contract: retried.
+  const client = createClient(RegistryServiceService, { addresses: options.registryAddresses, deadlineMs: options.deadlineMs });
   const instance = {
     id: instanceId,
     serviceName: options.serviceName,
@@ -164,7 +161,7 @@ export function startRegistration(options: RegistrationOptions): Registration {
     timer = setTimeout(() => {
       inFlight = beat().then(() => {
         // Not yet registered: back off from 250 ms up to one heartbeat interval.
-        schedule(registered ? intervalMs : Math.min(250 * 2 ** Math.min(failures, 8), intervalMs));
+        schedule(registered ? intervalMs : backoffDelay(failures, { initialMs: 250, maxMs: intervalMs, jitter: 'equal' }));
       });
     }, delayMs);
     // The service's own server keeps the process alive; this timer must not.

@@ -1,7 +1,7 @@
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Tokens } from './auth';
+import { DESCRIPTOR_SET_PATH } from './descriptor-set';
 import type { Logger } from './logger';
 import { initProcessMetrics } from './metrics';
 import { addReflection } from './reflection';
@@ -10,8 +10,7 @@ import type { Interceptor } from './rpc/interceptor';
 import { authInterceptor, errorInterceptor, metricsInterceptor } from './rpc/server-interceptors';
 import { createStatusServer, type HealthCheck } from './status-server';
 
-/** Built by `npm run generate` from proto/ plus google.rpc and grpc.health.v1. */
-export const DESCRIPTOR_SET_PATH = join(__dirname, '..', 'gen', 'descriptors', 'shopmesh.binpb');
+export { DESCRIPTOR_SET_PATH };
 
 /** How long one resource (database, Redis, Kafka client...) may take to close at shutdown. */
 const CLOSE_TIMEOUT_MS = 5_000;

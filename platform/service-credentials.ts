@@ -7,7 +7,7 @@ const RENEW_BEFORE_MS = 60_000;
 /**
  * Call options that authenticate this service itself (role "service") rather
  * than forwarding the user it is serving: for methods declared
- * `access: 'service'`. One token is kept and renewed before it expires, so a
+ * `option (shop.options.v1.access) = ACCESS_SERVICE`. One token is kept and renewed before it expires, so a
  * call costs no signature.
  */
 export function createServiceCredentials(tokens: Tokens, serviceName: string) {

@@ -2,6 +2,7 @@ import { context, trace } from '@opentelemetry/api';
 import type { Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import type { Knex } from 'knex';
+import { backoffDelay } from '../backoff';
 import type { Db } from '../db';
 import { transientFailure } from '../db-errors';
 import { Code, RpcError } from '../errors';
@@ -160,7 +161,6 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
   let lagTimer: NodeJS.Timeout | undefined;
 
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  const jittered = (ms: number) => ms / 2 + Math.random() * (ms / 2);
 
   async function deadLetter(batch: Batch, message: KafkaMessage, type: string, error: unknown, attempts: number) {
     const { topic, partition } = batch;
@@ -257,7 +257,7 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
           );
         }
         eventMetrics.outageRetries.inc({ group: groupId });
-        await sleep(jittered(Math.min(200 * 2 ** Math.min(failures, 6), maxOutageBackoffMs)));
+        await sleep(backoffDelay(failures, { initialMs: 200, maxMs: maxOutageBackoffMs, jitter: 'equal' }));
         await payload.heartbeat().catch(() => undefined);
       }
     }
@@ -279,7 +279,7 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
         }
         eventMetrics.retried.inc(labels);
         log.warn({ err: error, eventId: item.envelope.id, type: item.envelope.type, attempt }, 'event handler failed; retrying');
-        await sleep(jittered(Math.min(retryBaseMs * 2 ** attempt, 5_000)));
+        await sleep(backoffDelay(attempt, { initialMs: retryBaseMs, maxMs: 5_000, jitter: 'equal' }));
         await payload.heartbeat().catch(() => undefined);
       }
     }
@@ -360,7 +360,7 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
         } catch (error) {
           if (stopping) return;
           log.warn({ err: error, attempt }, 'consumer cannot start yet; retrying');
-          await sleep(Math.min(500 * 2 ** Math.min(attempt - 1, 4), 8_000));
+          await sleep(backoffDelay(attempt - 1, { initialMs: 500, maxMs: 8_000, jitter: 'none' }));
         }
       }
     },

@@ -1,5 +1,6 @@
 import type { Span } from '@opentelemetry/api';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { backoffDelay } from '../backoff';
 import type { Db } from '../db';
 import type { Logger } from '../logger';
 import { eventMetrics, outboxMetrics } from '../metrics';
@@ -177,8 +178,7 @@ export function createOutboxRelay({ db, kafka, log, service, topicPrefix = '', p
         if (failures === 1 || failures % 20 === 0) log.warn({ err: error, failures }, 'outbox relay cannot publish; events wait in the outbox');
         await updateBacklog(0, true).catch(() => undefined);
         // Jitter keeps the relays of many instances from retrying in step.
-        const backoff = Math.min(200 * 2 ** Math.min(failures, 5), 5_000);
-        await sleep(backoff / 2 + (Math.random() * backoff) / 2, false);
+        await sleep(backoffDelay(failures, { initialMs: 200, maxMs: 5_000, jitter: 'equal' }), false);
       }
     }
   }

@@ -11,6 +11,7 @@ import type { Logger } from '../logger';
 import type { Access, CallContext, StreamContext } from './context';
 import { currentCall } from './context';
 import { chain, type Interceptor } from './interceptor';
+import { accessOf } from './method-policy';
 
 /** A method of a ts-proto grpc-js service definition. */
 interface MethodDefinition {
@@ -34,11 +35,19 @@ export type Handlers<D> = {
     : (request: RequestOf<D[K]>, ctx: CallContext) => Promise<ResponseOf<D[K]>>;
 };
 
-/** Everything the server needs to serve one contract. */
+/**
+ * Everything the server needs to serve one contract. Who may call each method
+ * is the contract's `(shop.options.v1.access)` option (platform/rpc/method-policy.ts).
+ */
 export interface ServiceBinding<D extends ServiceDefinition = ServiceDefinition> {
   definition: D;
   handlers: Handlers<D>;
-  access: { [K in keyof D]: Access };
+  /**
+   * For test doubles of a contract only (test/support/rpc-fixtures.ts): serve
+   * some methods under other rules than the .proto declares, to exercise the
+   * auth layer. Services never set it.
+   */
+  accessOverride?: Partial<{ [K in keyof D]: Access }>;
 }
 
 export function defineService<D extends ServiceDefinition>(binding: ServiceBinding<D>): ServiceBinding<D> {
@@ -57,14 +66,18 @@ interface BindOptions {
   drain: AbortSignal;
 }
 
-/** Turns a binding into the callback-style implementation grpc-js serves. */
+/**
+ * Turns a binding into the callback-style implementation grpc-js serves.
+ * Throws (the service does not start) when a method's contract declares no access.
+ */
 export function bindService(binding: ServiceBinding, { interceptors, log, drain }: BindOptions): UntypedServiceImplementation {
   const implementation: UntypedServiceImplementation = {};
   for (const [key, method] of Object.entries(binding.definition)) {
     const [, service, name] = method.path.split('/');
     const handler = (binding.handlers as unknown as Record<string, (req: unknown, ctx: never) => Promise<unknown>>)[key];
     const run = chain(interceptors, (request, ctx) => handler(request, ctx as never));
-    const base = { service, method: name, access: binding.access[key] as Access };
+    const access: Access = (binding.accessOverride as Record<string, Access> | undefined)?.[key] ?? accessOf(method.path);
+    const base = { service, method: name, access };
 
     const contextFor = (call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>, kind: CallContext['kind']) => {
       const cancelled = new AbortController();
@@ -145,7 +158,7 @@ export const RETRY_PUSHBACK = 'grpc-retry-pushback-ms';
  * Interceptors have already turned every error into an RpcError; this is the
  * last guard. An UNAVAILABLE caused by a dependency that this server's own
  * clients already retried carries pushback -1: the caller must not spend a
- * second budget on the same failure (platform/client.ts).
+ * second budget on the same failure (platform/rpc/client-interceptors.ts).
  */
 function toServiceError(error: unknown, ctx: CallContext) {
   const rpc = RpcError.from(error) ?? new RpcError(Code.INTERNAL, 'internal error');

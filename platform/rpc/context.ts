@@ -5,7 +5,8 @@ import { unauthenticated } from '../errors';
 import type { Logger } from '../logger';
 
 /**
- * Who may call a method. Every method of a service declares one. 'service':
+ * Who may call a method: the contract's `(shop.options.v1.access)` option,
+ * which every method declares (platform/rpc/method-policy.ts). 'service':
  * only other services of the mesh, with a token they mint for themselves
  * (role "service", see platform/service-credentials.ts); users, admins
  * included, are refused.
@@ -32,9 +33,10 @@ export interface CallContext {
   /** Set by the auth interceptor from a verified bearer token. */
   identity?: Identity;
   /**
-   * Set by platform/client.ts when a call made while serving this one failed
-   * UNAVAILABLE after its retries: an UNAVAILABLE answer then tells the caller
-   * not to retry (server pushback), so retries never multiply along a path.
+   * Set by the client chain (platform/rpc/client-interceptors.ts) when a call
+   * made while serving this one failed UNAVAILABLE after its retries: an
+   * UNAVAILABLE answer then tells the caller not to retry (server pushback),
+   * so retries never multiply along a path.
    */
   retryBudgetSpent?: boolean;
 }

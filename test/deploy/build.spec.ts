@@ -52,6 +52,8 @@ describe("npm run build: compiled JavaScript with the source tree's layout", fun
 
   it('finds the descriptor set, the storefront and the version where the compiled modules look for them', () => {
     assert.ok(existsSync(inCompiled("require('./platform/server.js').DESCRIPTOR_SET_PATH")), 'descriptor set');
+    // Method policy (access, idempotency) is read from that set at run time.
+    assert.equal(inCompiled("require('./platform/rpc/method-policy.js').accessOf('/shop.catalog.v1.CatalogService/ReserveStock')"), 'service');
     const publicDir = inCompiled("require('./services/gateway/src/config.js').gatewayConfig.parse({}).GATEWAY_PUBLIC_DIR");
     assert.ok(existsSync(join(publicDir, 'index.html')), `storefront at ${publicDir}`);
     assert.ok(publicDir.startsWith(compiled), 'the compiled gateway serves its own copy');

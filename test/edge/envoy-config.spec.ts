@@ -16,6 +16,7 @@ import { gatewayConfig } from '../../services/gateway/src/config';
 import { DESCRIPTOR_SET_PATH, loadContracts, serviceKey } from '../../services/gateway/src/contracts';
 import { ALLOW_HEADERS } from '../../services/gateway/src/cors';
 import { httpStatusOf } from '../../services/gateway/src/status-mapping';
+import { policyOf } from '../../platform/rpc/method-policy';
 
 const root = join(__dirname, '..', '..');
 const text = readFileSync(join(root, 'envoy', 'envoy.yaml'), 'utf8');
@@ -132,15 +133,23 @@ describe('envoy/envoy.yaml', () => {
       }
     });
 
-    it('retries reads (methods bound to GET) on UNAVAILABLE, and nothing else', () => {
-      for (const { service, method, bindings } of publicMethods) {
-        const route = routeFor(grpcPath(service, method));
+    it('retries on UNAVAILABLE exactly the unary methods the contracts declare safe to repeat (idempotency_level)', () => {
+      const retried: string[] = [];
+      for (const { service, method } of publicMethods) {
+        const path = grpcPath(service, method);
+        const route = routeFor(path);
         if (!route.route) continue;
-        const isRead = method.methodKind === 'unary' && bindings.some((b) => b.httpMethod === 'GET');
         const retryOn: string[] = route.route.retry_policy?.retry_on?.split(',') ?? [];
-        if (isRead) assert.ok(retryOn.includes('unavailable'), `${grpcPath(service, method)} is a read: retry it on unavailable`);
-        else assert.deepEqual(retryOn, [], `${grpcPath(service, method)} is not idempotent: no retries`);
+        if (retryOn.length) retried.push(path);
+        if (method.methodKind === 'unary' && policyOf(path).retryable)
+          assert.ok(retryOn.includes('unavailable'), `${path} is ${policyOf(path).idempotency}: retry it on unavailable`);
+        else assert.deepEqual(retryOn, [], `${path} is not declared idempotent (or is a stream): no retries`);
       }
+      // Reads and the writes safe to repeat, CreateOrder (by idempotency key) among them.
+      assert.ok(
+        retried.includes('/shop.orders.v1.OrdersService/CreateOrder') && retried.includes('/shop.catalog.v1.CatalogService/GetProduct'),
+        retried.join(' '),
+      );
     });
 
     it('gives every route a timeout, and server streams none (0s)', () => {

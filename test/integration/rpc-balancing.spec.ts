@@ -18,7 +18,7 @@ async function deadAddress(): Promise<string> {
 describe('platform client: retries', function () {
   this.timeout(10_000);
 
-  const attempts = { getService: 0, register: 0 };
+  const attempts = { getService: 0, register: 0, reportCalls: 0 };
   let flaky: TestServer;
 
   before(async () => {
@@ -32,6 +32,10 @@ describe('platform client: retries', function () {
         async register({ instance }) {
           if (++attempts.register === 1) throw unavailable('warming up');
           return { instanceId: instance!.id, heartbeatIntervalSeconds: 5 };
+        },
+        async reportCalls({ calls }) {
+          if (++attempts.reportCalls === 1) throw unavailable('warming up');
+          return { accepted: calls.length };
         },
       }),
     ]);
@@ -52,27 +56,26 @@ describe('platform client: retries', function () {
     }
   });
 
-  it('never retries a write: the caller gets UNAVAILABLE', async () => {
+  it('never retries a write its contract does not declare idempotent: the caller gets UNAVAILABLE', async () => {
     const client = createClient(RegistryServiceService, { addresses: [flaky.address], deadlineMs: 2_000 });
     try {
       const headers = await bearer('ops-1', []);
-      await assert.rejects(client.register({ instance: anInstance('i-1') }, { metadata: headers }), (error: unknown) => {
+      await assert.rejects(client.reportCalls({ calls: [] }, { metadata: headers }), (error: unknown) => {
         assert.ok(error instanceof RpcError);
         assert.equal(error.code, Code.UNAVAILABLE);
         assert.equal(error.message, 'warming up');
         return true;
       });
-      assert.equal(attempts.register, 1, 'the write was attempted once');
+      assert.equal(attempts.reportCalls, 1, 'the write was attempted once');
       // The next, separate call goes through.
-      assert.equal((await client.register({ instance: anInstance('i-1') }, { metadata: headers })).instanceId, 'i-1');
+      assert.equal((await client.reportCalls({ calls: [] }, { metadata: headers })).accepted, 0);
     } finally {
       client.close();
     }
   });
 
-  it('retries a write the caller declares idempotent', async () => {
-    attempts.register = 0;
-    const client = createClient(RegistryServiceService, { addresses: [flaky.address], deadlineMs: 2_000, idempotentMethods: ['Register'] });
+  it('retries a write its contract declares IDEMPOTENT (Register, by instance id)', async () => {
+    const client = createClient(RegistryServiceService, { addresses: [flaky.address], deadlineMs: 2_000 });
     try {
       const response = await client.register({ instance: anInstance('i-2') }, { metadata: await bearer('ops-1', []) });
       assert.equal(response.instanceId, 'i-2');

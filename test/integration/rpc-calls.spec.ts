@@ -60,6 +60,28 @@ describe('platform server and client: unary calls', function () {
     assert.deepEqual(service?.instances, [anInstance('catalog-1')]);
   });
 
+  it("runs the caller's own client interceptors inside the platform's, with the contract's policy", async () => {
+    const seen: string[] = [];
+    const tagged = createClient(RegistryServiceService, {
+      addresses: [running.address],
+      deadlineMs: 2_000,
+      interceptors: [
+        (next) => async (request, call) => {
+          seen.push(`${call.method} ${call.policy.idempotency}`);
+          call.metadata.set('authorization', (await bearer('u-admin', ['admin'])).authorization);
+          return next(request, call);
+        },
+      ],
+    });
+    try {
+      await tagged.getStats({});
+      assert.deepEqual(seen, ['GetStats no_side_effects']);
+      assert.equal((identities.at(-1) as { userId: string }).userId, 'u-admin');
+    } finally {
+      tagged.close();
+    }
+  });
+
   it('delivers an RpcError to the client with the same code, message and details', async () => {
     const error = await rpcErrorOf(client.getService({ name: 'nowhere' }));
     assert.equal(error.code, Code.NOT_FOUND);

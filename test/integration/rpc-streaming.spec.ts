@@ -42,7 +42,6 @@ describe('platform server and client: server streaming', function () {
             },
             watchNotifications: (request, ctx) => watch(request, ctx),
           },
-          access: { listNotifications: 'authenticated', watchNotifications: 'authenticated' },
         }),
       ],
       { shutdownGraceMs: 5_000 },

@@ -77,7 +77,8 @@ export function registryBinding(overrides: Partial<RegistryHandlers> = {}, acces
   return defineService({
     definition: RegistryServiceService,
     handlers,
-    access: {
+    // A test double: the auth layer is exercised under these rules, not the contract's.
+    accessOverride: {
       register: 'authenticated',
       heartbeat: 'authenticated',
       deregister: 'admin',

@@ -39,17 +39,6 @@ export function createCatalogService({ config, db, redis, outbox, log, onClose }
         ...productWriteHandlers({ store, cache }),
         ...stockReservationHandlers({ stock, cache, ttlSeconds: config.CATALOG_RESERVATION_TTL_SECONDS }),
       },
-      access: {
-        listProducts: 'public',
-        getProduct: 'public',
-        batchGetProducts: 'public',
-        listCategories: 'public',
-        createProduct: 'admin',
-        updateProduct: 'admin',
-        // Orders reserve for the order they are writing; users reserve by ordering.
-        reserveStock: 'service',
-        releaseStock: 'service',
-      },
     }),
     subscriptions: orderEventHandlers({ stock, cache, log: log.child({ component: 'stock-events' }) }),
     sweeper,

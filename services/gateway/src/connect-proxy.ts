@@ -1,6 +1,7 @@
 import type { DescMethod, DescService, Message } from '@bufbuild/protobuf';
 import { ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { isRetryable } from '../../../platform/rpc/method-policy';
 import type { Contracts } from './contracts';
 import { FORWARDED_HEADERS, type CallOptions, type Upstreams } from './upstreams';
 
@@ -58,7 +59,7 @@ function forward(method: DescMethod, upstreams: Upstreams) {
   switch (method.methodKind) {
     case 'unary':
       return (request: Message, ctx: HandlerContext) =>
-        upstreams.unary(method, request, { ...callOptions(ctx), idempotent: false }).catch((error) => {
+        upstreams.unary(method, request, { ...callOptions(ctx), idempotent: isRetryable(method) }).catch((error) => {
           throw clean(error);
         });
     case 'server_streaming':

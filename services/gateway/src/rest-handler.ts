@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DescField, DescMessage, Message, Registry } from '@bufbuild/protobuf';
 import { ConnectError } from '@connectrpc/connect';
 import type { Logger } from '../../../platform/logger';
+import { isRetryable } from '../../../platform/rpc/method-policy';
 import type { Contracts } from './contracts';
 import { asConnectError, createJsonPrinter, type JsonPrinter } from './json-print';
 import type { LocalReplies } from './local-reply';
@@ -156,7 +157,8 @@ export function createRestHandler(options: RestHandlerOptions) {
       const body = route.body || clientStreams ? await readBody(req, t.maxRequestBytes, req.headers['content-length']) : undefined;
       const requests = buildRequests(match, bindings, body, req.headers['content-type'], t.binding, registry);
       const headers = forwardedHeaders(req.headers);
-      const idempotent = req.method === 'GET';
+      // Retried on UNAVAILABLE only when the contract says so (idempotency_level), like Envoy's routes.
+      const idempotent = isRetryable(route.method);
 
       if (kind === 'unary') {
         return sendUnary(req, res, t, match, await upstreams.unary(route.method, requests[0], { headers, signal, idempotent }));

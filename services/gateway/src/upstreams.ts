@@ -2,6 +2,7 @@ import type { DescMethod, DescService, Message } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient, type Transport } from '@connectrpc/connect';
 import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { context, propagation } from '@opentelemetry/api';
+import { backoffDelay, RPC_RETRY } from '../../../platform/backoff';
 import type { Logger } from '../../../platform/logger';
 import { serviceKey } from './contracts';
 
@@ -41,13 +42,6 @@ export interface UpstreamOptions {
 
 /** grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING */
 const SERVING = 1;
-
-/**
- * Retries of an idempotent call answered UNAVAILABLE, like Envoy's `retry_on:
- * unavailable`: at most 3 attempts, each wait drawn at random up to its bound
- * ("full jitter"), so clients that failed together do not return together.
- */
-const RETRY_BACKOFF_MS = [50, 200];
 
 /**
  * The service already spent the path's retry budget on its own dependency
@@ -101,13 +95,14 @@ export function createUpstreams(services: DescService[], options: UpstreamOption
           const failure = ConnectError.from(error);
           const retry =
             idempotent &&
-            attempt < RETRY_BACKOFF_MS.length &&
+            attempt + 1 < RPC_RETRY.attempts &&
             failure.code === Code.Unavailable &&
             !pushedBack(failure) &&
             pools.get(method.parent.typeName)!.clients.length > 0 &&
             !rest.signal.aborted;
           if (!retry) throw error;
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_BACKOFF_MS[attempt]));
+          // Like Envoy's `retry_on: unavailable`, with the platform's budget and jittered backoff.
+          await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, RPC_RETRY.backoff)));
         }
       }
     },

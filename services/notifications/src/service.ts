@@ -30,7 +30,6 @@ export function createNotificationsService({ config, db, redis, log, onClose }: 
           }),
         ),
       },
-      access: { listNotifications: 'authenticated', watchNotifications: 'authenticated' },
     }),
     subscriptions: businessEventHandlers({ store, feed, log }),
   };

@@ -23,15 +23,11 @@ export function createOrdersService({ config, db, outbox, log, onClose, resolver
     addresses: config.CATALOG_ADDRESSES,
     deadlineMs: config.CLIENT_DEADLINE_MS,
     resolver,
-    // Reservations are idempotent by their id (the order id), so they may be retried like the read.
-    idempotentMethods: ['BatchGetProducts', 'ReserveStock', 'ReleaseStock'],
   });
   const payments = createClient(PaymentsServiceService, {
     addresses: config.PAYMENTS_ADDRESSES,
     deadlineMs: config.CLIENT_DEADLINE_MS,
     resolver,
-    // Idempotent by order id: a retry answers the intent the first call stored.
-    idempotentMethods: ['CreatePaymentIntent'],
   });
   const serviceAuth = createServiceCredentials(tokens, SERVICE_NAME);
   onClose('users client', async () => users.close());
@@ -46,7 +42,6 @@ export function createOrdersService({ config, db, outbox, log, onClose, resolver
         cancelOrder: cancelOrderHandler(store, outbox),
         ...orderQueryHandlers(store),
       },
-      access: { createOrder: 'authenticated', getOrder: 'authenticated', listOrders: 'authenticated', cancelOrder: 'authenticated' },
     }),
     subscriptions: paymentEventHandlers(store, outbox, log),
   };

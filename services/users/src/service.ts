@@ -28,13 +28,5 @@ export function createUsersService({ config, db, outbox }: ServiceDeps<UsersConf
         return { names: suggestNames(validateSuggestionCount(req.count)) };
       },
     },
-    access: {
-      register: 'public',
-      login: 'public',
-      suggestNames: 'public',
-      getProfile: 'authenticated',
-      updateProfile: 'authenticated',
-      getUser: 'authenticated',
-    },
   });
 }

@@ -1,15 +1,14 @@
 import { Code, failedPrecondition, RpcError, unavailable } from '../../../../platform/errors';
 
-const DOWN = new Set([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED, Code.CANCELLED, Code.RESOURCE_EXHAUSTED]);
-
 /**
  * What a failed call to users, catalog or payments means for the caller of CreateOrder:
- * a dependency that is down or too slow is UNAVAILABLE (retry later, nothing
- * was written); the caller's own credentials problems pass through as they are.
+ * a dependency that is down or too slow (the platform client already made
+ * that UNAVAILABLE: platform/rpc/client-interceptors.ts) says nothing was
+ * written; the caller's own credentials problems pass through as they are.
  */
 export function dependencyFailure(service: string, error: unknown): Error {
   if (!(error instanceof RpcError)) return error as Error;
-  if (DOWN.has(error.code)) return unavailable(`${service} service is unavailable; nothing was written, retry later`);
+  if (error.code === Code.UNAVAILABLE) return unavailable(`${service} service is unavailable; nothing was written, retry later`);
   if (error.code === Code.NOT_FOUND && service === 'users') {
     return failedPrecondition('the calling user no longer exists', 'USER_NOT_FOUND');
   }

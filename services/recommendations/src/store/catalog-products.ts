@@ -1,5 +1,5 @@
 import type { TypedClient } from '../../../../platform/client';
-import { Code, RpcError, unavailable } from '../../../../platform/errors';
+import { Code, RpcError } from '../../../../platform/errors';
 import type { CatalogServiceService, Product } from '../../../../gen/ts/shop/catalog/v1/catalog';
 import { searchedTags } from '../domain/similarity';
 
@@ -9,18 +9,17 @@ export type CatalogClient = TypedClient<typeof CatalogServiceService>;
 const PAGE_SIZE = 100;
 const CATEGORY_PAGES_MAX = 2;
 
-const DOWN = new Set([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED, Code.CANCELLED, Code.RESOURCE_EXHAUSTED]);
-
 /**
  * What a failed catalog call means for our caller: catalog down or slow is
- * UNAVAILABLE (retry later). Anything else catalog refuses is a bug on our
- * side, not the caller's: it becomes INTERNAL (logged in full by the error
- * interceptor), never catalog's own INVALID_ARGUMENT about fields our caller
- * never sent.
+ * UNAVAILABLE (retry later), as the platform client already says
+ * (platform/rpc/client-interceptors.ts). Anything else catalog refuses is a
+ * bug on our side, not the caller's: it becomes INTERNAL (logged in full by
+ * the error interceptor), never catalog's own INVALID_ARGUMENT about fields
+ * our caller never sent.
  */
 export function catalogFailure(method: string, error: unknown): Error {
   if (!(error instanceof RpcError)) return error as Error;
-  if (DOWN.has(error.code)) return unavailable('catalog service is unavailable, retry later');
+  if (error.code === Code.UNAVAILABLE) return error;
   return new Error(`catalog ${method} failed: ${Code[error.code]} ${error.message}`);
 }
 
