@@ -43,11 +43,12 @@ export interface ServiceNeeds {
 
 const CALLEE = Symbol('callee');
 
-/** A callee whose client needs options of its own (e.g. more idempotent methods); a bare definition takes the defaults. */
+/** A callee whose client needs options of its own; a bare definition takes the defaults. */
 export interface Callee<D extends ServiceDefinition = ServiceDefinition> {
   [CALLEE]: true;
   definition: D;
-  options: Pick<ClientOptions, 'idempotentMethods'>;
+  /** createClient's options besides what the runtime sets (addresses, deadline, resolver). */
+  options: Omit<ClientOptions, 'addresses' | 'deadlineMs' | 'resolver'>;
 }
 
 export function callee<D extends ServiceDefinition>(definition: D, options: Callee['options']): Callee<D> {
