@@ -57,8 +57,10 @@ export async function startService(
   // Every callee's addresses are set before anything opens: a missing one is a configuration error.
   const missing = Object.keys(spec.calls).filter((callee) => calleeAddresses(config, callee).length === 0);
   if (missing.length) {
+    const problems = missing.map((callee) => `${spec.addressVariables[callee]}: ${name} calls ${callee}; set host:port[,host:port...]`);
+    // The shape loadConfig gives its errors: one line for one problem, a list for several.
     throw new ConfigError(
-      `invalid configuration: ${missing.map((callee) => `${spec.addressVariables[callee]}: ${name} calls ${callee}; set host:port[,host:port...]`).join('; ')}`,
+      problems.length === 1 ? `invalid configuration: ${problems[0]}` : `invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`,
     );
   }
   const log = options.logger ?? createLogger(name, config.LOG_LEVEL);

@@ -35,9 +35,9 @@ export interface ServiceNeeds {
   database?: { migrationsDir: string };
   /** A Redis connection (REDIS_URL); a cache unless the service says otherwise. */
   redis?: true;
-  /** An outbox table in its database and a relay publishing it to Kafka. */
+  /** An outbox table in its database and a relay publishing it to Kafka (needs a database). */
   outbox?: true;
-  /** A consumer group (`<NAME>_CONSUMER_GROUP` in its config) for the subscriptions build returns. */
+  /** A consumer group (`<NAME>_CONSUMER_GROUP` in its config) for the subscriptions build returns (needs a database). */
   consumer?: true;
 }
 
@@ -139,9 +139,12 @@ export function defineServiceSpec<Name extends string, S extends z.ZodObject, N 
   const calls = (input.calls ?? {}) as K;
   const keys = Object.keys(input.config.shape);
   const required = [...(input.needs.database ? [databaseVariable(input.name)] : []), ...(input.needs.consumer ? [consumerGroupVariable(input.name)] : [])];
-  for (const variable of required) {
-    if (!keys.includes(variable)) throw new Error(`${input.name}: its needs read ${variable}, which its config schema does not declare`);
+  // The outbox table and the consumer's processed-events table live in the service's own schema.
+  if ((input.needs.outbox || input.needs.consumer) && !input.needs.database) {
+    throw new Error(`${input.name}: an outbox or a consumer needs a database (needs.database)`);
   }
+  const undeclared = required.filter((variable) => !keys.includes(variable));
+  if (undeclared.length) throw new Error(`${input.name}: its needs read ${undeclared.join(', ')}, which its config schema does not declare`);
   const addressVariables = Object.fromEntries(Object.keys(calls).map((name) => [name, addressesVariable(name)])) as Record<keyof K & string, string>;
   // Empty by default: the launcher, compose and Kubernetes set them; the runtime names a missing one.
   const config = input.config.extend(

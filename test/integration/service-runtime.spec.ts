@@ -145,8 +145,17 @@ describe('platform service runtime: startService', function () {
   it('refuses, at import, a need whose setting the schema does not declare', () => {
     assert.throws(
       () =>
-        defineServiceSpec({ name: 'no-schema', config: schema, needs: { consumer: true }, build: () => ({ contract: registryBinding(), subscriptions: {} }) }),
-      /NO_SCHEMA_CONSUMER_GROUP/,
+        defineServiceSpec({
+          name: 'no-schema',
+          config: schema,
+          needs: { database: { migrationsDir: migrations }, consumer: true },
+          build: () => ({ contract: registryBinding(), subscriptions: {} }),
+        }),
+      /NO_SCHEMA_DB_NAME, NO_SCHEMA_CONSUMER_GROUP/,
+    );
+    assert.throws(
+      () => defineServiceSpec({ name: 'runtime-test', config: schema, needs: { outbox: true }, build: () => ({ contract: registryBinding() }) }),
+      /needs a database/,
     );
   });
 
