@@ -71,7 +71,12 @@ export async function startServiceUnderTest<S extends AnyServiceSpec>(spec: S, o
     MYSQL_URL: string;
     GRPC_HOST: string;
   };
-  const service = await startService(spec, config as unknown as BaseConfig);
+  const dropOwnDatabase = () => (ownDatabase ? dropDatabases(config.MYSQL_URL, [String((config as Record<string, unknown>)[dbVariable])]) : Promise.resolve());
+  const service = await startService(spec, config as unknown as BaseConfig).catch(async (error) => {
+    // A start that failed half-way (after the migrations) leaves no database behind either.
+    await dropOwnDatabase().catch(() => undefined);
+    throw error;
+  });
   const client = createClient(service.definition, { addresses: [service.address], deadlineMs: options.deadlineMs ?? 5_000 }) as TypedClient<ServedBy<S>>;
   const tokens = createTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER });
   const as = async (userId: string, roles = ['customer']): Promise<CallOptions> => ({
@@ -107,7 +112,7 @@ export async function startServiceUnderTest<S extends AnyServiceSpec>(spec: S, o
       stopped = true;
       client.close();
       await service.shutdown('test done');
-      if (ownDatabase) await dropDatabases(config.MYSQL_URL, [String((config as Record<string, unknown>)[dbVariable])]);
+      await dropOwnDatabase();
     },
   };
 }
