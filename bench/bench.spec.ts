@@ -9,17 +9,13 @@ import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
-import type { RunningService } from '../platform/service-runtime';
-import { catalogConfig } from '../services/catalog/src/config';
-import { startCatalog } from '../services/catalog/src/main';
+import { catalogService } from '../services/catalog/src/service';
 import { gatewayConfig } from '../services/gateway/src/config';
 import { loadContracts } from '../services/gateway/src/contracts';
 import { startGateway, type RunningGateway } from '../services/gateway/src/gateway';
-import { notificationsConfig } from '../services/notifications/src/config';
-import { startNotifications } from '../services/notifications/src/main';
-import { dropDatabases } from '../test/support/databases';
+import { notificationsService } from '../services/notifications/src/service';
 import { startMesh, type Mesh } from '../test/support/mesh';
-import { testConfig, testDatabase } from '../test/support/service-config';
+import { startServiceUnderTest, type ServiceUnderTest } from '../test/support/service-under-test';
 import { startEchoServer } from './fixtures/echo-server';
 import { freePort } from './lib/service-process';
 import { rssSampler } from './lib/proc-stats';
@@ -61,24 +57,20 @@ function assertShape(result: ScenarioResult): void {
 describe('benchmarks, load and seed data', function () {
   this.timeout(120_000);
   let mesh: Mesh;
-  let notifications: RunningService;
-  let withoutRedis: RunningService;
+  let notifications: ServiceUnderTest<typeof notificationsService>;
+  let withoutRedis: ServiceUnderTest<typeof catalogService>;
   let gateway: RunningGateway;
   let echo: Awaited<ReturnType<typeof startEchoServer>>;
   const run = randomUUID().slice(0, 8);
-  const notificationsDb = testDatabase('notifications');
   const self = process.pid;
 
   before(async () => {
     mesh = await startMesh();
-    notifications = await startNotifications(
-      testConfig(notificationsConfig, {
-        NOTIFICATIONS_DB_NAME: notificationsDb,
-        NOTIFICATIONS_CONSUMER_GROUP: `notifications-bench-${run}`,
-      }),
-    );
+    notifications = await startServiceUnderTest(notificationsService);
     const catalogDb = mesh.databases.find((name) => name.includes('catalog'))!;
-    withoutRedis = await startCatalog(testConfig(catalogConfig, { CATALOG_DB_NAME: catalogDb, REDIS_URL: `redis://127.0.0.1:${await freePort()}` }));
+    withoutRedis = await startServiceUnderTest(catalogService, {
+      overrides: { CATALOG_DB_NAME: catalogDb, REDIS_URL: `redis://127.0.0.1:${await freePort()}` },
+    });
     const log = createLogger('gateway', 'silent');
     gateway = await startGateway({
       log,
@@ -100,10 +92,9 @@ describe('benchmarks, load and seed data', function () {
   after(async () => {
     await echo?.stop();
     await gateway?.shutdown('test done');
-    await withoutRedis?.shutdown('test done');
-    await notifications?.shutdown('test done');
+    await withoutRedis?.stop();
+    await notifications?.stop();
     await mesh?.stop();
-    await dropDatabases(process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306', [notificationsDb]);
   });
 
   const grpcAddresses = () => ({
@@ -142,7 +133,7 @@ describe('benchmarks, load and seed data', function () {
           metricsUrl: `http://127.0.0.1:${mesh.services.catalog.metricsPort}`,
           cacheNamespace: mesh.databases.find((name) => name.includes('catalog'))!,
         },
-        catalogWithoutRedis: { address: withoutRedis.address, metricsUrl: `http://127.0.0.1:${withoutRedis.metricsPort}` },
+        catalogWithoutRedis: { address: withoutRedis.address, metricsUrl: `http://127.0.0.1:${withoutRedis.service.metricsPort}` },
         redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       },
       settings,

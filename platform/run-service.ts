@@ -1,6 +1,8 @@
 import { trace } from '@opentelemetry/api';
 import { ConfigError } from './config';
 import { createLogger } from './logger';
+import { startService } from './service-runtime';
+import type { AnyServiceSpec } from './service-spec';
 
 interface Running {
   shutdown(reason: string): Promise<void>;
@@ -10,9 +12,13 @@ interface Running {
  * Owns the process of one service: starts it, stops it on SIGTERM/SIGINT (a
  * second signal exits at once), turns a bad configuration into one clear
  * line and exit code 1 instead of a stack trace, and ends the process on an
- * exception nobody caught.
+ * exception nobody caught. A service's main.ts is `runService(itsSpec)`;
+ * an edge that is not a spec (the gateway) passes its name and its start.
  */
-export function runService(name: string, start: () => Promise<Running>): void {
+export function runService(spec: AnyServiceSpec): void;
+export function runService(name: string, start: () => Promise<Running>): void;
+export function runService(specOrName: AnyServiceSpec | string, startIt?: () => Promise<Running>): void {
+  const [name, start] = typeof specOrName === 'string' ? [specOrName, startIt!] : [specOrName.name, () => startService(specOrName)];
   const log = createLogger(name);
   let running: Running | undefined;
 

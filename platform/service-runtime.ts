@@ -1,90 +1,69 @@
 import type Redis from 'ioredis';
-import type { Kafka } from 'kafkajs';
-import { createTokens, type Tokens } from './auth';
+import { createTokens } from './auth';
 import { openRedis } from './cache';
-import type { BaseConfig } from './config';
+import { createClient } from './client';
+import { type BaseConfig, ConfigError, loadConfig } from './config';
 import { openDatabase, type Db } from './db';
-import { createEventConsumer, type Subscriptions } from './events/consumer';
+import { createEventConsumer } from './events/consumer';
 import { createKafka } from './events/kafka';
 import { createOutbox, type Outbox } from './events/outbox';
 import { createOutboxRelay } from './events/outbox-relay';
 import { startRetentionPurge } from './events/retention';
 import { createLogger, type Logger } from './logger';
 import { advertisedHost, registryCredentials, startRegistration, type Registration } from './registration';
-import { createRegistryResolver, type AddressResolver } from './resolver';
+import { createRegistryResolver } from './resolver';
 import { startCallReporting } from './call-reporting';
-import type { ServiceBinding } from './rpc/bind-service';
+import type { ServiceDefinition } from './rpc/bind-service';
 import { createServer, type PlatformServer, type StartedServer } from './server';
-
-export interface ServiceSpec<C extends BaseConfig> {
-  name: string;
-  config: C;
-  /** The service's own schema and its migrations folder; omit for a service without a database. */
-  database?: { name: string; migrationsDir: string };
-  redis?: boolean;
-  /** Starts an outbox relay publishing this service's outbox table. */
-  outbox?: boolean;
-  /** Builds the service's contracts, and what it consumes, from its dependencies. */
-  build(deps: ServiceDeps<C>): BuiltService | Promise<BuiltService>;
-  logger?: Logger;
-  /**
-   * Token audiences this service accepts besides the user API's: the
-   * registry takes the tokens services mint for it alone.
-   */
-  alsoAcceptedAudiences?: string[];
-}
-
-export interface BuiltService {
-  services: ServiceBinding<any>[];
-  /** Consumer group and the one list of events this service reacts to. */
-  consumes?: { groupId: string; subscriptions: Subscriptions };
-}
-
-export interface ServiceDeps<C extends BaseConfig> {
-  config: C;
-  log: Logger;
-  tokens: Tokens;
-  db: Db;
-  redis: Redis;
-  /** Not connected until a producer or consumer is. */
-  kafka: Kafka;
-  /** Emits events in the caller's transaction; the relay publishes them once it commits. */
-  outbox: Outbox;
-  /** Registers a resource to close at shutdown, in reverse order of registration. */
-  onClose(resource: string, close: () => Promise<unknown>): void;
-  /**
-   * Registry-backed address resolution for `createClient({ resolver })`;
-   * undefined when REGISTRY_ADDRESSES is empty (clients use static addresses).
-   */
-  resolver?: AddressResolver;
-}
+import {
+  type AnyServiceSpec,
+  type BaseDeps,
+  type BuiltService,
+  calleeAddresses,
+  consumerGroupVariable,
+  databaseVariable,
+  definitionOf,
+  isCallee,
+} from './service-spec';
 
 export interface RunningService extends StartedServer {
   server: PlatformServer;
+  /** The contract it serves (its spec's build), for clients of it. */
+  definition: ServiceDefinition;
   /** This instance's registration with the service registry, when REGISTRY_ADDRESSES is set. */
   registration?: Registration;
   shutdown(reason?: string): Promise<void>;
 }
 
-const unavailableDependency = (what: string) =>
-  new Proxy(
-    {},
-    {
-      get: () => {
-        throw new Error(`${what} was not requested in this service's spec`);
-      },
-    },
-  );
+export interface StartOptions {
+  logger?: Logger;
+}
 
 /**
- * The one bootstrap of every service, used by main.ts and by tests alike:
- * opens what the spec asks for (schema + migrations, Redis, Kafka, outbox
- * relay, consumers), serves the contracts, and closes everything in reverse
- * order at shutdown.
+ * The one bootstrap of every service, used by main.ts (platform/run-service.ts)
+ * and by tests alike: opens what the spec's needs ask for (schema +
+ * migrations, Redis, Kafka, outbox relay, consumer group), a client per
+ * callee, serves the contract build returns, and closes everything in
+ * reverse order at shutdown. `config` is parsed with the spec's schema
+ * (from the environment when omitted).
  */
-export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): Promise<RunningService> {
-  const { config, name } = spec;
-  const log = spec.logger ?? createLogger(name, config.LOG_LEVEL);
+export async function startService(
+  spec: AnyServiceSpec,
+  config: BaseConfig = loadConfig(spec.config) as BaseConfig,
+  options: StartOptions = {},
+): Promise<RunningService> {
+  const { name, needs } = spec;
+  const settings = config as BaseConfig & Record<string, unknown>;
+  // Every callee's addresses are set before anything opens: a missing one is a configuration error.
+  const missing = Object.keys(spec.calls).filter((callee) => calleeAddresses(config, callee).length === 0);
+  if (missing.length) {
+    const problems = missing.map((callee) => `${spec.addressVariables[callee]}: ${name} calls ${callee}; set host:port[,host:port...]`);
+    // The shape loadConfig gives its errors: one line for one problem, a list for several.
+    throw new ConfigError(
+      problems.length === 1 ? `invalid configuration: ${problems[0]}` : `invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+    );
+  }
+  const log = options.logger ?? createLogger(name, config.LOG_LEVEL);
   const tokens = createTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, alsoAccepted: spec.alsoAcceptedAudiences });
   const server = createServer({
     name,
@@ -95,24 +74,23 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
     metricsPort: config.METRICS_PORT,
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
   });
-  const deps: ServiceDeps<C> = {
+  // Only what the spec declared is set: ServiceDeps types the rest away.
+  const deps: BaseDeps<BaseConfig> & { db?: Db; redis?: Redis; outbox?: Outbox; clients: Record<string, unknown> } = {
     config,
     log,
     tokens,
-    db: unavailableDependency('database') as Db,
-    redis: unavailableDependency('redis') as Redis,
-    kafka: undefined as unknown as Kafka,
-    outbox: unavailableDependency('outbox') as Outbox,
+    kafka: createKafka(config.KAFKA_BROKERS, name, log),
     onClose: (resource, close) => server.onClose(resource, close),
+    clients: {},
   };
 
   try {
-    if (spec.database) {
+    if (needs.database) {
       const db = await openDatabase({
         url: config.MYSQL_URL,
-        database: spec.database.name,
+        database: String(settings[databaseVariable(name)]),
         poolMax: config.MYSQL_POOL_MAX,
-        migrationsDir: spec.database.migrationsDir,
+        migrationsDir: needs.database.migrationsDir,
         log,
       });
       deps.db = db;
@@ -125,7 +103,7 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
         },
       });
     }
-    if (spec.redis) {
+    if (needs.redis) {
       const redis = openRedis(config.REDIS_URL, log);
       deps.redis = redis;
       server.onClose('redis', () => redis.quit().catch(() => redis.disconnect()));
@@ -138,11 +116,9 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
         },
       });
     }
-    // A kafkajs client connects only when a producer or consumer does.
-    deps.kafka = createKafka(config.KAFKA_BROKERS, name, log);
-    if (spec.outbox) {
+    if (needs.outbox) {
       const relay = createOutboxRelay({
-        db: deps.db,
+        db: deps.db!,
         kafka: deps.kafka,
         log: log.child({ component: 'outbox' }),
         service: name,
@@ -165,8 +141,19 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
       deps.resolver = resolver;
       server.onClose('registry resolver', async () => resolver.close());
     }
-    const built = await spec.build(deps);
-    for (const binding of built.services) server.add(binding);
+    // A typed client per callee, from `<CALLEE>_ADDRESSES` (and the registry when there is one).
+    for (const [callee, declared] of Object.entries(spec.calls)) {
+      const client = createClient(definitionOf(declared), {
+        addresses: calleeAddresses(config, callee),
+        deadlineMs: config.CLIENT_DEADLINE_MS,
+        resolver: deps.resolver,
+        ...(isCallee(declared) ? declared.options : {}),
+      });
+      deps.clients[callee] = client;
+      server.onClose(`${callee} client`, async () => client.close());
+    }
+    const built: BuiltService = await spec.build(deps as never);
+    server.add(built.contract);
     const started = await server.start();
     // Service registry: registered once serving, in the background (a registry that is down never blocks a start).
     const registration = config.REGISTRY_ADDRESSES.length
@@ -195,10 +182,11 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
         })
       : undefined;
     if (reporting) server.onClose('call reporting', () => reporting.stop());
-    if (built.consumes) {
+    if (needs.consumer) {
       const consumer = createEventConsumer(deps.kafka, {
-        ...built.consumes,
-        db: deps.db,
+        groupId: String(settings[consumerGroupVariable(name)]),
+        subscriptions: built.subscriptions ?? {},
+        db: deps.db!,
         topicPrefix: config.KAFKA_TOPIC_PREFIX,
         log: log.child({ component: 'consumer' }),
         partitions: config.KAFKA_TOPIC_PARTITIONS,
@@ -209,13 +197,13 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
       // Consuming starts in the background: a broker that is late must not keep the RPCs down.
       consumer.start().catch((error) => log.error({ err: error }, 'consumer failed to start'));
     }
-    if (spec.outbox || built.consumes) {
+    if (needs.outbox || needs.consumer) {
       const purge = startRetentionPurge({
-        db: deps.db,
+        db: deps.db!,
         log: log.child({ component: 'retention' }),
         service: name,
-        outboxHours: spec.outbox ? config.OUTBOX_RETENTION_HOURS : undefined,
-        processedEventsHours: built.consumes ? config.PROCESSED_EVENTS_RETENTION_HOURS : undefined,
+        outboxHours: needs.outbox ? config.OUTBOX_RETENTION_HOURS : undefined,
+        processedEventsHours: needs.consumer ? config.PROCESSED_EVENTS_RETENTION_HOURS : undefined,
         intervalSeconds: config.RETENTION_PURGE_INTERVAL_SECONDS,
       });
       server.onClose('retention purge', () => purge.stop());
@@ -223,6 +211,7 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
     return {
       ...started,
       server,
+      definition: built.contract.definition,
       registration,
       // Deregistering comes first, so resolvers stop sending here before the drain starts.
       shutdown: async (reason) => {

@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole platform on this machine in one command. Starts the
  * Kafka broker (unless one answers at KAFKA_BROKERS), then every service in
- * services/manifest.ts with its logs prefixed by its name, waits until each
+ * services/manifest.ts (each spec's callees first) with its logs prefixed by its name, waits until each
  * answers /healthz, and prints where to reach it. Ctrl-C stops everything,
  * including the broker if this command started it.
  *
@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import concurrently from 'concurrently';
+import { addressesVariable } from '../platform/service-spec';
 import { defaultPorts, SERVICES } from '../services/manifest';
 
 const USAGE = `usage: npm start [-- --watch]     (npm run dev is npm start -- --watch)
@@ -76,7 +77,7 @@ const commands = SERVICES.map((service) => {
   // A gRPC service gets GRPC_PORT, the HTTP edge (the gateway) HTTP_PORT.
   const env: Record<string, string> = own.grpc !== undefined ? { GRPC_PORT: String(own.grpc) } : { HTTP_PORT: String(own.http) };
   Object.assign(env, { METRICS_PORT: String(own.metrics), OTEL_SERVICE_NAME: service.name });
-  for (const callee of service.calls) env[`${callee.toUpperCase()}_ADDRESSES`] ??= `${host}:${ports.get(callee)!.grpc}`;
+  for (const callee of service.calls) env[addressesVariable(callee)] ??= `${host}:${ports.get(callee)!.grpc}`;
   // Service registry: every service registers with it (the gateway also fronts it);
   // a copy with PORT_OFFSET keeps its own registry state in the shared Redis.
   if (ports.has('registry')) env.REGISTRY_ADDRESSES ??= `${host}:${ports.get('registry')!.grpc}`;

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
+import { addressesVariable, consumerGroupVariable, databaseVariable } from '../../platform/service-spec';
 import { defaultPorts, isGrpcService, SERVICES } from '../../services/manifest';
 import { dropDatabases } from '../../test/support/databases';
 import { httpOk, spawnService, type ServiceProcess } from './service-process';
@@ -45,7 +46,9 @@ export async function startBenchPlatform(options: BenchPlatformOptions) {
   const { portOffset, runId, logDir, otlpEndpoint, mysqlUrl, kafkaBrokers } = options;
   mkdirSync(logDir, { recursive: true });
   const topicPrefix = `bench-${runId}.`;
-  const databases = SERVICES.filter(isGrpcService).map((s) => `bench_${s.name}`);
+  const databases = SERVICES.filter(isGrpcService)
+    .filter((s) => s.spec.needs.database)
+    .map((s) => `bench_${s.name}`);
   /** Every consumer group of the run starts with this: the services' and the scenarios' own. */
   const groupPrefix = `bench-${runId}-`;
   await dropDatabases(mysqlUrl, databases);
@@ -71,12 +74,12 @@ export async function startBenchPlatform(options: BenchPlatformOptions) {
       OTEL_SERVICE_NAME: entry.name,
       // Load comes from one address: the edge's per-client rate limit would measure itself.
       GATEWAY_RATE_LIMIT_RPS: '0',
-      [`${entry.name.toUpperCase()}_DB_NAME`]: `bench_${entry.name}`,
-      [`${entry.name.toUpperCase()}_CONSUMER_GROUP`]: `${groupPrefix}${entry.name}`,
     };
+    if (isGrpcService(entry) && entry.spec.needs.database) env[databaseVariable(entry.name)] = `bench_${entry.name}`;
+    if (isGrpcService(entry) && entry.spec.needs.consumer) env[consumerGroupVariable(entry.name)] = `${groupPrefix}${entry.name}`;
     if (own.grpc !== undefined) env.GRPC_PORT = String(own.grpc);
     if (own.http !== undefined) env.HTTP_PORT = String(own.http);
-    for (const callee of entry.calls) env[`${callee.toUpperCase()}_ADDRESSES`] = `127.0.0.1:${ports.get(callee)!.grpc}`;
+    for (const callee of entry.calls) env[addressesVariable(callee)] = `127.0.0.1:${ports.get(callee)!.grpc}`;
     const child = spawnService({ name: entry.name, main: entry.main, env, logDir, telemetry: true, nodeArgs: options.nodeArgs });
     const metrics = `http://127.0.0.1:${own.metrics}`;
     try {

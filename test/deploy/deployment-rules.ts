@@ -1,6 +1,7 @@
 /**
  * What a deployment of each service must configure, derived from services/manifest.ts
- * and each service's config schema: nothing here is a second, hand-kept list. Adding a
+ * (each service's spec: its config schema, needs and calls): nothing here is a second,
+ * hand-kept list. Adding a
  * service to the manifest makes the compose and Kubernetes checks fail until both list it.
  *
  * The rule for environment variables (docker-compose.yml and deploy/k8s alike):
@@ -9,7 +10,8 @@
  *   machine (GRPC_HOST, REDIS_URL, KAFKA_BROKERS, ...), which cannot work in a container;
  * - set, from a secret: every secret-like variable (`*_SECRET`, `*_PASSWORD`, `*_KEY`),
  *   whose default is a development value;
- * - a service with a database (its schema has `<NAME>_DB_NAME`) sets `<NAME>_DB_NAME` (equal
+ * - a service with a database (its spec needs one; the gateway, no spec, when its schema
+ *   has `<NAME>_DB_NAME`) sets `<NAME>_DB_NAME` (equal
  *   to the default, the schema the MySQL init script creates) and MYSQL_URL (a secret: it
  *   holds the password); a service without one gets no MYSQL_URL and so no credentials;
  * - `<CALLEE>_ADDRESSES` for every service in its manifest `calls` (and, for a service
@@ -20,10 +22,11 @@
  * every variable a deployment sets must be one the schema declares, a `<CALLEE>_ADDRESSES`,
  * or a standard OTEL_* variable of the OpenTelemetry SDK: a typo fails.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { SERVICES } from '../../services/manifest';
+import { addressesVariable, databaseVariable, envPrefix } from '../../platform/service-spec';
+import { isGrpcService, SERVICES } from '../../services/manifest';
 
 export const root = join(__dirname, '..', '..');
 
@@ -50,8 +53,7 @@ export interface ServiceRequirements {
 const LOOPBACK = /127\.0\.0\.1|localhost|\[::1\]/;
 const SECRET_LIKE = /(_SECRET|_PASSWORD|_KEY)$/;
 
-export const envPrefix = (service: string) => service.toUpperCase().replace(/-/g, '_');
-export const addressesVariable = (callee: string) => `${envPrefix(callee)}_ADDRESSES`;
+export { addressesVariable, envPrefix };
 export const pointsAtLoopback = (value: string) => LOOPBACK.test(value);
 export const isSecretLike = (variable: string) => SECRET_LIKE.test(variable);
 
@@ -60,14 +62,15 @@ function schemaKeys(schema: z.ZodType): string[] {
   return Object.keys(schema.shape);
 }
 
-export function requirementsOf(entry: { name: string; config: z.ZodType; calls: string[] }): ServiceRequirements {
+export function requirementsOf(entry: { name: string; config: z.ZodType; calls: string[]; hasDatabase?: boolean }): ServiceRequirements {
   const keys = schemaKeys(entry.config);
   const defaults = entry.config.parse({}) as Record<string, unknown>;
   const prefix = envPrefix(entry.name);
-  const dbVariable = `${prefix}_DB_NAME`;
-  const database = keys.includes(dbVariable)
-    ? { variable: dbVariable, schema: String(defaults[dbVariable]), passwordVariable: `${prefix}_DB_PASSWORD` }
-    : undefined;
+  const dbVariable = databaseVariable(entry.name);
+  const database =
+    (entry.hasDatabase ?? keys.includes(dbVariable))
+      ? { variable: dbVariable, schema: String(defaults[dbVariable]), passwordVariable: `${prefix}_DB_PASSWORD` }
+      : undefined;
 
   const ports = Object.fromEntries(keys.filter((key) => key.endsWith('_PORT')).map((key) => [key, Number(defaults[key])]));
   const loopbackDefaults = keys.filter((key) => typeof defaults[key] === 'string' && pointsAtLoopback(defaults[key] as string));
@@ -100,7 +103,9 @@ export function requirementsOf(entry: { name: string; config: z.ZodType; calls: 
 }
 
 /** Every service of the manifest with what its deployment must set. */
-export const MANIFEST_SERVICES: ServiceRequirements[] = SERVICES.map(requirementsOf);
+export const MANIFEST_SERVICES: ServiceRequirements[] = SERVICES.map((entry) =>
+  requirementsOf({ ...entry, hasDatabase: isGrpcService(entry) ? Boolean(entry.spec.needs.database) : undefined }),
+);
 
 /** The config schema exported by services/<name>/src/config.ts, if there is one. */
 export function folderSchema(service: string): z.ZodObject | undefined {
@@ -172,11 +177,10 @@ export function byName(name: string): ServiceRequirements {
 export type DataStore = 'mysql' | 'redis' | 'kafka';
 
 /**
- * The shared stores a service connects to. A database is its schema's `<NAME>_DB_NAME`; the
- * rest is read from how main.ts starts the runtime (`redis: true`, `outbox: true`,
- * `consumes:`), since every schema inherits REDIS_URL and KAFKA_BROKERS whether it uses
- * them or not. An HTTP edge has no runtime spec: it uses Redis when its own schema
- * declares REDIS_URL (the gateway's shared rate-limit buckets).
+ * The shared stores a service connects to, from its spec's needs (`database`, `redis`,
+ * `outbox`, `consumer`), since every schema inherits REDIS_URL and KAFKA_BROKERS whether it
+ * uses them or not. An HTTP edge has no spec: it uses Redis when its own schema declares
+ * REDIS_URL (the gateway's shared rate-limit buckets).
  */
 export function dataStoresOf(name: string): Set<DataStore> {
   const service = requirementsFor(name);
@@ -184,12 +188,12 @@ export function dataStoresOf(name: string): Set<DataStore> {
   const stores = new Set<DataStore>();
   if (service.database) stores.add('mysql');
   const entry = SERVICES.find((s) => s.name === name);
-  if (entry && entry.kind === 'http') {
+  if (!entry || !isGrpcService(entry)) {
     if ('REDIS_URL' in service.defaults) stores.add('redis');
     return stores;
   }
-  const main = readFileSync(join(root, 'services', name, 'src', 'main.ts'), 'utf8');
-  if (/\bredis:\s*true\b/.test(main)) stores.add('redis');
-  if (/\boutbox:\s*true\b|\bconsumes:/.test(main)) stores.add('kafka');
+  const { needs } = entry.spec;
+  if (needs.redis) stores.add('redis');
+  if (needs.outbox || needs.consumer) stores.add('kafka');
   return stores;
 }

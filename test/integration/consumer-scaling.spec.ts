@@ -3,13 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { AssignerProtocol, Kafka, logLevel, type Admin } from 'kafkajs';
 import knex, { type Knex } from 'knex';
 import { Events } from '../../platform/events/catalog';
-import type { RunningService } from '../../platform/service-runtime';
+import type { ServiceUnderTest } from '../support/service-under-test';
 import { OrderStatus } from '../../gen/ts/shop/orders/v1/orders';
-import { paymentsConfig } from '../../services/payments/src/config';
-import { startPayments } from '../../services/payments/src/main';
+import { paymentsService } from '../../services/payments/src/service';
+import { startServiceUnderTest } from '../support/service-under-test';
 import { startMesh, type Mesh, type Shopper } from '../support/mesh';
 import { until } from '../support/poll';
-import { testConfig } from '../support/service-config';
 
 const ORDERS = 40;
 
@@ -34,7 +33,7 @@ async function assignments(admin: Admin, group: string, topic: string): Promise<
 describe('two instances of one consumer group share the partitions and keep each order in order', function () {
   this.timeout(180_000);
   let mesh: Mesh;
-  let second: RunningService;
+  let second: ServiceUnderTest<typeof paymentsService>;
   let shopper: Shopper;
   let admin: Admin;
   let paymentsDb: Knex;
@@ -42,16 +41,16 @@ describe('two instances of one consumer group share the partitions and keep each
   before(async () => {
     mesh = await startMesh({ payments: { KAFKA_TOPIC_PARTITIONS: '6' } });
     const database = mesh.databases.find((d) => d.startsWith('test_payments'))!;
-    second = await startPayments(
-      testConfig(paymentsConfig, {
+    second = await startServiceUnderTest(paymentsService, {
+      overrides: {
         PAYMENTS_DB_NAME: database,
         PAYMENTS_CONSUMER_GROUP: mesh.paymentsGroup,
         PAYMENT_RETRY_BASE_MS: '10',
         KAFKA_TOPIC_PARTITIONS: '6',
         // The mesh's own topics and groups.
         KAFKA_TOPIC_PREFIX: mesh.ordersConfig.KAFKA_TOPIC_PREFIX,
-      }),
-    );
+      },
+    });
     shopper = await mesh.shopper();
     admin = new Kafka({ clientId: 'scaling-test', brokers: mesh.ordersConfig.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
@@ -61,7 +60,7 @@ describe('two instances of one consumer group share the partitions and keep each
   after(async () => {
     await admin?.disconnect();
     await paymentsDb?.destroy();
-    await second?.shutdown('test done');
+    await second?.stop();
     await mesh?.stop();
   });
 

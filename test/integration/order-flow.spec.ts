@@ -2,15 +2,12 @@ import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import knex from 'knex';
 import { Code } from '../../platform/errors';
-import { createClient } from '../../platform/client';
-import { OrdersServiceService, OrderStatus, type Order } from '../../gen/ts/shop/orders/v1/orders';
+import { OrderStatus, type Order } from '../../gen/ts/shop/orders/v1/orders';
 import { PaymentStatus } from '../../gen/ts/shop/payments/v1/payments';
-import { ordersConfig } from '../../services/orders/src/config';
-import { startOrders } from '../../services/orders/src/main';
+import { ordersService } from '../../services/orders/src/service';
+import { startServiceUnderTest } from '../support/service-under-test';
 import { startMesh, type Mesh, type Shopper } from '../support/mesh';
 import { until } from '../support/poll';
-import { testConfig, testDatabase } from '../support/service-config';
-import { dropDatabases } from '../support/databases';
 import { rpcErrorOf } from '../support/rpc-error';
 
 describe('the order flow: orders, payments and Kafka', function () {
@@ -151,18 +148,12 @@ describe('the order flow: orders, payments and Kafka', function () {
   });
 
   it('answers UNAVAILABLE within its deadline and writes nothing when users is down', async () => {
-    const database = testDatabase('orders');
-    const orders = await startOrders(
-      testConfig(ordersConfig, {
-        ORDERS_DB_NAME: database,
-        ORDERS_CONSUMER_GROUP: `orders-down-${randomUUID()}`,
-        USERS_ADDRESSES: '127.0.0.1:1',
-        CATALOG_ADDRESSES: mesh.services.catalog.address,
-        PAYMENTS_ADDRESSES: mesh.services.payments.address,
-        CLIENT_DEADLINE_MS: '1000',
-      }),
-    );
-    const client = createClient(OrdersServiceService, { addresses: [orders.address], deadlineMs: 5000 });
+    const orders = await startServiceUnderTest(ordersService, {
+      calls: { users: '127.0.0.1:1', catalog: mesh.services.catalog.address, payments: mesh.services.payments.address },
+      overrides: { CLIENT_DEADLINE_MS: '1000' },
+    });
+    const { client } = orders;
+    const database = orders.config.ORDERS_DB_NAME;
     try {
       const started = Date.now();
       const error = await rpcErrorOf(
@@ -177,9 +168,7 @@ describe('the order flow: orders, payments and Kafka', function () {
       assert.equal(Number(orderRows), 0);
       assert.equal(Number(outboxRows), 0);
     } finally {
-      client.close();
-      await orders.shutdown('test done');
-      await dropDatabases(mesh.ordersConfig.MYSQL_URL, [database]);
+      await orders.stop();
     }
   });
 });

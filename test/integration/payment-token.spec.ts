@@ -8,18 +8,15 @@ import { Code } from '../../platform/errors';
 import { Events } from '../../platform/events/catalog';
 import { createFieldCipher } from '../../platform/field-cipher';
 import { createServiceCredentials } from '../../platform/service-credentials';
-import { createClient } from '../../platform/client';
-import { OrderStatus, OrdersServiceService } from '../../gen/ts/shop/orders/v1/orders';
+import { OrderStatus } from '../../gen/ts/shop/orders/v1/orders';
 import { PaymentStatus } from '../../gen/ts/shop/payments/v1/payments';
-import { ordersConfig } from '../../services/orders/src/config';
-import { startOrders } from '../../services/orders/src/main';
+import { ordersService } from '../../services/orders/src/service';
+import { startServiceUnderTest } from '../support/service-under-test';
 import { createPaymentIntentsStore } from '../../services/payments/src/store/payment-intents-store';
-import { dropDatabases } from '../support/databases';
 import { startMesh, type Mesh, type Shopper } from '../support/mesh';
 import { createEventBus } from '../support/event-bus';
 import { until } from '../support/poll';
 import { rpcErrorOf } from '../support/rpc-error';
-import { testConfig, testDatabase } from '../support/service-config';
 
 /** Issue 13, finding 11: the payment token rides neither on Kafka nor in orders' tables, and payments keeps it encrypted only until the charge. */
 describe('the payment token: held by payments alone, encrypted, and only until the charge', function () {
@@ -168,19 +165,12 @@ describe('the payment token: held by payments alone, encrypted, and only until t
   });
 
   it('answers UNAVAILABLE, writes nothing and gives the stock back when payments is down', async () => {
-    const database = testDatabase('orders');
-    const orders = await startOrders(
-      testConfig(ordersConfig, {
-        ORDERS_DB_NAME: database,
-        ORDERS_CONSUMER_GROUP: `orders-nopay-${randomUUID()}`,
-        KAFKA_TOPIC_PREFIX: mesh.ordersConfig.KAFKA_TOPIC_PREFIX,
-        USERS_ADDRESSES: mesh.services.users.address,
-        CATALOG_ADDRESSES: mesh.services.catalog.address,
-        PAYMENTS_ADDRESSES: '127.0.0.1:1',
-        CLIENT_DEADLINE_MS: '1000',
-      }),
-    );
-    const client = createClient(OrdersServiceService, { addresses: [orders.address], deadlineMs: 5000 });
+    const orders = await startServiceUnderTest(ordersService, {
+      calls: { users: mesh.services.users.address, catalog: mesh.services.catalog.address, payments: '127.0.0.1:1' },
+      overrides: { KAFKA_TOPIC_PREFIX: mesh.ordersConfig.KAFKA_TOPIC_PREFIX, CLIENT_DEADLINE_MS: '1000' },
+    });
+    const { client } = orders;
+    const database = orders.config.ORDERS_DB_NAME;
     const stock = async () => (await mesh.catalog.getProduct({ id: productId })).product!.stock;
     try {
       const before = await stock();
@@ -195,9 +185,7 @@ describe('the payment token: held by payments alone, encrypted, and only until t
       await db.destroy();
       assert.equal(Number(n), 0);
     } finally {
-      client.close();
-      await orders.shutdown('test done');
-      await dropDatabases(mesh.ordersConfig.MYSQL_URL, [database]);
+      await orders.stop();
     }
   });
 });

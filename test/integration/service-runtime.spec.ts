@@ -3,11 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { createClient } from '../../platform/client';
-import { serviceConfig } from '../../platform/config';
+import { ConfigError, serviceConfig } from '../../platform/config';
 import type { Db } from '../../platform/db';
 import { OUTBOX_TABLE } from '../../platform/events/outbox';
 import { startService, type RunningService } from '../../platform/service-runtime';
+import { defineServiceSpec } from '../../platform/service-spec';
 import { RegistryServiceService } from '../../gen/ts/shop/registry/v1/registry';
 import { dropDatabases } from '../support/databases';
 import { timed, until } from '../support/poll';
@@ -15,8 +17,8 @@ import { anInstance, bearer, healthClient, registryBinding, TEST_JWT_SECRET } fr
 import { testConfig, testDatabase } from '../support/service-config';
 
 const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
-const NAME = 'runtime-test';
-const schema = serviceConfig({ grpcPort: 0, metricsPort: 0 });
+const schema = serviceConfig({ grpcPort: 0, metricsPort: 0 }).extend({ RUNTIME_TEST_DB_NAME: z.string().default('never_created') });
+const noNeeds = {};
 
 const migration = `
 import type { Knex } from 'knex';
@@ -35,7 +37,7 @@ describe('platform service runtime: startService', function () {
   this.timeout(30_000);
 
   const database = testDatabase('platform_runtime');
-  const config = testConfig(schema, { JWT_SECRET: TEST_JWT_SECRET });
+  const config = testConfig(schema, { JWT_SECRET: TEST_JWT_SECRET, RUNTIME_TEST_DB_NAME: database });
   let migrations: string;
   let service: RunningService;
   let db: Db;
@@ -43,33 +45,31 @@ describe('platform service runtime: startService', function () {
   before(async () => {
     migrations = mkdtempSync(join(tmpdir(), 'shopmesh-runtime-'));
     writeFileSync(join(migrations, '20261125000001_instances.ts'), migration);
-    service = await startService({
-      name: NAME,
-      config,
-      database: { name: database, migrationsDir: migrations },
-      outbox: true,
+    const spec = defineServiceSpec({
+      name: 'runtime-test',
+      config: schema,
+      needs: { database: { migrationsDir: migrations }, outbox: true },
       build: (deps) => {
         db = deps.db;
         return {
-          services: [
-            registryBinding({
-              // State and its event in one transaction; the commit wakes the relay.
-              async register({ instance }) {
-                await deps.db.transaction(async (trx) => {
-                  await trx('instances').insert({ id: instance!.id, service_name: instance!.serviceName });
-                  await deps.outbox.add(trx, 'UserRegistered', instance!.id, {
-                    userId: instance!.id,
-                    displayName: instance!.serviceName,
-                    registeredAt: new Date(),
-                  });
+          contract: registryBinding({
+            // State and its event in one transaction; the commit wakes the relay.
+            async register({ instance }) {
+              await deps.db.transaction(async (trx) => {
+                await trx('instances').insert({ id: instance!.id, service_name: instance!.serviceName });
+                await deps.outbox.add(trx, 'UserRegistered', instance!.id, {
+                  userId: instance!.id,
+                  displayName: instance!.serviceName,
+                  registeredAt: new Date(),
                 });
-                return { instanceId: instance!.id, heartbeatIntervalSeconds: 5 };
-              },
-            }),
-          ],
+              });
+              return { instanceId: instance!.id, heartbeatIntervalSeconds: 5 };
+            },
+          }),
         };
       },
     });
+    service = await startService(spec, config);
   });
 
   after(async () => {
@@ -110,28 +110,66 @@ describe('platform service runtime: startService', function () {
     }
   });
 
-  it('names a dependency the spec did not ask for', async () => {
+  it('gives a service only the dependencies its spec declared: asking for another fails to compile', () => {
+    const spec = defineServiceSpec({
+      name: 'no-redis',
+      config: schema,
+      needs: noNeeds,
+      build: (deps) => {
+        // @ts-expect-error redis was not declared in needs
+        void deps.redis;
+        // @ts-expect-error nor a database
+        void deps.db;
+        // @ts-expect-error nor a callee
+        void deps.clients.users;
+        return { contract: registryBinding() };
+      },
+    });
+    assert.deepEqual(spec.needs, {});
+  });
+
+  it('names a callee whose addresses are not set, before opening anything', async () => {
+    const spec = defineServiceSpec({
+      name: 'lonely',
+      config: schema,
+      needs: noNeeds,
+      calls: { registry: RegistryServiceService },
+      build: ({ clients }) => ({ contract: registryBinding({ listServices: (request) => clients.registry.listServices(request) }) }),
+    });
     await assert.rejects(
-      startService({
-        name: 'no-redis',
-        config,
-        build: (deps) => {
-          void deps.redis.get('x');
-          return { services: [] };
-        },
-      }),
-      /redis was not requested/,
+      startService(spec, testConfig(spec.config)),
+      (error: Error) => error instanceof ConfigError && /REGISTRY_ADDRESSES: lonely calls registry/.test(error.message),
+    );
+  });
+
+  it('refuses, at import, a need whose setting the schema does not declare', () => {
+    assert.throws(
+      () =>
+        defineServiceSpec({
+          name: 'no-schema',
+          config: schema,
+          needs: { database: { migrationsDir: migrations }, consumer: true },
+          build: () => ({ contract: registryBinding(), subscriptions: {} }),
+        }),
+      /NO_SCHEMA_DB_NAME, NO_SCHEMA_CONSUMER_GROUP/,
+    );
+    assert.throws(
+      () => defineServiceSpec({ name: 'runtime-test', config: schema, needs: { outbox: true }, build: () => ({ contract: registryBinding() }) }),
+      /needs a database/,
     );
   });
 
   it('fails to start, quickly, when its database cannot be reached', async () => {
     const { ms, result } = await timed(() =>
-      startService({
-        name: 'no-db',
-        config: testConfig(schema, { MYSQL_URL: 'mysql://root@127.0.0.1:3399' }),
-        database: { name: 'never_created', migrationsDir: migrations },
-        build: () => ({ services: [registryBinding()] }),
-      }),
+      startService(
+        defineServiceSpec({
+          name: 'runtime-test',
+          config: schema,
+          needs: { database: { migrationsDir: migrations } },
+          build: () => ({ contract: registryBinding() }),
+        }),
+        testConfig(schema, { MYSQL_URL: 'mysql://root@127.0.0.1:3399' }),
+      ),
     );
     assert.equal(result.status, 'rejected');
     assert.ok(ms < 8_000, `took ${ms} ms`);

@@ -1,23 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createClient, type CallOptions } from '../../platform/client';
-import type { RunningService } from '../../platform/service-runtime';
-import { CatalogServiceService } from '../../gen/ts/shop/catalog/v1/catalog';
-import { OrdersServiceService } from '../../gen/ts/shop/orders/v1/orders';
-import { PaymentsServiceService } from '../../gen/ts/shop/payments/v1/payments';
-import { UsersServiceService } from '../../gen/ts/shop/users/v1/users';
-import { NotificationsServiceService } from '../../gen/ts/shop/notifications/v1/notifications';
-import { catalogConfig } from '../../services/catalog/src/config';
-import { startCatalog } from '../../services/catalog/src/main';
-import { notificationsConfig } from '../../services/notifications/src/config';
-import { startNotifications } from '../../services/notifications/src/main';
-import { ordersConfig } from '../../services/orders/src/config';
-import { startOrders } from '../../services/orders/src/main';
-import { paymentsConfig } from '../../services/payments/src/config';
-import { startPayments } from '../../services/payments/src/main';
-import { usersConfig } from '../../services/users/src/config';
-import { startUsers } from '../../services/users/src/main';
-import { dropDatabases } from './databases';
-import { testConfig, testDatabase } from './service-config';
+import type { CallOptions } from '../../platform/client';
+import { catalogService } from '../../services/catalog/src/service';
+import { notificationsService } from '../../services/notifications/src/service';
+import { ordersService } from '../../services/orders/src/service';
+import { paymentsService } from '../../services/payments/src/service';
+import { usersService } from '../../services/users/src/service';
+import { startServiceUnderTest } from './service-under-test';
 
 export interface Shopper {
   userId: string;
@@ -27,9 +15,10 @@ export interface Shopper {
 }
 
 /**
- * users, catalog, orders, payments and notifications in this process, each on a fresh
- * database and with consumer groups of their own, talking over real gRPC and
- * the real Kafka broker.
+ * users, catalog, orders, payments and notifications in this process, each
+ * started by the test harness (test/support/service-under-test.ts) on a fresh
+ * database with a consumer group of its own, on topics of this mesh alone,
+ * talking over real gRPC and the real Kafka broker.
  */
 export async function startMesh(
   overrides: {
@@ -43,62 +32,39 @@ export async function startMesh(
   // Topics of this mesh alone: its fresh consumer groups read from the beginning,
   // and the run's earlier meshes' events would be a backlog to wade through first.
   const topics = { KAFKA_TOPIC_PREFIX: `${process.env.KAFKA_TOPIC_PREFIX ?? ''}${run}.` };
-  const dbs: string[] = [];
-  const db = (service: string) => {
-    const name = testDatabase(service);
-    dbs.push(name);
-    return name;
-  };
-  const users = await startUsers(testConfig(usersConfig, { ...topics, USERS_DB_NAME: db('users') }));
-  const catalog = await startCatalog(
-    testConfig(catalogConfig, { ...topics, CATALOG_DB_NAME: db('catalog'), CATALOG_CONSUMER_GROUP: `catalog-${run}`, ...overrides.catalog }),
-  );
+  const users = await startServiceUnderTest(usersService, { overrides: topics });
+  const catalog = await startServiceUnderTest(catalogService, { overrides: { ...topics, ...overrides.catalog } });
   // Before orders, which calls it (CreatePaymentIntent).
-  const paymentsGroup = `payments-${run}`;
-  const payments = await startPayments(
-    testConfig(paymentsConfig, {
-      ...topics,
-      PAYMENTS_DB_NAME: db('payments'),
-      PAYMENTS_CONSUMER_GROUP: paymentsGroup,
-      PAYMENT_RETRY_BASE_MS: '10',
-      ...overrides.payments,
-    }),
-  );
-  const ordersSettings = testConfig(ordersConfig, {
-    ...topics,
-    ORDERS_DB_NAME: db('orders'),
-    ORDERS_CONSUMER_GROUP: `orders-${run}`,
-    USERS_ADDRESSES: users.address,
-    CATALOG_ADDRESSES: catalog.address,
-    PAYMENTS_ADDRESSES: payments.address,
-    ...overrides.orders,
+  const payments = await startServiceUnderTest(paymentsService, { overrides: { ...topics, PAYMENT_RETRY_BASE_MS: '10', ...overrides.payments } });
+  const orders = await startServiceUnderTest(ordersService, {
+    calls: { users: users.address, catalog: catalog.address, payments: payments.address },
+    overrides: { ...topics, ...overrides.orders },
   });
-  const orders = await startOrders(ordersSettings);
-  const notificationsGroup = `notifications-${run}`;
-  const notifications = await startNotifications(
-    testConfig(notificationsConfig, {
-      ...topics,
-      NOTIFICATIONS_DB_NAME: db('notifications'),
-      NOTIFICATIONS_CONSUMER_GROUP: notificationsGroup,
-      ...overrides.notifications,
-    }),
-  );
-  const services: RunningService[] = [notifications, payments, orders, catalog, users];
+  const notifications = await startServiceUnderTest(notificationsService, { overrides: { ...topics, ...overrides.notifications } });
+  const underTest = [notifications, orders, payments, catalog, users];
   const clients = {
-    users: createClient(UsersServiceService, { addresses: [users.address], deadlineMs: 5000 }),
-    catalog: createClient(CatalogServiceService, { addresses: [catalog.address], deadlineMs: 5000 }),
-    orders: createClient(OrdersServiceService, { addresses: [orders.address], deadlineMs: 5000 }),
-    payments: createClient(PaymentsServiceService, { addresses: [payments.address], deadlineMs: 5000 }),
-    notifications: createClient(NotificationsServiceService, { addresses: [notifications.address], deadlineMs: 5000 }),
+    users: users.client,
+    catalog: catalog.client,
+    orders: orders.client,
+    payments: payments.client,
+    notifications: notifications.client,
   };
 
   return {
     ...clients,
-    services: { users, catalog, orders, payments, notifications },
-    ordersConfig: ordersSettings,
-    paymentsGroup,
-    notificationsGroup,
-    databases: dbs,
+    services: { users: users.service, catalog: catalog.service, orders: orders.service, payments: payments.service, notifications: notifications.service },
+    ordersConfig: orders.config,
+    paymentsGroup: payments.config.PAYMENTS_CONSUMER_GROUP,
+    notificationsGroup: notifications.config.NOTIFICATIONS_CONSUMER_GROUP,
+    databases: [
+      users.config.USERS_DB_NAME,
+      catalog.config.CATALOG_DB_NAME,
+      payments.config.PAYMENTS_DB_NAME,
+      orders.config.ORDERS_DB_NAME,
+      notifications.config.NOTIFICATIONS_DB_NAME,
+    ],
+    /** Call options with an admin token (e.g. to create products). */
+    asAdmin: catalog.asAdmin,
 
     async shopper(): Promise<Shopper> {
       const email = `shopper-${randomUUID().slice(0, 8)}@example.com`;
@@ -109,9 +75,7 @@ export async function startMesh(
     },
 
     async stop(): Promise<void> {
-      for (const client of Object.values(clients) as { close(): void }[]) client.close();
-      for (const service of services) await service.shutdown('test done');
-      await dropDatabases(ordersSettings.MYSQL_URL, dbs);
+      for (const service of underTest) await service.stop();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { consumerGroupVariable, databaseVariable } from '../../platform/service-spec';
 import { defaultPorts, isGrpcService, SERVICES } from '../../services/manifest';
 import { dropDatabases } from './databases';
 import { until } from './poll';
@@ -24,7 +25,7 @@ export interface LaunchOptions {
  */
 export async function launchPlatform({ name, portOffset, env = {} }: LaunchOptions) {
   const grpcServices = SERVICES.filter(isGrpcService);
-  const databases = grpcServices.map((s) => `${name}_${s.name}`);
+  const databases = grpcServices.filter((s) => s.spec.needs.database).map((s) => `${name}_${s.name}`);
   await dropDatabases(mysqlUrl, databases);
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
@@ -35,9 +36,8 @@ export async function launchPlatform({ name, portOffset, env = {} }: LaunchOptio
     ...env,
   };
   for (const s of grpcServices) {
-    const upper = s.name.toUpperCase();
-    childEnv[`${upper}_DB_NAME`] = `${name}_${s.name}`;
-    childEnv[`${upper}_CONSUMER_GROUP`] = `${s.name}-${name}`;
+    if (s.spec.needs.database) childEnv[databaseVariable(s.name)] = `${name}_${s.name}`;
+    if (s.spec.needs.consumer) childEnv[consumerGroupVariable(s.name)] = `${s.name}-${name}`;
   }
   const child = spawn('npm', ['start'], { cwd: root, env: childEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

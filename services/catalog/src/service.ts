@@ -1,7 +1,8 @@
+import { join } from 'node:path';
 import { defineService } from '../../../platform/rpc/bind-service';
-import type { ServiceDeps } from '../../../platform/service-runtime';
+import { defineServiceSpec, type ServiceDeps } from '../../../platform/service-spec';
 import { CatalogServiceService } from '../../../gen/ts/shop/catalog/v1/catalog';
-import type { CatalogConfig } from './config';
+import { catalogConfig, type CatalogConfig } from './config';
 import { orderEventHandlers } from './handlers/order-events';
 import { productReadHandlers } from './handlers/product-reads';
 import { productWriteHandlers } from './handlers/product-writes';
@@ -11,10 +12,13 @@ import { createCatalogCache } from './store/catalog-cache';
 import { createProductsStore } from './store/products-store';
 import { createStockStore } from './store/stock-store';
 
-export const SERVICE_NAME = 'catalog';
+const needs = { database: { migrationsDir: join(__dirname, '..', 'migrations') }, redis: true, outbox: true, consumer: true } as const;
 
-/** The catalog contract over its store and cache, and the order events it reacts to; used by main.ts and by tests alike. */
-export function createCatalogService({ config, db, redis, outbox, log, onClose }: ServiceDeps<CatalogConfig>) {
+/** The catalog: products, categories and stock over MariaDB with a Redis cache; reacts to order events. */
+export const catalogService = defineServiceSpec({ name: 'catalog', config: catalogConfig, needs, build: buildCatalog });
+
+/** The catalog contract over its store and cache, and the order events it reacts to. */
+function buildCatalog({ config, db, redis, outbox, log, onClose }: ServiceDeps<CatalogConfig, typeof needs>) {
   const store = createProductsStore(db, outbox);
   const stock = createStockStore(db);
   const cache = createCatalogCache(redis, {
@@ -32,7 +36,7 @@ export function createCatalogService({ config, db, redis, outbox, log, onClose }
   onClose('reservation sweeper', () => sweeper.stop());
 
   return {
-    binding: defineService({
+    contract: defineService({
       definition: CatalogServiceService,
       handlers: {
         ...productReadHandlers({ store, cache }),
@@ -41,6 +45,5 @@ export function createCatalogService({ config, db, redis, outbox, log, onClose }
       },
     }),
     subscriptions: orderEventHandlers({ stock, cache, log: log.child({ component: 'stock-events' }) }),
-    sweeper,
   };
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { seededProductId } from '../src/domain/product-id';
-import { aNewProduct, cacheRequests, startTestCatalog, untilRedisReady, type RunningCatalog } from './catalog-fixture';
+import { aNewProduct, cacheRequests, type RunningCatalog } from './catalog-fixture';
+import { startServiceUnderTest } from '../../../test/support/service-under-test';
+import { catalogService } from '../src/service';
 
 const PEPPERONI = seededProductId('pizzas', 'Pepperoni');
 const MARGHERITA = seededProductId('pizzas', 'Margherita');
@@ -25,8 +27,8 @@ describe('catalog cache', function () {
   let catalog: RunningCatalog;
 
   before(async () => {
-    catalog = await startTestCatalog();
-    await untilRedisReady(catalog);
+    catalog = await startServiceUnderTest(catalogService);
+    await catalog.untilCheck('redis');
   });
 
   after(async () => {
@@ -83,7 +85,7 @@ describe('catalog without Redis', function () {
 
   before(async () => {
     // Nothing listens there: every cache access fails, as when Redis is down.
-    catalog = await startTestCatalog({ REDIS_URL: 'redis://127.0.0.1:6390' });
+    catalog = await startServiceUnderTest(catalogService, { overrides: { REDIS_URL: 'redis://127.0.0.1:6390' } });
   });
 
   after(async () => {

@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
 import { Events } from '../../../platform/events/catalog';
 import { ProductChanged, ProductChanged_ChangeType as ChangeType } from '../../../gen/ts/shop/catalog/v1/events';
-import { aNewProduct, startTestCatalog, type RunningCatalog } from './catalog-fixture';
+import { aNewProduct, type RunningCatalog } from './catalog-fixture';
+import { startServiceUnderTest } from '../../../test/support/service-under-test';
+import { catalogService } from '../src/service';
 
 const TOPIC = 'shop.catalog.v1.events';
 
@@ -25,7 +27,7 @@ describe('catalog events', function () {
 
   before(async () => {
     assert.equal(Events.ProductChanged.topic, TOPIC);
-    catalog = await startTestCatalog();
+    catalog = await startServiceUnderTest(catalogService);
     const kafka = new Kafka({ clientId: 'catalog-events-test', brokers: catalog.config.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
     // The run's topics carry its KAFKA_TOPIC_PREFIX; this one may not exist before the first write.
     const topic = catalog.config.KAFKA_TOPIC_PREFIX + TOPIC;

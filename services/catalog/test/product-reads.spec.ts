@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { Code } from '../../../platform/errors';
 import { SEED_CATEGORIES, SEED_PRODUCTS, SEEDED_AT } from '../migrations/seed/catalog-seed';
 import { seededProductId } from '../src/domain/product-id';
-import { rpcError, startTestCatalog, violatedFields, type RunningCatalog } from './catalog-fixture';
+import { rpcError, violatedFields, type RunningCatalog } from './catalog-fixture';
+import { startServiceUnderTest } from '../../../test/support/service-under-test';
+import { catalogService } from '../src/service';
 
 const CHEESEBURGER = seededProductId('burgers', 'Classic Cheeseburger');
 const TIRAMISU = seededProductId('desserts', 'Tiramisu');
@@ -19,7 +21,7 @@ describe('catalog reads', function () {
   let catalog: RunningCatalog;
 
   before(async () => {
-    catalog = await startTestCatalog();
+    catalog = await startServiceUnderTest(catalogService);
   });
 
   after(async () => {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { Code } from '../../../platform/errors';
 import { seededProductId } from '../src/domain/product-id';
-import { aNewProduct, rpcError, startTestCatalog, violatedFields, type RunningCatalog } from './catalog-fixture';
+import { aNewProduct, rpcError, violatedFields, type RunningCatalog } from './catalog-fixture';
+import { startServiceUnderTest } from '../../../test/support/service-under-test';
+import { catalogService } from '../src/service';
 
 const FRIES = seededProductId('sides', 'French Fries');
 const ONION_RINGS = seededProductId('sides', 'Onion Rings');
@@ -12,7 +14,7 @@ describe('catalog writes', function () {
   let catalog: RunningCatalog;
 
   before(async () => {
-    catalog = await startTestCatalog();
+    catalog = await startServiceUnderTest(catalogService);
   });
 
   after(async () => {

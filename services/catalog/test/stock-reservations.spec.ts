@@ -3,14 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { StockReservationStatus } from '../../../gen/ts/shop/catalog/v1/catalog';
 import { Code } from '../../../platform/errors';
 import { until } from '../../../test/support/poll';
-import { aNewProduct, rpcError, startTestCatalog, untilRedisReady, type RunningCatalog } from './catalog-fixture';
+import { aNewProduct, rpcError, type RunningCatalog } from './catalog-fixture';
+import { startServiceUnderTest } from '../../../test/support/service-under-test';
+import { catalogService } from '../src/service';
 
 describe('catalog stock reservations', function () {
   this.timeout(60_000);
   let catalog: RunningCatalog;
 
   before(async () => {
-    catalog = await startTestCatalog();
+    catalog = await startServiceUnderTest(catalogService);
   });
   after(async () => catalog?.stop());
 
@@ -123,7 +125,7 @@ describe('catalog stock reservations', function () {
   });
 
   it('shows the new stock at once to reads served from the cache', async () => {
-    await untilRedisReady(catalog);
+    await catalog.untilCheck('redis');
     const { id } = await productWith(6);
     assert.equal(await stockOf(id), 6);
     assert.equal(await stockOf(id), 6);
@@ -139,7 +141,9 @@ describe('catalog stock reservations', function () {
   describe('with a short reservation TTL', () => {
     let quick: RunningCatalog;
     before(async () => {
-      quick = await startTestCatalog({ CATALOG_RESERVATION_TTL_SECONDS: '1', CATALOG_RESERVATION_SWEEP_INTERVAL_MS: '100' });
+      quick = await startServiceUnderTest(catalogService, {
+        overrides: { CATALOG_RESERVATION_TTL_SECONDS: '1', CATALOG_RESERVATION_SWEEP_INTERVAL_MS: '100' },
+      });
     });
     after(async () => quick?.stop());
 

@@ -1,20 +1,23 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { baseConfig, csv, integer } from '../../../platform/config';
-
-/** Every service the edge fronts, by manifest name: each reads `<NAME>_ADDRESSES`. */
-export const FRONTED_SERVICES = ['users', 'catalog', 'orders', 'payments', 'notifications', 'recommendations', 'registry'] as const;
+import { addressesVariable } from '../../../platform/service-spec';
 
 const port = baseConfig.shape.METRICS_PORT;
-/** host:port list; empty means the service is not reachable from this edge (its routes answer 503). */
-const addresses = csv.default([]);
+/**
+ * Loose: the `<NAME>_ADDRESSES` of each service the edge fronts (its manifest
+ * name, from the descriptor set: serviceKey in contracts.ts) are kept as they
+ * come and read by upstreamAddresses; the services are the contracts', not a
+ * list kept here.
+ */
+const edgeBase = baseConfig.pick({ NODE_ENV: true, LOG_LEVEL: true, SHUTDOWN_GRACE_MS: true }).loose();
 
 /**
  * The gateway is an HTTP edge, not a gRPC service: of the base settings it
  * keeps logging, shutdown and the status port; its own port is HTTP_PORT
  * (the launcher sets it like GRPC_PORT for the others).
  */
-export const gatewayConfig = baseConfig.pick({ NODE_ENV: true, LOG_LEVEL: true, SHUTDOWN_GRACE_MS: true }).extend({
+export const gatewayConfig = edgeBase.extend({
   /** Address the REST / Connect / gRPC-Web port and the status port bind. */
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: port.default(8080),
@@ -64,18 +67,15 @@ export const gatewayConfig = baseConfig.pick({ NODE_ENV: true, LOG_LEVEL: true, 
     .string()
     .min(1)
     .default(join(__dirname, '..', 'public')),
-  USERS_ADDRESSES: addresses,
-  CATALOG_ADDRESSES: addresses,
-  ORDERS_ADDRESSES: addresses,
-  PAYMENTS_ADDRESSES: addresses,
-  NOTIFICATIONS_ADDRESSES: addresses,
-  RECOMMENDATIONS_ADDRESSES: addresses,
-  REGISTRY_ADDRESSES: addresses,
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfig>;
 
-/** Addresses of a service: GATEWAY_UPSTREAMS by full name first, then `<NAME>_ADDRESSES` by manifest name. */
+/**
+ * Addresses of a service: GATEWAY_UPSTREAMS by full name first, then
+ * `<NAME>_ADDRESSES` by manifest name (host:port, comma-separated); empty
+ * means it is not reachable from this edge (its routes answer 503).
+ */
 export function upstreamAddresses(config: GatewayConfig, service: string, typeName?: string): string[] {
   const named = typeName && config.GATEWAY_UPSTREAMS.find((entry) => entry.slice(0, entry.indexOf('=')) === typeName);
   if (named)
@@ -84,7 +84,6 @@ export function upstreamAddresses(config: GatewayConfig, service: string, typeNa
       .split('|')
       .map((a) => a.trim())
       .filter(Boolean);
-  const key = `${service.toUpperCase()}_ADDRESSES` as keyof GatewayConfig;
-  const value = config[key];
-  return Array.isArray(value) ? value : [];
+  const value = config[addressesVariable(service)];
+  return typeof value === 'string' ? csv.parse(value) : Array.isArray(value) ? value : [];
 }

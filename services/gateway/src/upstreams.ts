@@ -4,6 +4,7 @@ import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-no
 import { context, propagation } from '@opentelemetry/api';
 import { backoffDelay, RPC_RETRY } from '../../../platform/backoff';
 import type { Logger } from '../../../platform/logger';
+import { addressesVariable } from '../../../platform/service-spec';
 import { serviceKey } from './contracts';
 
 /** Request headers that travel to the service as gRPC metadata. */
@@ -69,7 +70,7 @@ export function createUpstreams(services: DescService[], options: UpstreamOption
     const clientsOf = (desc: DescService) => transports.map((transport) => createClient(desc, transport) as unknown as Record<string, AnyCall>);
     pools.set(service.typeName, { clients: clientsOf(service), health: options.healthService ? clientsOf(options.healthService) : [], turn: 0 });
     if (addresses.length) options.log.info({ upstream: service.typeName, addresses }, 'upstream configured');
-    else options.log.warn({ upstream: service.typeName }, `upstream not configured: set ${serviceKey(service).toUpperCase()}_ADDRESSES; its routes answer 503`);
+    else options.log.warn({ upstream: service.typeName }, `upstream not configured: set ${addressesVariable(serviceKey(service))}; its routes answer 503`);
   }
 
   const clientFor = (method: DescMethod): AnyCall => {

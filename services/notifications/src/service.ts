@@ -1,7 +1,8 @@
+import { join } from 'node:path';
 import { defineService } from '../../../platform/rpc/bind-service';
-import type { ServiceDeps } from '../../../platform/service-runtime';
+import { defineServiceSpec, type ServiceDeps } from '../../../platform/service-spec';
 import { NotificationsServiceService } from '../../../gen/ts/shop/notifications/v1/notifications';
-import type { NotificationsConfig } from './config';
+import { notificationsConfig, type NotificationsConfig } from './config';
 import { createWatchQuota } from './domain/watch-quota';
 import { businessEventHandlers } from './handlers/business-events';
 import { listNotificationsHandler } from './handlers/list-notifications';
@@ -9,16 +10,19 @@ import { watchNotificationsHandler } from './handlers/watch-notifications';
 import { createLiveFeed } from './store/live-feed';
 import { createNotificationsStore } from './store/notifications-store';
 
-export const SERVICE_NAME = 'notifications';
+const needs = { database: { migrationsDir: join(__dirname, '..', 'migrations') }, redis: true, consumer: true } as const;
 
-/** The notifications contract and the business events it turns into notifications; used by main.ts and tests alike. */
-export function createNotificationsService({ config, db, redis, log, onClose }: ServiceDeps<NotificationsConfig>) {
+/** Notifications: a per-user feed of every business event, and its live stream (Redis pub/sub). */
+export const notificationsService = defineServiceSpec({ name: 'notifications', config: notificationsConfig, needs, build: buildNotifications });
+
+/** The notifications contract and the business events it turns into notifications. */
+function buildNotifications({ config, db, redis, log, onClose }: ServiceDeps<NotificationsConfig, typeof needs>) {
   const store = createNotificationsStore(db);
   const feed = createLiveFeed(redis, { log: log.child({ component: 'live-feed' }) });
   onClose('live feed', () => feed.close());
 
   return {
-    binding: defineService({
+    contract: defineService({
       definition: NotificationsServiceService,
       handlers: {
         listNotifications: listNotificationsHandler(store),

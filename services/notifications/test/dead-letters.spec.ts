@@ -6,15 +6,9 @@ import { deadLetterTopic, readDeadLetter } from '../../../platform/events/dead-l
 import { newEnvelope, toHeaders } from '../../../platform/events/envelope';
 import { until } from '../../../test/support/poll';
 import { metricValue } from '../../../test/support/rpc-fixtures';
-import {
-  anOrderCreated,
-  anOrderPaid,
-  createEventBus,
-  startTestNotifications,
-  untilFeedHas,
-  type EventBus,
-  type RunningNotifications,
-} from './notifications-fixture';
+import { anOrderCreated, anOrderPaid, createEventBus, untilFeedHas, type EventBus, type RunningNotifications } from './notifications-fixture';
+import { startServiceUnderTest } from '../../../test/support/service-under-test';
+import { notificationsService } from '../src/service';
 
 describe('notifications: events it cannot use go to its dead-letter topic', function () {
   this.timeout(60_000);
@@ -26,7 +20,7 @@ describe('notifications: events it cannot use go to its dead-letter topic', func
     until(`event ${eventId} in the dead-letter topic`, () => deadLetters.find((m) => m.headers?.ce_id?.toString() === eventId), { timeoutMs: 20_000 });
 
   before(async () => {
-    notifications = await startTestNotifications();
+    notifications = await startServiceUnderTest(notificationsService);
     bus = createEventBus(notifications.config);
     dlqReader = bus.kafka.consumer({ groupId: `dlq-reader-${randomUUID()}` });
     await dlqReader.connect();

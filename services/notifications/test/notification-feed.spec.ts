@@ -14,11 +14,12 @@ import {
   createEventBus,
   eur,
   listAll,
-  startTestNotifications,
   untilFeedHas,
   type EventBus,
   type RunningNotifications,
 } from './notifications-fixture';
+import { startServiceUnderTest } from '../../../test/support/service-under-test';
+import { notificationsService } from '../src/service';
 
 describe('notifications: the feed of business events', function () {
   this.timeout(60_000);
@@ -26,7 +27,7 @@ describe('notifications: the feed of business events', function () {
   let bus: EventBus;
 
   before(async () => {
-    notifications = await startTestNotifications();
+    notifications = await startServiceUnderTest(notificationsService);
     bus = createEventBus(notifications.config);
   });
 

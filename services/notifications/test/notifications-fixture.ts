@@ -1,63 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { createTokens } from '../../../platform/auth';
-import { createClient, type CallOptions, type TypedClient } from '../../../platform/client';
+import type { CallOptions, TypedClient } from '../../../platform/client';
 import type { EventPayload } from '../../../platform/events/catalog';
-import type { RunningService } from '../../../platform/service-runtime';
 import type { Money } from '../../../gen/ts/shop/common/v1/money';
-import { NotificationsServiceService, type Notification } from '../../../gen/ts/shop/notifications/v1/notifications';
-import { dropDatabases } from '../../../test/support/databases';
+import type { Notification, NotificationsServiceService } from '../../../gen/ts/shop/notifications/v1/notifications';
 import { until } from '../../../test/support/poll';
-import { testConfig, testDatabase } from '../../../test/support/service-config';
-import { notificationsConfig, type NotificationsConfig } from '../src/config';
-import { startNotifications } from '../src/main';
+import type { ServiceUnderTest } from '../../../test/support/service-under-test';
+import type { notificationsService } from '../src/service';
 import { feedChannel } from '../src/store/live-feed';
 
 export type NotificationsClient = TypedClient<typeof NotificationsServiceService>;
 
-export interface RunningNotifications {
-  config: NotificationsConfig;
-  service: RunningService;
-  client: NotificationsClient;
-  /** Call options carrying a bearer token of this user. */
-  as(userId: string): Promise<CallOptions>;
-  /** Shuts the instance down; drops its database unless the test shares one between instances. */
-  stop(): Promise<void>;
-}
-
-/**
- * The notifications service in-process on a fresh database and a consumer
- * group of its own (the group reads every topic from its beginning, so no
- * event produced while it joins is missed). A second instance of the same
- * deployment passes the first one's NOTIFICATIONS_DB_NAME and group.
- */
-export async function startTestNotifications(overrides: Record<string, string> = {}): Promise<RunningNotifications> {
-  const ownDatabase = !overrides.NOTIFICATIONS_DB_NAME;
-  const config = testConfig(notificationsConfig, {
-    NOTIFICATIONS_DB_NAME: testDatabase('notifications'),
-    NOTIFICATIONS_CONSUMER_GROUP: `notifications-test-${randomUUID().slice(0, 8)}`,
-    ...overrides,
-  });
-  const service = await startNotifications(config);
-  const client = createClient(NotificationsServiceService, { addresses: [service.address], deadlineMs: 5_000 });
-  const tokens = createTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER });
-  let stopped = false;
-  return {
-    config,
-    service,
-    client,
-    async as(userId) {
-      return { metadata: { authorization: `Bearer ${(await tokens.issue({ userId, roles: ['customer'] })).token}` } };
-    },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      client.close();
-      await service.shutdown('test done');
-      if (ownDatabase) await dropDatabases(config.MYSQL_URL, [config.NOTIFICATIONS_DB_NAME]);
-    },
-  };
-}
+/** The notifications service under test (test/support/service-under-test.ts). */
+export type RunningNotifications = ServiceUnderTest<typeof notificationsService>;
 
 /** The whole feed of a user, following page tokens. */
 export async function listAll(client: NotificationsClient, auth: CallOptions, pageSize = 100): Promise<Notification[]> {

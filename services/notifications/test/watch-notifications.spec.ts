@@ -8,12 +8,13 @@ import {
   createEventBus,
   listAll,
   redisProbe,
-  startTestNotifications,
   untilFeedHas,
   watchInBackground,
   type EventBus,
   type RunningNotifications,
 } from './notifications-fixture';
+import { startServiceUnderTest } from '../../../test/support/service-under-test';
+import { notificationsService } from '../src/service';
 
 const codeOf = (error: unknown) => (error instanceof RpcError ? Code[error.code] : String(error));
 
@@ -24,7 +25,7 @@ describe('notifications: WatchNotifications', function () {
   let redis: ReturnType<typeof redisProbe>;
 
   before(async () => {
-    first = await startTestNotifications();
+    first = await startServiceUnderTest(notificationsService);
     bus = createEventBus(first.config);
     redis = redisProbe(first.config.REDIS_URL);
   });
@@ -128,9 +129,11 @@ describe('notifications: WatchNotifications', function () {
     let second: RunningNotifications;
 
     before(async () => {
-      second = await startTestNotifications({
-        NOTIFICATIONS_DB_NAME: first.config.NOTIFICATIONS_DB_NAME,
-        NOTIFICATIONS_CONSUMER_GROUP: first.config.NOTIFICATIONS_CONSUMER_GROUP,
+      second = await startServiceUnderTest(notificationsService, {
+        overrides: {
+          NOTIFICATIONS_DB_NAME: first.config.NOTIFICATIONS_DB_NAME,
+          NOTIFICATIONS_CONSUMER_GROUP: first.config.NOTIFICATIONS_CONSUMER_GROUP,
+        },
       });
     });
 
@@ -180,7 +183,7 @@ describe('notifications: WatchNotifications', function () {
 
     before(async () => {
       // Nothing listens on port 1: Redis is down for this instance from the start.
-      cut = await startTestNotifications({ REDIS_URL: 'redis://127.0.0.1:1' });
+      cut = await startServiceUnderTest(notificationsService, { overrides: { REDIS_URL: 'redis://127.0.0.1:1' } });
     });
 
     after(async () => {

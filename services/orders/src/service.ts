@@ -1,41 +1,35 @@
-import { createClient } from '../../../platform/client';
+import { join } from 'node:path';
 import { defineService } from '../../../platform/rpc/bind-service';
 import { createServiceCredentials } from '../../../platform/service-credentials';
-import type { ServiceDeps } from '../../../platform/service-runtime';
+import { defineServiceSpec, type ServiceDeps } from '../../../platform/service-spec';
 import { CatalogServiceService } from '../../../gen/ts/shop/catalog/v1/catalog';
 import { OrdersServiceService } from '../../../gen/ts/shop/orders/v1/orders';
 import { PaymentsServiceService } from '../../../gen/ts/shop/payments/v1/payments';
 import { UsersServiceService } from '../../../gen/ts/shop/users/v1/users';
-import type { OrdersConfig } from './config';
+import { ordersConfig, type OrdersConfig } from './config';
 import { cancelOrderHandler } from './handlers/cancel-order';
 import { createOrderHandler } from './handlers/create-order';
 import { orderQueryHandlers } from './handlers/order-queries';
 import { paymentEventHandlers } from './handlers/payment-events';
 import { createOrdersStore } from './store/orders-store';
 
-export const SERVICE_NAME = 'orders';
+const needs = { database: { migrationsDir: join(__dirname, '..', 'migrations') }, outbox: true, consumer: true } as const;
+const calls = {
+  users: UsersServiceService,
+  catalog: CatalogServiceService,
+  payments: PaymentsServiceService,
+};
 
-/** The orders contract and the payment events it reacts to; used by main.ts and tests alike. */
-export function createOrdersService({ config, db, outbox, log, onClose, resolver, tokens }: ServiceDeps<OrdersConfig>) {
+/** Orders: idempotent CreateOrder over users, catalog and payments; the order's lifecycle from payment events. */
+export const ordersService = defineServiceSpec({ name: 'orders', config: ordersConfig, needs, calls, build: buildOrders });
+
+/** The orders contract and the payment events it reacts to. */
+function buildOrders({ db, outbox, log, tokens, clients: { users, catalog, payments } }: ServiceDeps<OrdersConfig, typeof needs, typeof calls>) {
   const store = createOrdersStore(db);
-  const users = createClient(UsersServiceService, { addresses: config.USERS_ADDRESSES, deadlineMs: config.CLIENT_DEADLINE_MS, resolver });
-  const catalog = createClient(CatalogServiceService, {
-    addresses: config.CATALOG_ADDRESSES,
-    deadlineMs: config.CLIENT_DEADLINE_MS,
-    resolver,
-  });
-  const payments = createClient(PaymentsServiceService, {
-    addresses: config.PAYMENTS_ADDRESSES,
-    deadlineMs: config.CLIENT_DEADLINE_MS,
-    resolver,
-  });
-  const serviceAuth = createServiceCredentials(tokens, SERVICE_NAME);
-  onClose('users client', async () => users.close());
-  onClose('catalog client', async () => catalog.close());
-  onClose('payments client', async () => payments.close());
+  const serviceAuth = createServiceCredentials(tokens, ordersService.name);
 
   return {
-    binding: defineService({
+    contract: defineService({
       definition: OrdersServiceService,
       handlers: {
         createOrder: createOrderHandler({ store, users, catalog, payments, outbox, serviceAuth }),

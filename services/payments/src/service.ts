@@ -1,8 +1,9 @@
+import { join } from 'node:path';
 import { createFieldCipher } from '../../../platform/field-cipher';
 import { defineService } from '../../../platform/rpc/bind-service';
-import type { ServiceDeps } from '../../../platform/service-runtime';
+import { defineServiceSpec, type ServiceDeps } from '../../../platform/service-spec';
 import { PaymentsServiceService } from '../../../gen/ts/shop/payments/v1/payments';
-import type { PaymentsConfig } from './config';
+import { paymentsConfig, type PaymentsConfig } from './config';
 import { createSimulatedProcessor } from './domain/processor';
 import { createPaymentIntentHandler } from './handlers/create-payment-intent';
 import { getPaymentHandler } from './handlers/get-payment';
@@ -11,9 +12,13 @@ import { startStaleTokenSweep } from './handlers/stale-intents';
 import { createPaymentIntentsStore } from './store/payment-intents-store';
 import { createPaymentsStore } from './store/payments-store';
 
-export const SERVICE_NAME = 'payments';
+const needs = { database: { migrationsDir: join(__dirname, '..', 'migrations') }, outbox: true, consumer: true } as const;
 
-export function createPaymentsService({ config, db, outbox, log, onClose }: ServiceDeps<PaymentsConfig>) {
+/** Payments: payment intents from orders, charges on OrderCreated through the simulated processor. */
+export const paymentsService = defineServiceSpec({ name: 'payments', config: paymentsConfig, needs, build: buildPayments });
+
+/** The payments contract and the order events it charges and refunds on. */
+function buildPayments({ config, db, outbox, log, onClose }: ServiceDeps<PaymentsConfig, typeof needs>) {
   const store = createPaymentsStore(db);
   const intents = createPaymentIntentsStore(db);
   const tokenCipher = createFieldCipher(config.PAYMENTS_TOKEN_KEY, 'payment token');
@@ -25,7 +30,7 @@ export function createPaymentsService({ config, db, outbox, log, onClose }: Serv
   });
   onClose('stale payment token sweep', async () => sweep.stop());
   return {
-    binding: defineService({
+    contract: defineService({
       definition: PaymentsServiceService,
       handlers: { getPayment: getPaymentHandler(store), createPaymentIntent: createPaymentIntentHandler(intents, tokenCipher) },
       // Only orders creates intents, with its service token; no HTTP route either (envoy/envoy.yaml).

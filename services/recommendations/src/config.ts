@@ -1,12 +1,10 @@
 import { z } from 'zod';
-import { csv, integer, serviceConfig } from '../../../platform/config';
+import { integer, serviceConfig } from '../../../platform/config';
 
 export const recommendationsConfig = serviceConfig({ grpcPort: 50056, metricsPort: 9456 }).extend({
   RECOMMENDATIONS_DB_NAME: z.string().default('shop_recommendations'),
   /** Consumer group; tests use their own. */
   RECOMMENDATIONS_CONSUMER_GROUP: z.string().min(1).default('recommendations'),
-  /** catalog instances (host:port, comma-separated; several are balanced). */
-  CATALOG_ADDRESSES: csv.default(['127.0.0.1:50052']),
   /**
    * How long a cached similar-products list lives. ProductChanged retires the
    * lists it affects at once; the TTL only bounds staleness when an

@@ -1,9 +1,9 @@
-import { createClient } from '../../../platform/client';
+import { join } from 'node:path';
 import { defineService } from '../../../platform/rpc/bind-service';
-import type { ServiceDeps } from '../../../platform/service-runtime';
+import { defineServiceSpec, type ServiceDeps } from '../../../platform/service-spec';
 import { CatalogServiceService } from '../../../gen/ts/shop/catalog/v1/catalog';
 import { RecommendationsServiceService } from '../../../gen/ts/shop/recommendations/v1/recommendations';
-import type { RecommendationsConfig } from './config';
+import { recommendationsConfig, type RecommendationsConfig } from './config';
 import { businessEventHandlers } from './handlers/business-events';
 import { recommendationReadHandlers } from './handlers/recommendation-reads';
 import { createSimilarLists } from './handlers/similar-lists';
@@ -11,13 +11,15 @@ import { createCatalogProducts } from './store/catalog-products';
 import { createCoPurchasesStore } from './store/co-purchases-store';
 import { createSimilarCache } from './store/similar-cache';
 
-export const SERVICE_NAME = 'recommendations';
+const needs = { database: { migrationsDir: join(__dirname, '..', 'migrations') }, redis: true, consumer: true } as const;
+const calls = { catalog: CatalogServiceService };
 
-/** The recommendations contract and the events it learns from; used by main.ts and tests alike. */
-export function createRecommendationsService({ config, db, redis, log, onClose, resolver }: ServiceDeps<RecommendationsConfig>) {
-  const catalogClient = createClient(CatalogServiceService, { addresses: config.CATALOG_ADDRESSES, deadlineMs: config.CLIENT_DEADLINE_MS, resolver });
-  onClose('catalog client', async () => catalogClient.close());
-  const catalog = createCatalogProducts(catalogClient);
+/** Recommendations: co-purchase counts learnt from orders, similar products from the catalog. */
+export const recommendationsService = defineServiceSpec({ name: 'recommendations', config: recommendationsConfig, needs, calls, build: buildRecommendations });
+
+/** The recommendations contract and the events it learns from. */
+function buildRecommendations({ config, db, redis, log, clients }: ServiceDeps<RecommendationsConfig, typeof needs, typeof calls>) {
+  const catalog = createCatalogProducts(clients.catalog);
   const store = createCoPurchasesStore(db);
   const cache = createSimilarCache(redis, {
     namespace: config.RECOMMENDATIONS_DB_NAME,
@@ -27,7 +29,7 @@ export function createRecommendationsService({ config, db, redis, log, onClose, 
   const similar = createSimilarLists({ catalog, cache });
 
   return {
-    binding: defineService({
+    contract: defineService({
       definition: RecommendationsServiceService,
       handlers: recommendationReadHandlers({ store, catalog, similar }),
     }),

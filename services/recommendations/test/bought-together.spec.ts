@@ -9,7 +9,7 @@ import type { Product } from '../../../gen/ts/shop/catalog/v1/catalog';
 import type { Recommendation } from '../../../gen/ts/shop/recommendations/v1/recommendations';
 import { startMesh, type Mesh, type Shopper } from '../../../test/support/mesh';
 import { until } from '../../../test/support/poll';
-import { adminAuth, consumed, failureOf, productFactory, startTestRecommendations, type RunningRecommendations } from './recommendations-fixture';
+import { consumed, failureOf, productFactory, startRecommendationsUnderTest, type RunningRecommendations } from './recommendations-fixture';
 
 const summary = (recommendations: Recommendation[]) => recommendations.map((r) => [r.product!.name.split(' ')[0], r.reason, r.score]);
 
@@ -42,7 +42,7 @@ describe('FrequentlyBoughtTogether, learnt from real orders', function () {
   before(async () => {
     mesh = await startMesh();
     shopper = await mesh.shopper();
-    admin = await adminAuth(mesh.ordersConfig);
+    admin = mesh.asAdmin;
     const make = productFactory(mesh.catalog, admin);
     const [wraps, drinks] = [make.category('wraps'), make.category('drinks')];
     const [hot, cold] = [make.tag('hot'), make.tag('cold')];
@@ -53,7 +53,7 @@ describe('FrequentlyBoughtTogether, learnt from real orders', function () {
     e = await make.create({ name: 'E-wrap', category: wraps, priceMinor: 900, tags: [hot] });
     cola = await make.create({ name: 'Cola', category: drinks, priceMinor: 250, tags: [cold] });
     lemonade = await make.create({ name: 'Lemonade', category: drinks, priceMinor: 380, tags: [cold] });
-    recommendations = await startTestRecommendations(mesh.services.catalog.address, { KAFKA_TOPIC_PREFIX: mesh.ordersConfig.KAFKA_TOPIC_PREFIX });
+    recommendations = await startRecommendationsUnderTest(mesh.services.catalog.address, { KAFKA_TOPIC_PREFIX: mesh.ordersConfig.KAFKA_TOPIC_PREFIX });
     ordersDb = connect(mesh.databases.find((name) => name.startsWith('test_orders'))!);
     recommendationsDb = connect(recommendations.config.RECOMMENDATIONS_DB_NAME);
     // A with B three times, with C twice, with D once; B with C once and with D once.

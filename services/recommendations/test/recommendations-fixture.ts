@@ -1,89 +1,56 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { createTokens } from '../../../platform/auth';
-import { createClient, type CallOptions, type TypedClient } from '../../../platform/client';
+import type { CallOptions, TypedClient } from '../../../platform/client';
 import { Events } from '../../../platform/events/catalog';
 import { registry } from '../../../platform/metrics';
-import type { RunningService } from '../../../platform/service-runtime';
 import type { CatalogServiceService, Product } from '../../../gen/ts/shop/catalog/v1/catalog';
-import { RecommendationsServiceService } from '../../../gen/ts/shop/recommendations/v1/recommendations';
-import { dropDatabases } from '../../../test/support/databases';
+import type { RecommendationsServiceService } from '../../../gen/ts/shop/recommendations/v1/recommendations';
 import { until } from '../../../test/support/poll';
-import { testConfig, testDatabase } from '../../../test/support/service-config';
-import { recommendationsConfig, type RecommendationsConfig } from '../src/config';
-import { startRecommendations } from '../src/main';
+import { startServiceUnderTest, type ServiceUnderTest } from '../../../test/support/service-under-test';
+import { recommendationsService } from '../src/service';
 
 export type RecommendationsClient = TypedClient<typeof RecommendationsServiceService>;
 
-export interface RunningRecommendations {
-  config: RecommendationsConfig;
-  service: RunningService;
-  client: RecommendationsClient;
-  /** Resolves once the consumer group has committed everything on the topics it reads. */
-  untilCaughtUp(timeoutMs?: number): Promise<void>;
-  stop(): Promise<void>;
-}
+/** The recommendations service under test (test/support/service-under-test.ts). */
+export type RunningRecommendations = ServiceUnderTest<typeof recommendationsService>;
 
 /**
- * Recommendations in-process on a fresh database and a consumer group of its
+ * Recommendations under test on a fresh database and a consumer group of its
  * own (which reads the run's topics from their beginning), calling the catalog
  * at `catalogAddress`. Waits for Redis, so cache counts are exact from the start.
  */
-export async function startTestRecommendations(catalogAddress: string, overrides: Record<string, string> = {}): Promise<RunningRecommendations> {
-  const config = testConfig(recommendationsConfig, {
-    RECOMMENDATIONS_DB_NAME: testDatabase('recommendations'),
-    RECOMMENDATIONS_CONSUMER_GROUP: `recommendations-test-${randomUUID().slice(0, 8)}`,
-    CATALOG_ADDRESSES: catalogAddress,
-    ...overrides,
-  });
-  const service = await startRecommendations(config);
-  const client = createClient(RecommendationsServiceService, { addresses: [service.address], deadlineMs: 10_000 });
-  await until('recommendations to reach Redis', async () => {
-    const health = (await (await fetch(`http://${config.GRPC_HOST}:${service.metricsPort}/healthz`)).json()) as { checks: { name: string; ok: boolean }[] };
-    return health.checks.some((c) => c.name === 'redis' && c.ok);
-  });
-  const kafka = new Kafka({ clientId: 'recommendations-test', brokers: config.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
-  const topics = [Events.ProductChanged.topic, Events.OrderCreated.topic].map((topic) => config.KAFKA_TOPIC_PREFIX + topic);
-  return {
-    config,
-    service,
-    client,
-    async untilCaughtUp(timeoutMs = 20_000) {
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        await until(
-          `${config.RECOMMENDATIONS_CONSUMER_GROUP} to consume everything published`,
-          async () => {
-            const committed = await admin.fetchOffsets({ groupId: config.KAFKA_TOPIC_PREFIX + config.RECOMMENDATIONS_CONSUMER_GROUP, topics });
-            for (const topic of topics) {
-              const done = committed.find((c) => c.topic === topic)?.partitions ?? [];
-              for (const end of await admin.fetchTopicOffsets(topic)) {
-                const at = Number(done.find((p) => p.partition === end.partition)?.offset ?? -1);
-                if (Number(end.high) > 0 && at < Number(end.high)) return false;
-              }
-            }
-            return true;
-          },
-          { timeoutMs, intervalMs: 100 },
-        );
-      } finally {
-        await admin.disconnect();
-      }
-    },
-    async stop() {
-      client.close();
-      await service.shutdown('test done');
-      await dropDatabases(config.MYSQL_URL, [config.RECOMMENDATIONS_DB_NAME]);
-    },
-  };
+export async function startRecommendationsUnderTest(catalogAddress: string, overrides: Record<string, string> = {}): Promise<RunningRecommendations> {
+  const recommendations = await startServiceUnderTest(recommendationsService, { calls: { catalog: catalogAddress }, overrides, deadlineMs: 10_000 });
+  await recommendations.untilCheck('redis');
+  return recommendations;
 }
 
-/** Call options with an admin bearer token, signed with the secret the services of this machine share. */
-export async function adminAuth(config: { JWT_SECRET: string; JWT_ISSUER: string }): Promise<CallOptions> {
-  const tokens = createTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER });
-  return { metadata: { authorization: `Bearer ${(await tokens.issue({ userId: randomUUID(), roles: ['admin'] })).token}` } };
+/** Resolves once the service's consumer group has committed everything on the topics it reads. */
+export async function untilCaughtUp({ config }: RunningRecommendations, timeoutMs = 20_000): Promise<void> {
+  const kafka = new Kafka({ clientId: 'recommendations-test', brokers: config.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const topics = [Events.ProductChanged.topic, Events.OrderCreated.topic].map((topic) => config.KAFKA_TOPIC_PREFIX + topic);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await until(
+      `${config.RECOMMENDATIONS_CONSUMER_GROUP} to consume everything published`,
+      async () => {
+        const committed = await admin.fetchOffsets({ groupId: config.KAFKA_TOPIC_PREFIX + config.RECOMMENDATIONS_CONSUMER_GROUP, topics });
+        for (const topic of topics) {
+          const done = committed.find((c) => c.topic === topic)?.partitions ?? [];
+          for (const end of await admin.fetchTopicOffsets(topic)) {
+            const at = Number(done.find((p) => p.partition === end.partition)?.offset ?? -1);
+            if (Number(end.high) > 0 && at < Number(end.high)) return false;
+          }
+        }
+        return true;
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /**

@@ -4,13 +4,16 @@ import { Code } from '../../../platform/errors';
 import type { Product } from '../../../gen/ts/shop/catalog/v1/catalog';
 import type { Recommendation } from '../../../gen/ts/shop/recommendations/v1/recommendations';
 import { until } from '../../../test/support/poll';
-import { startTestCatalog, type RunningCatalog } from '../../catalog/test/catalog-fixture';
+import { startServiceUnderTest } from '../../../test/support/service-under-test';
+import type { RunningCatalog } from '../../catalog/test/catalog-fixture';
+import { catalogService } from '../../catalog/src/service';
 import {
   catalogCalls,
   failureOf,
   productFactory,
   similarCacheRequests,
-  startTestRecommendations,
+  startRecommendationsUnderTest,
+  untilCaughtUp,
   type RunningRecommendations,
 } from './recommendations-fixture';
 
@@ -27,8 +30,8 @@ describe('SimilarProducts', function () {
   const similarTo = async (product: Product, limit = 10) => (await recommendations.client.similarProducts({ productId: product.id, limit })).recommendations;
 
   before(async () => {
-    catalog = await startTestCatalog();
-    recommendations = await startTestRecommendations(catalog.service.address);
+    catalog = await startServiceUnderTest(catalogService);
+    recommendations = await startRecommendationsUnderTest(catalog.service.address);
     make = productFactory(catalog.client, catalog.asAdmin);
     const [kebabs, sides] = [make.category('kebabs'), make.category('sides')];
     const [lamb, spicy, veg] = [make.tag('lamb'), make.tag('spicy'), make.tag('veg')];
@@ -40,7 +43,7 @@ describe('SimilarProducts', function () {
     spicyFries = await make.create({ name: 'Spicy Fries', category: sides, priceMinor: 1000, tags: [spicy] });
     plainFries = await make.create({ name: 'Plain Fries', category: sides, priceMinor: 1000, tags: [veg] });
     // Events of the products above invalidate lists; the tests count cache hits from a quiet start.
-    await recommendations.untilCaughtUp();
+    await untilCaughtUp(recommendations);
   });
 
   after(async () => {
@@ -150,7 +153,7 @@ describe('SimilarProducts while catalog is down', function () {
 
   before(async () => {
     // Nothing listens on port 1.
-    recommendations = await startTestRecommendations('127.0.0.1:1', { CLIENT_DEADLINE_MS: '500' });
+    recommendations = await startRecommendationsUnderTest('127.0.0.1:1', { CLIENT_DEADLINE_MS: '500' });
   });
   after(async () => recommendations?.stop());
 

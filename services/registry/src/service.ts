@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import { defineService } from '../../../platform/rpc/bind-service';
-import type { ServiceDeps } from '../../../platform/service-runtime';
+import { REGISTRY_AUDIENCE } from '../../../platform/registration';
+import { defineServiceSpec, type ServiceDeps } from '../../../platform/service-spec';
 import { RegistryServiceService } from '../../../gen/ts/shop/registry/v1/registry';
 import { catalogMetrics } from './catalog-metrics';
-import type { RegistryConfig } from './config';
+import { registryConfig, type RegistryConfig } from './config';
 import { parseStaticTargets } from './domain/discovery-rules';
 import { healthOf } from './domain/service-health';
 import { callLogHandlers } from './handlers/call-log';
@@ -17,10 +18,21 @@ import { createInstanceProbes } from './probes/instance-probes';
 import { createCallLogStore } from './store/call-log-store';
 import { createInstancesStore } from './store/instances-store';
 
-export const SERVICE_NAME = 'registry';
+// Redis holds the registry's state, shared by every registry instance.
+const needs = { redis: true } as const;
 
-/** The registry contract over Redis; used by main.ts and by tests alike. */
-export async function createRegistryService({ config, redis, log, onClose }: ServiceDeps<RegistryConfig>) {
+/** The service registry: live instances, their health and RPCs, call stats; every service registers with it. */
+export const registryService = defineServiceSpec({
+  name: 'registry',
+  config: registryConfig,
+  needs,
+  // Services call it with tokens for the registry alone (platform/registration.ts).
+  alsoAcceptedAudiences: [REGISTRY_AUDIENCE],
+  build: buildRegistry,
+});
+
+/** The registry contract over Redis. */
+async function buildRegistry({ config, redis, log, onClose }: ServiceDeps<RegistryConfig, typeof needs>) {
   // Redis is the registry's state, not a cache: wait (bounded) for it before serving.
   if (redis.status !== 'ready') {
     await Promise.race([once(redis, 'ready'), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
@@ -66,7 +78,7 @@ export async function createRegistryService({ config, redis, log, onClose }: Ser
     redisUp: async () => (await Promise.race([redis.ping(), new Promise((resolve) => setTimeout(resolve, 500).unref())])) === 'PONG',
   });
 
-  return defineService({
+  const contract = defineService({
     definition: RegistryServiceService,
     handlers: {
       ...registrationHandlers({ store, heartbeatIntervalMs }),
@@ -86,4 +98,5 @@ export async function createRegistryService({ config, redis, log, onClose }: Ser
       ...discovery.handlers,
     },
   });
+  return { contract };
 }

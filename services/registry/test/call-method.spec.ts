@@ -1,25 +1,19 @@
 import assert from 'node:assert/strict';
 import Redis from 'ioredis';
-import { createTokens } from '../../../platform/auth';
+import type { Tokens } from '../../../platform/auth';
 import { startCallReporting } from '../../../platform/call-reporting';
 import { createClient, type CallOptions, type TypedClient } from '../../../platform/client';
 import { Code } from '../../../platform/errors';
 import { createLogger } from '../../../platform/logger';
-import { registryCredentials } from '../../../platform/registration';
-import type { RunningService } from '../../../platform/service-runtime';
 import { CallSource, DiscoveryOutcome, RegistryServiceService } from '../../../gen/ts/shop/registry/v1/registry';
 import { CatalogServiceService } from '../../../gen/ts/shop/catalog/v1/catalog';
-import { catalogConfig } from '../../catalog/src/config';
-import { startCatalog } from '../../catalog/src/main';
-import { dropDatabases } from '../../../test/support/databases';
+import { catalogService } from '../../catalog/src/service';
 import { until } from '../../../test/support/poll';
 import { rpcErrorOf } from '../../../test/support/rpc-error';
-import { testConfig, testDatabase } from '../../../test/support/service-config';
-import { registryConfig } from '../src/config';
-import { startRegistry } from '../src/main';
+import { startServiceUnderTest, type ServiceUnderTest } from '../../../test/support/service-under-test';
+import { registryService } from '../src/service';
 import { startOutsideService, type OutsideService } from './outside-service';
 
-const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const LIST_PRODUCTS = 'shop.catalog.v1.CatalogService/ListProducts';
 const ECHO = 'outside.echo.v1.EchoService';
@@ -36,37 +30,31 @@ describe('registry: calls through the catalog, the call log and discovery', func
   this.timeout(60_000);
 
   const prefix = `test-registry-calls-${Date.now().toString(36)}:`;
-  const database = testDatabase('catalog');
-  const { JWT_SECRET, JWT_ISSUER } = testConfig(registryConfig);
-  const tokens = createTokens({ secret: JWT_SECRET, issuer: JWT_ISSUER });
-  const as = async (userId: string, roles: string[]): Promise<CallOptions> => ({
-    metadata: { authorization: `Bearer ${(await tokens.issue({ userId, roles })).token}` },
-  });
+  let tokens: Tokens;
   let asAdmin: CallOptions;
   let asCustomer: CallOptions;
   let asService: CallOptions;
   let outside: OutsideService;
-  let registry: RunningService;
-  let catalog: RunningService;
+  let registry: ServiceUnderTest<typeof registryService>;
+  let catalog: ServiceUnderTest<typeof catalogService>;
   let client: TypedClient<typeof RegistryServiceService>;
 
   before(async () => {
-    [asAdmin, asCustomer, asService] = [await as('admin-1', ['admin']), await as('customer-1', ['customer']), await registryCredentials(tokens, 'orders')()];
     outside = await startOutsideService();
-    registry = await startRegistry(
-      testConfig(registryConfig, {
+    registry = await startServiceUnderTest(registryService, {
+      overrides: {
         REGISTRY_KEY_PREFIX: prefix,
         REGISTRY_HEARTBEAT_INTERVAL_SECONDS: '1',
         REGISTRY_PROBE_TIMEOUT_MS: '5000', // under the whole suite, a first connection and reflection can take seconds
         REGISTRY_CALL_MAX_MESSAGES: '50',
         REGISTRY_DISCOVERY_ADDRESSES: `echo=${outside.address}`,
-      }),
-    );
-    client = createClient(RegistryServiceService, { addresses: [registry.address], deadlineMs: 10_000 });
+      },
+      deadlineMs: 10_000,
+    });
+    ({ client, tokens, asCustomer } = registry);
+    [asAdmin, asService] = [await registry.as('admin-1', ['admin']), await registry.asServiceForRegistry('orders')];
     // Sampling is off in the services: this spec starts a reporter of its own (one per process).
-    catalog = await startCatalog(
-      testConfig(catalogConfig, { CATALOG_DB_NAME: database, REGISTRY_ADDRESSES: registry.address, REGISTRY_CALL_SAMPLE_RATE: '0' }),
-    );
+    catalog = await startServiceUnderTest(catalogService, { overrides: { REGISTRY_ADDRESSES: registry.address, REGISTRY_CALL_SAMPLE_RATE: '0' } });
     await until(
       'catalog registered and echo discovered',
       async () => {
@@ -78,11 +66,9 @@ describe('registry: calls through the catalog, the call log and discovery', func
   });
 
   after(async () => {
-    client?.close();
-    await catalog?.shutdown('test over');
-    await registry?.shutdown('test over');
+    await catalog?.stop();
+    await registry?.stop();
     await outside?.stop();
-    await dropDatabases(MYSQL_URL, [database]);
     const redis = new Redis(REDIS_URL);
     try {
       const keys = await redis.keys(`${prefix}*`);
@@ -115,7 +101,7 @@ describe('registry: calls through the catalog, the call log and discovery', func
     });
     const product = created.response!.product as { id: string; price: { amountMinor: string } };
     assert.equal(product.price.amountMinor, '1250');
-    assert.equal(created.instanceId, catalog.registration!.instanceId);
+    assert.equal(created.instanceId, catalog.service.registration!.instanceId);
     const fetched = await call('catalog', 'shop.catalog.v1.CatalogService/GetProduct', { id: product.id });
     assert.equal((fetched.response!.product as { name: string }).name, 'Registry Mug');
     const listed = await call('catalog', LIST_PRODUCTS, { pageSize: 5 });
@@ -215,7 +201,7 @@ describe('registry: calls through the catalog, the call log and discovery', func
     for (const entry of [newest, previous]) {
       assert.equal(entry.caller, 'admin-1');
       assert.equal(entry.source, CallSource.CALL_SOURCE_REGISTRY);
-      assert.equal(entry.instanceId, catalog.registration!.instanceId);
+      assert.equal(entry.instanceId, catalog.service.registration!.instanceId);
       assert.ok(entry.latencyMs > 0 && entry.time!.getTime() >= before - 1);
       assert.doesNotMatch(JSON.stringify(entry), /Bearer|0000-4000-8000|pageSize/, 'no token and no request body in the log');
     }
@@ -327,7 +313,7 @@ describe('registry: calls through the catalog, the call log and discovery', func
 
   it('exposes metrics of the catalog: instances by service and health, calls made through it, Redis', async () => {
     await client.checkAll({});
-    const text = await (await fetch(`http://127.0.0.1:${registry.metricsPort}/metrics`)).text();
+    const text = await (await fetch(`http://127.0.0.1:${registry.service.metricsPort}/metrics`)).text();
     assert.match(text, /registry_instances\{[^}]*registry_service="catalog",health="HEALTH_STATUS_SERVING"[^}]*\} 1/);
     assert.match(text, /registry_proxy_calls_total\{[^}]*registry_service="catalog",result="OK"[^}]*\} \d+/);
     assert.match(text, /registry_proxy_calls_total\{[^}]*registry_service="catalog",result="NOT_FOUND"[^}]*\} \d+/);

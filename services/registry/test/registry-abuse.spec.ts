@@ -2,17 +2,14 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
-import { createTokens } from '../../../platform/auth';
-import { createClient, type CallOptions, type TypedClient } from '../../../platform/client';
+import type { Tokens } from '../../../platform/auth';
+import type { CallOptions, TypedClient } from '../../../platform/client';
 import { Code } from '../../../platform/errors';
-import { registryCredentials } from '../../../platform/registration';
-import type { RunningService } from '../../../platform/service-runtime';
-import { RegistryServiceService, type Instance } from '../../../gen/ts/shop/registry/v1/registry';
+import type { RegistryServiceService, Instance } from '../../../gen/ts/shop/registry/v1/registry';
 import { until } from '../../../test/support/poll';
 import { rpcErrorOf } from '../../../test/support/rpc-error';
-import { testConfig } from '../../../test/support/service-config';
-import { registryConfig } from '../src/config';
-import { startRegistry } from '../src/main';
+import { startServiceUnderTest, type ServiceUnderTest } from '../../../test/support/service-under-test';
+import { registryService } from '../src/service';
 import { startOutsideService, type OutsideService } from './outside-service';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -28,12 +25,11 @@ describe('registry: nobody can hijack it, read the fleet anonymously or flood it
   this.timeout(60_000);
 
   const prefix = `test-registry-abuse-${Date.now().toString(36)}:`;
-  const { JWT_SECRET, JWT_ISSUER } = testConfig(registryConfig);
-  const tokens = createTokens({ secret: JWT_SECRET, issuer: JWT_ISSUER });
+  let tokens: Tokens;
   const bearer = async (userId: string, roles: string[], audience?: string): Promise<CallOptions> => ({
     metadata: { authorization: `Bearer ${(await tokens.issue({ userId, roles }, { audience })).token}` },
   });
-  let registry: RunningService;
+  let registry: ServiceUnderTest<typeof registryService>;
   let client: TypedClient<typeof RegistryServiceService>;
   let outside: OutsideService;
   let endless: Server;
@@ -73,17 +69,18 @@ describe('registry: nobody can hijack it, read the fleet anonymously or flood it
       pump();
     });
     await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
-    registry = await startRegistry(
-      testConfig(registryConfig, {
+    registry = await startServiceUnderTest(registryService, {
+      overrides: {
         REGISTRY_KEY_PREFIX: prefix,
         REGISTRY_PROBE_TIMEOUT_MS: '2000',
         REGISTRY_PROBE_CACHE_MS: '5000',
         REGISTRY_METRICS_MAX_BYTES: String(METRICS_CAP),
-      }),
-    );
-    client = createClient(RegistryServiceService, { addresses: [registry.address], deadlineMs: 10_000 });
-    asUsers = await registryCredentials(tokens, 'users')();
-    asOrders = await registryCredentials(tokens, 'orders')();
+      },
+      deadlineMs: 10_000,
+    });
+    ({ client, tokens } = registry);
+    asUsers = await registry.asServiceForRegistry('users');
+    asOrders = await registry.asServiceForRegistry('orders');
     const { instanceId } = await client.register(
       { instance: instance({ address: outside.address, metricsPort: (endless.address() as AddressInfo).port }) },
       asUsers,
@@ -92,8 +89,7 @@ describe('registry: nobody can hijack it, read the fleet anonymously or flood it
   });
 
   after(async () => {
-    client?.close();
-    await registry?.shutdown('test over');
+    await registry?.stop();
     await outside?.stop();
     endless?.closeAllConnections();
     endless?.close();

@@ -3,22 +3,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { createTokens } from '../../../platform/auth';
-import { createClient, type TypedClient } from '../../../platform/client';
+import type { Tokens } from '../../../platform/auth';
+import { type CallOptions, createClient, type TypedClient } from '../../../platform/client';
 import { Code, RpcError } from '../../../platform/errors';
 import { createLogger } from '../../../platform/logger';
 import { registryCredentials } from '../../../platform/registration';
 import { createRegistryResolver, type AddressResolver } from '../../../platform/resolver';
-import type { RunningService } from '../../../platform/service-runtime';
 import { HealthStatus, RegistryServiceService, type Instance } from '../../../gen/ts/shop/registry/v1/registry';
 import { UsersServiceService } from '../../../gen/ts/shop/users/v1/users';
-import { usersConfig } from '../../users/src/config';
-import { startUsers } from '../../users/src/main';
+import { usersService } from '../../users/src/service';
 import { dropDatabases } from '../../../test/support/databases';
 import { until } from '../../../test/support/poll';
-import { testConfig, testDatabase } from '../../../test/support/service-config';
-import { registryConfig } from '../src/config';
-import { startRegistry } from '../src/main';
+import { testDatabase } from '../../../test/support/service-config';
+import { startServiceUnderTest, type ServiceUnderTest } from '../../../test/support/service-under-test';
+import { registryService } from '../src/service';
 
 const root = join(__dirname, '..', '..', '..');
 const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
@@ -41,34 +39,34 @@ describe('registry: service instances, health, methods, stats and resolution', f
   const prefix = `test-registry-${Date.now().toString(36)}:`;
   const database = testDatabase('users');
   const log = createLogger('registry-test', process.env.TEST_LOG_LEVEL ?? 'silent');
-  let registry: RunningService;
-  let inProcess: RunningService;
+  let registry: ServiceUnderTest<typeof registryService>;
+  let inProcess: ServiceUnderTest<typeof usersService>;
   let child: ChildProcess | undefined;
   let childOutput = '';
   let client: RegistryClient;
   let users: TypedClient<typeof UsersServiceService> | undefined;
   let resolver: AddressResolver | undefined;
-  const { JWT_SECRET, JWT_ISSUER } = testConfig(registryConfig);
-  const tokens = createTokens({ secret: JWT_SECRET, issuer: JWT_ISSUER });
+  let tokens: Tokens;
   /** Instance details are for admins and services (issue 13). */
-  let asAdmin: { metadata: Record<string, string> };
+  let asAdmin: CallOptions;
 
+  /** A users instance in this process on the suite's database, registered with the registry (the suite drops the database). */
+  const startInProcessUsers = async () => startServiceUnderTest(usersService, { overrides: { USERS_DB_NAME: database, REGISTRY_ADDRESSES: registry.address } });
   const usersInstances = async () => (await client.getService({ name: 'users' }, asAdmin)).service!.instances;
   const byId = (instances: Instance[], id: string) => instances.find((i) => i.id === id);
 
   before(async () => {
-    asAdmin = { metadata: { authorization: `Bearer ${(await tokens.issue({ userId: 'admin-1', roles: ['admin'] })).token}` } };
-    registry = await startRegistry(
-      testConfig(registryConfig, {
+    registry = await startServiceUnderTest(registryService, {
+      overrides: {
         REGISTRY_KEY_PREFIX: prefix,
         REGISTRY_HEARTBEAT_INTERVAL_SECONDS: String(HEARTBEAT_SECONDS),
         REGISTRY_PROBE_TIMEOUT_MS: '500',
         // Stats are compared call by call here: no scrape may be reused.
         REGISTRY_PROBE_CACHE_MS: '0',
-      }),
-    );
-    client = createClient(RegistryServiceService, { addresses: [registry.address], deadlineMs: 5_000 });
-    inProcess = await startUsers(testConfig(usersConfig, { USERS_DB_NAME: database, REGISTRY_ADDRESSES: registry.address }));
+      },
+    });
+    ({ client, tokens, asAdmin } = registry);
+    inProcess = await startInProcessUsers();
     child = spawn(process.execPath, ['--require', 'tsx/cjs', 'services/users/src/main.ts'], {
       cwd: root,
       env: {
@@ -95,10 +93,9 @@ describe('registry: service instances, health, methods, stats and resolution', f
   after(async () => {
     resolver?.close();
     users?.close();
-    client?.close();
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await inProcess?.shutdown('test over');
-    await registry?.shutdown('test over');
+    await inProcess?.stop();
+    await registry?.stop();
     await dropDatabases(MYSQL_URL, [database]);
     const redis = new Redis(REDIS_URL);
     try {
@@ -109,13 +106,13 @@ describe('registry: service instances, health, methods, stats and resolution', f
     }
   });
 
-  const childInstance = async () => (await usersInstances()).find((i) => i.id !== inProcess.registration!.instanceId)!;
+  const childInstance = async () => (await usersInstances()).find((i) => i.id !== inProcess.service.registration!.instanceId)!;
 
   it('lists both instances of a service, serving, with the methods their reflection reports', async () => {
     const instances = await usersInstances();
     assert.equal(instances.length, 2);
     assert.equal(new Set(instances.map((i) => i.address)).size, 2, 'two addresses');
-    assert.ok(byId(instances, inProcess.registration!.instanceId), 'the in-process instance is listed under the id it chose');
+    assert.ok(byId(instances, inProcess.service.registration!.instanceId), 'the in-process instance is listed under the id it chose');
     for (const instance of instances) {
       assert.equal(instance.serviceName, 'users');
       assert.equal(instance.health, SERVING, `${instance.address} is SERVING`);
@@ -175,7 +172,7 @@ describe('registry: service instances, health, methods, stats and resolution', f
     await assert.rejects(client.register({ instance }), (error: RpcError) => error.code === Code.UNAUTHENTICATED);
     await assert.rejects(client.register({ instance }, asUser), (error: RpcError) => error.code === Code.PERMISSION_DENIED);
     await assert.rejects(
-      client.heartbeat({ instanceId: inProcess.registration!.instanceId }, asUser),
+      client.heartbeat({ instanceId: inProcess.service.registration!.instanceId }, asUser),
       (error: RpcError) => error.code === Code.PERMISSION_DENIED,
     );
     await assert.rejects(client.register({ instance: { ...instance, address: 'evil host:1', serviceName: '' } }, asService), (error: RpcError) => {
@@ -187,7 +184,7 @@ describe('registry: service instances, health, methods, stats and resolution', f
   });
 
   it('takes back an instance it forgot: the instance registers again under its id', async () => {
-    const id = inProcess.registration!.instanceId;
+    const id = inProcess.service.registration!.instanceId;
     const redis = new Redis(REDIS_URL);
     try {
       await redis.del(`${prefix}instance:${id}`);
@@ -256,7 +253,7 @@ describe('registry: service instances, health, methods, stats and resolution', f
   });
 
   it('marks the killed instance down, then expires it', async () => {
-    const killedId = (await usersInstances()).find((i) => i.id !== inProcess.registration!.instanceId)?.id;
+    const killedId = (await usersInstances()).find((i) => i.id !== inProcess.service.registration!.instanceId)?.id;
     assert.ok(killedId, 'the killed instance is still listed: it never deregistered');
     await until('the killed instance is UNREACHABLE', async () => byId(await usersInstances(), killedId)?.health === UNREACHABLE, { timeoutMs: 5_000 });
     assert.deepEqual(await client.checkAll({}, asAdmin), { services: [{ name: 'users', status: SERVING, healthyInstances: 1, totalInstances: 2 }] });
@@ -266,28 +263,28 @@ describe('registry: service instances, health, methods, stats and resolution', f
     });
     assert.deepEqual(
       (await usersInstances()).map((i) => i.id),
-      [inProcess.registration!.instanceId],
+      [inProcess.service.registration!.instanceId],
     );
   });
 
   it('deregisters an instance at once on graceful shutdown', async () => {
-    const another = await startUsers(testConfig(usersConfig, { USERS_DB_NAME: database, REGISTRY_ADDRESSES: registry.address }));
+    const another = await startInProcessUsers();
     try {
-      await another.registration!.registered();
-      assert.ok(byId(await usersInstances(), another.registration!.instanceId));
+      await another.service.registration!.registered();
+      assert.ok(byId(await usersInstances(), another.service.registration!.instanceId));
     } finally {
-      await another.shutdown('test over');
+      await another.stop();
     }
-    assert.equal(byId(await usersInstances(), another.registration!.instanceId), undefined, 'gone without waiting for its TTL');
+    assert.equal(byId(await usersInstances(), another.service.registration!.instanceId), undefined, 'gone without waiting for its TTL');
   });
 
   it('falls back to static addresses when the registry is down, and calls keep succeeding', async () => {
     // The fallback names the live instance by host name, so it differs from the registry's answer.
-    const fallback = [`localhost:${inProcess.grpcPort}`];
+    const fallback = [`localhost:${inProcess.service.grpcPort}`];
     const seen: string[][] = [];
     resolver!.watch(USERS, fallback, (addresses) => seen.push(addresses));
     await until('resolved through the registry', () => seen.at(-1)?.join() === inProcess.address);
-    await registry.shutdown('registry outage');
+    await registry.stop();
     await until('the resolver fell back to the static addresses', () => seen.at(-1)?.join() === fallback.join(), { timeoutMs: 5_000 });
     for (let i = 0; i < 10; i += 1) await users!.suggestNames({ count: 1 });
   });

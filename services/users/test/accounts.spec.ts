@@ -4,17 +4,16 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import knex from 'knex';
 import { Kafka, logLevel } from 'kafkajs';
-import { createClient, type CallOptions } from '../../../platform/client';
+import type { CallOptions } from '../../../platform/client';
 import { Code } from '../../../platform/errors';
 import { Events } from '../../../platform/events/catalog';
 import { fromHeaders } from '../../../platform/events/envelope';
-import { Role, UsersServiceService } from '../../../gen/ts/shop/users/v1/users';
+import { Role } from '../../../gen/ts/shop/users/v1/users';
 import { UserRegistered } from '../../../gen/ts/shop/users/v1/events';
-import { dropDatabases } from '../../../test/support/databases';
 import { until } from '../../../test/support/poll';
-import { testConfig, testDatabase } from '../../../test/support/service-config';
-import { usersConfig, type UsersConfig } from '../src/config';
-import { startUsers } from '../src/main';
+import { startServiceUnderTest, type ServiceUnderTest } from '../../../test/support/service-under-test';
+import type { UsersConfig } from '../src/config';
+import { usersService } from '../src/service';
 import { rpcErrorOf } from '../../../test/support/rpc-error';
 
 /** `npm run admin -- <args>` against this suite's database. */
@@ -31,27 +30,22 @@ let config: UsersConfig;
 
 describe('users: accounts, tokens and profiles', function () {
   this.timeout(30_000);
-  let service: Awaited<ReturnType<typeof startUsers>>;
-  let client: ReturnType<typeof createClient<typeof UsersServiceService>>;
+  let users: ServiceUnderTest<typeof usersService>;
+  let client: ServiceUnderTest<typeof usersService>['client'];
   const email = `ada-${randomUUID().slice(0, 8)}@Example.com`;
   const password = 'correct horse battery';
   let auth: CallOptions;
   let userId: string;
 
   before(async () => {
-    config = testConfig(usersConfig, { USERS_DB_NAME: testDatabase('users') });
-    service = await startUsers(config);
-    client = createClient(UsersServiceService, { addresses: [service.address], deadlineMs: 5_000 });
+    users = await startServiceUnderTest(usersService);
+    ({ config, client } = users);
     const { user } = await client.register({ email, password, displayName: ' Ada ', phone: '+34 600 111 222', address: 'Calle Mayor 1' });
     userId = user!.id;
     const { accessToken } = await client.login({ email: email.toLowerCase(), password });
     auth = { metadata: { authorization: `Bearer ${accessToken}` } };
   });
-  after(async () => {
-    client?.close();
-    await service?.shutdown('test done');
-    if (config) await dropDatabases(config.MYSQL_URL, [config.USERS_DB_NAME]);
-  });
+  after(async () => users?.stop());
 
   it('keeps phone and address encrypted at rest and the password only as a scrypt hash', async () => {
     const db = knex({ client: 'mysql2', connection: { host: '127.0.0.1', user: 'root', database: config.USERS_DB_NAME } });

@@ -3,12 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import knex, { type Knex } from 'knex';
-import { createClient, type CallOptions } from '../../../platform/client';
-import { UsersServiceService } from '../../../gen/ts/shop/users/v1/users';
+import type { CallOptions } from '../../../platform/client';
 import { dropDatabases } from '../../../test/support/databases';
 import { testConfig, testDatabase } from '../../../test/support/service-config';
+import { startServiceUnderTest, type ServiceUnderTest } from '../../../test/support/service-under-test';
 import { usersConfig, type UsersConfig } from '../src/config';
-import { startUsers } from '../src/main';
+import { usersService } from '../src/service';
 
 const key = () => randomBytes(32).toString('base64');
 
@@ -46,14 +46,14 @@ describe('users: rotating the PII key (real MariaDB)', function () {
   const email = `rotate-${randomUUID().slice(0, 8)}@example.com`;
 
   /** Starts users with a config, runs `body` with a client, stops it. */
-  async function withUsers(config: UsersConfig, body: (client: ReturnType<typeof createClient<typeof UsersServiceService>>) => Promise<void>) {
-    const service = await startUsers(config);
-    const client = createClient(UsersServiceService, { addresses: [service.address], deadlineMs: 5_000 });
+  async function withUsers(config: UsersConfig, body: (client: ServiceUnderTest<typeof usersService>['client']) => Promise<void>) {
+    const users = await startServiceUnderTest(usersService, {
+      overrides: { USERS_DB_NAME: database, PII_ENCRYPTION_KEY: config.PII_ENCRYPTION_KEY, PII_ENCRYPTION_KEYS: config.PII_ENCRYPTION_KEYS },
+    });
     try {
-      await body(client);
+      await body(users.client);
     } finally {
-      client.close();
-      await service.shutdown('test step done');
+      await users.stop();
     }
   }
   const row = async () => db('users').where({ id: userId }).first('phone_enc', 'address_enc');
