@@ -7,6 +7,7 @@ import { paymentsConfig, type PaymentsConfig } from './config';
 import { createSimulatedProcessor } from './domain/processor';
 import { createPaymentIntentHandler } from './handlers/create-payment-intent';
 import { getPaymentHandler } from './handlers/get-payment';
+import { listPaymentsHandler } from './handlers/list-payments';
 import { orderEventHandlers } from './handlers/order-events';
 import { startStaleTokenSweep } from './handlers/stale-intents';
 import { createPaymentIntentsStore } from './store/payment-intents-store';
@@ -32,7 +33,11 @@ function buildPayments({ config, db, outbox, log, onClose }: ServiceDeps<Payment
   return {
     contract: defineService({
       definition: PaymentsServiceService,
-      handlers: { getPayment: getPaymentHandler(store), createPaymentIntent: createPaymentIntentHandler(intents, tokenCipher) },
+      handlers: {
+        getPayment: getPaymentHandler(store),
+        listPayments: listPaymentsHandler(store),
+        createPaymentIntent: createPaymentIntentHandler(intents, tokenCipher),
+      },
       // Only orders creates intents, with its service token; no HTTP route either (envoy/envoy.yaml).
     }),
     subscriptions: orderEventHandlers({

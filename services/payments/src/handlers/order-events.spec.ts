@@ -21,6 +21,7 @@ function memoryStore() {
       return true;
     },
     byOrder: async (orderId) => rows.get(orderId),
+    listByUser: async () => assert.fail('charging and refunding list nothing'),
     lockByOrder: async (_trx, orderId) => rows.get(orderId),
     update: async (_trx, id, changes) => {
       for (const row of rows.values()) if (row.id === id) Object.assign(row, changes);

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../../../../platform/db';
 import { insertIfAbsent } from '../../../../platform/insert-if-absent';
+import { keysetPaging, newestFirst, type PageRequest } from '../../../../platform/keyset-page';
 
 /** CANCELLED: the order was cancelled before it was charged, and never will be. */
 export type PaymentStatus = 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'REFUNDED' | 'CANCELLED';
@@ -18,6 +19,9 @@ export interface PaymentRow {
   updated_at: Date;
 }
 
+/** ListPayments: a user's payments newest first, a keyset page at a time (index payments_user_newest). */
+export const paymentPages = keysetPaging<PaymentRow>({ rpc: 'ListPayments', orderBy: newestFirst(), keyOf: (row) => [row.created_at, row.id] });
+
 export function createPaymentsStore(db: Db) {
   return {
     /** False when the order already has its payment (the unique order_id said so). */
@@ -27,6 +31,11 @@ export function createPaymentsStore(db: Db) {
 
     async byOrder(orderId: string, conn: Knex = db): Promise<PaymentRow | undefined> {
       return conn<PaymentRow>('payments').where({ order_id: orderId }).first();
+    },
+
+    /** The user's payments of `page` (see paymentPages). */
+    listByUser(userId: string, page: PageRequest): Promise<PaymentRow[]> {
+      return paymentPages.query(db<PaymentRow>('payments').where({ user_id: userId }), page);
     },
 
     async lockByOrder(trx: Knex.Transaction, orderId: string): Promise<PaymentRow | undefined> {
