@@ -55,6 +55,20 @@ describe('edge REST: orders and payments', function () {
     assert.equal(payment.orderId, orderId);
   });
 
+  it("GET /v1/payments lists the caller's own payments; another user's is 403, a bad page_size 400, no token 401", async function () {
+    if (!deployed('payments')) this.skip();
+    const listed = await edge.request('GET', '/v1/payments?pageSize=5', { token: shopper.token });
+    assert.equal(listed.status, 200, listed.text);
+    const mine = listed.json.payments.find((p: any) => p.orderId === orderId);
+    assert.equal(mine?.status, 'PAYMENT_STATUS_SUCCEEDED', listed.text);
+    assert.ok(listed.json.payments.every((p: any) => p.userId === shopper.user.id));
+    assert.doesNotMatch(JSON.stringify(listed.json.payments), /tok_|token|card/i, 'no payment token, no card data');
+    const stranger = await newCustomer(edge, 'Payments Stranger');
+    assertStatus(await edge.request('GET', `/v1/payments?userId=${shopper.user.id}`, { token: stranger.token }), 403, 7);
+    assertStatus(await edge.request('GET', '/v1/payments?pageSize=-1', { token: shopper.token }), 400, 3);
+    assertStatus(await edge.request('GET', '/v1/payments'), 401, 16);
+  });
+
   it('POST /v1/orders/{order_id}:cancel cancels; a second cancel is FAILED_PRECONDITION (400)', async () => {
     const cancelled = await edge.request('POST', `/v1/orders/${orderId}:cancel`, { token: shopper.token, body: { reason: 'changed my mind' } });
     assert.equal(cancelled.status, 200, cancelled.text);
