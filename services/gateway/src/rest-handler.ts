@@ -147,11 +147,13 @@ export function createRestHandler(options: RestHandlerOptions) {
 
   return async function handleRest(req: IncomingMessage, res: ServerResponse, t: Transcoding, match: RouteMatch, bindings: Binding[]): Promise<void> {
     const { route } = match;
+    const kind = route.method.methodKind;
+    // Cancels the upstream call when the client leaves before its answer (not after: that abort cost a ConnectError per read).
     const gone = new AbortController();
-    res.once('close', () => gone.abort());
-    const signal = AbortSignal.any([gone.signal, options.drain]);
+    res.once('close', () => res.writableFinished || gone.abort());
+    // Unary calls in flight at shutdown get the grace period to finish; open streams end at once.
+    const signal = kind === 'unary' ? gone.signal : AbortSignal.any([gone.signal, options.drain]);
     try {
-      const kind = route.method.methodKind;
       const clientStreams = kind === 'client_streaming' || kind === 'bidi_streaming';
       const body = route.body || clientStreams ? await readBody(req, t.maxRequestBytes, req.headers['content-length']) : undefined;
       const requests = buildRequests(match, bindings, body, req.headers['content-type'], t.binding, registry);
