@@ -23,12 +23,15 @@ import { createRestHandler, createTranscoding, decide, type Transcoding } from '
 import { serveStatic } from './static-files';
 import { isEdgeError } from './status-mapping';
 import type { TranscoderOptions } from './transcoder-options';
+import type { Resolver } from './upstream-pool';
 import { createUpstreams } from './upstreams';
 
 export interface GatewayDeps {
   config: GatewayConfig;
   contracts: Contracts;
   log: Logger;
+  /** Resolves upstream host names; the system resolver unless a test brings its own. */
+  resolver?: Resolver;
 }
 
 export interface RunningGateway {
@@ -45,7 +48,7 @@ export interface RunningGateway {
  * /openapi.json and /docs, the storefront's static files, a rate limit per
  * client, and the status port every service has.
  */
-export async function startGateway({ config, contracts, log }: GatewayDeps): Promise<RunningGateway> {
+export async function startGateway({ config, contracts, log, resolver }: GatewayDeps): Promise<RunningGateway> {
   initProcessMetrics('gateway');
   const edge = loadEnvoyEdge(config.GATEWAY_ENVOY_CONFIG);
   // One Transcoding per GrpcJsonTranscoder config (the filter's and each route's), built at start:
@@ -69,6 +72,8 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
   const upstreams = createUpstreams(fronted, {
     addresses: (service) => upstreamAddresses(config, serviceKey(service), service.typeName),
     deadlineMs: config.CLIENT_DEADLINE_MS,
+    dnsRefreshMs: config.GATEWAY_DNS_REFRESH_MS,
+    resolver,
     healthService,
     log,
   });
@@ -102,6 +107,7 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
       : redis
         ? createSharedRateLimiter(redis, {
             ...bucket,
+            prefix: config.GATEWAY_RATE_LIMIT_KEY_PREFIX,
             onError: (error) => {
               if (Date.now() - limiterWarned < 60_000) return;
               limiterWarned = Date.now();
