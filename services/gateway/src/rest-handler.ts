@@ -119,11 +119,14 @@ export function createRestHandler(options: RestHandlerOptions) {
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       return void res.end(body);
     }
-    // Without conversion Envoy hands the trailers-only response on as it came: status headers, no body.
+    // Without conversion Envoy hands the trailers-only response on as it came: status headers
+    // (the details in grpc-status-details-bin too), no body.
+    const details = error.metadata.get('grpc-status-details-bin');
     res.writeHead(status, {
       'content-type': 'application/grpc',
       'grpc-status': String(error.code),
       'grpc-message': encodeURIComponent(error.rawMessage),
+      ...(details ? { 'grpc-status-details-bin': details } : {}),
       'content-length': 0,
     });
     res.end();
