@@ -21,8 +21,17 @@ export interface UnaryCall {
   /** Request metadata (lower-case names, ASCII values). */
   metadata: Record<string, string>;
   timeoutMs: number;
-  /** Cancels the call (the HTTP client left). */
+  /** Cancels the call. */
   signal?: AbortSignal;
+  /** The HTTP response the call answers: its 'close' before it finished cancels the call (no AbortSignal per read). */
+  caller?: Caller;
+}
+
+export interface Caller {
+  once(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
+  readonly writableFinished: boolean;
+  readonly destroyed: boolean;
 }
 
 const HEADERS: OutgoingHttpHeaders = {
@@ -32,7 +41,7 @@ const HEADERS: OutgoingHttpHeaders = {
 };
 
 export function grpcUnary(session: Http2SessionManager, call: UnaryCall): Promise<Uint8Array> {
-  if (call.signal?.aborted) return Promise.reject(new ConnectError('the client went away', Code.Canceled));
+  if (call.signal?.aborted || call.caller?.destroyed) return Promise.reject(new ConnectError('the client went away', Code.Canceled));
   const headers: OutgoingHttpHeaders = { ...HEADERS, ...call.metadata, 'grpc-timeout': `${call.timeoutMs}m` };
   return session.request('POST', call.path, headers, {}).then(
     (stream) => exchange(session, stream, call),
@@ -53,6 +62,8 @@ function exchange(session: Http2SessionManager, stream: ClientHttp2Stream, call:
     const timer = setTimeout(() => cancel(new ConnectError('the deadline expired', Code.DeadlineExceeded)), call.timeoutMs);
     const onAbort = () => cancel(new ConnectError('the client went away', Code.Canceled));
     call.signal?.addEventListener('abort', onAbort, { once: true });
+    const onGone = () => call.caller?.writableFinished || onAbort();
+    call.caller?.once('close', onGone);
 
     stream.on('response', (h) => (head = h));
     stream.on('trailers', (t) => (trailers = t));
@@ -66,6 +77,7 @@ function exchange(session: Http2SessionManager, stream: ClientHttp2Stream, call:
     stream.on('close', () => {
       clearTimeout(timer);
       call.signal?.removeEventListener('abort', onAbort);
+      call.caller?.off('close', onGone);
       if (failure) return reject(failure);
       const status = trailers ?? head;
       if (!status || status['grpc-status'] === undefined) return reject(resetError(stream.rstCode, head));

@@ -151,11 +151,15 @@ export function createRestHandler(options: RestHandlerOptions) {
   return async function handleRest(req: IncomingMessage, res: ServerResponse, t: Transcoding, match: RouteMatch, bindings: Binding[]): Promise<void> {
     const { route } = match;
     const kind = route.method.methodKind;
-    // Cancels the upstream call when the client leaves before its answer (not after: that abort cost a ConnectError per read).
-    const gone = new AbortController();
-    res.once('close', () => res.writableFinished || gone.abort());
-    // Unary calls in flight at shutdown get the grace period to finish; open streams end at once.
-    const signal = kind === 'unary' ? gone.signal : AbortSignal.any([gone.signal, options.drain]);
+    // A unary call ends when its client leaves (the response's 'close' before the answer: grpc-unary.ts, no
+    // AbortSignal per read) and gets the grace period at shutdown; streams end with the client or at shutdown.
+    let signal: AbortSignal | undefined;
+    const streamSignal = () => {
+      const gone = new AbortController();
+      res.once('close', () => res.writableFinished || gone.abort());
+      signal = AbortSignal.any([gone.signal, options.drain]);
+      return signal;
+    };
     try {
       const clientStreams = kind === 'client_streaming' || kind === 'bidi_streaming';
       const body = route.body || clientStreams ? await readBody(req, t.maxRequestBytes, req.headers['content-length']) : undefined;
@@ -164,15 +168,15 @@ export function createRestHandler(options: RestHandlerOptions) {
       const idempotent = req.method === 'GET';
 
       if (kind === 'unary') {
-        return sendUnary(req, res, t, match, await upstreams.unary(route.method, requests[0], { headers, signal, idempotent }));
+        return sendUnary(req, res, t, match, await upstreams.unary(route.method, requests[0], { headers, caller: res, idempotent }));
       }
       if (kind === 'client_streaming') {
-        return sendUnary(req, res, t, match, await upstreams.clientStream(route.method, iterate(requests), { headers, signal }));
+        return sendUnary(req, res, t, match, await upstreams.clientStream(route.method, iterate(requests), { headers, signal: streamSignal() }));
       }
       const messages =
         kind === 'server_streaming'
-          ? upstreams.serverStream(route.method, requests[0], { headers, signal })
-          : upstreams.bidiStream(route.method, iterate(requests), { headers, signal });
+          ? upstreams.serverStream(route.method, requests[0], { headers, signal: streamSignal() })
+          : upstreams.bidiStream(route.method, iterate(requests), { headers, signal: streamSignal() });
       const stream = createTranscodedStream(res, t.options.print_options, {
         commitMs: options.streamCommitMs ?? 1_000,
         sseHeartbeatMs: options.sseHeartbeatMs ?? 15_000,
@@ -193,7 +197,8 @@ export function createRestHandler(options: RestHandlerOptions) {
         stream.dispose();
       }
     } catch (error) {
-      fail(req, res, t, signal.aborted && !(error instanceof ConnectError) ? asConnectError(error) : error);
+      const cancelled = signal ? signal.aborted : res.destroyed;
+      fail(req, res, t, cancelled && !(error instanceof ConnectError) ? asConnectError(error) : error);
     }
   };
 }

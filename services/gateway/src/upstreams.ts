@@ -4,7 +4,7 @@ import { createGrpcTransport } from '@connectrpc/connect-node';
 import { context, propagation } from '@opentelemetry/api';
 import type { Logger } from '../../../platform/logger';
 import { serviceKey } from './contracts';
-import { grpcUnary } from './grpc-unary';
+import { grpcUnary, type Caller } from './grpc-unary';
 import { EndpointPool, SessionCache, splitHostPort, type Endpoint, type Resolver } from './upstream-pool';
 
 /** Request headers that travel to the service as gRPC metadata. */
@@ -20,9 +20,12 @@ export interface CallOptions {
 
 type AnyCall = (request: unknown, options: { headers: Record<string, string>; signal: AbortSignal; timeoutMs?: number }) => unknown;
 
+/** A unary call ends with its signal, or with its HTTP caller (grpc-unary.ts), whichever is given. */
+export type UnaryOptions = Omit<CallOptions, 'signal'> & { signal?: AbortSignal; caller?: Caller; idempotent: boolean };
+
 export interface Upstreams {
   isConfigured(service: DescService): boolean;
-  unary(method: DescMethod, request: Message, options: CallOptions & { idempotent: boolean }): Promise<Message>;
+  unary(method: DescMethod, request: Message, options: UnaryOptions): Promise<Message>;
   serverStream(method: DescMethod, request: Message, options: CallOptions): AsyncIterable<Message>;
   /** Client and bidi streams, for the Connect / gRPC-Web proxy. */
   clientStream(method: DescMethod, requests: AsyncIterable<Message>, options: CallOptions): Promise<Message>;
@@ -122,7 +125,11 @@ export function createUpstreams(services: DescService[], options: UpstreamOption
 
   const callOptions = ({ headers, signal, timeoutMs }: CallOptions) => ({ headers: withTraceContext(headers), signal, ...(timeoutMs ? { timeoutMs } : {}) });
 
-  const callUnary = async (method: DescMethod, request: Message, { headers, signal, timeoutMs }: CallOptions): Promise<Message> => {
+  const callUnary = async (
+    method: DescMethod,
+    request: Message,
+    { headers, signal, caller, timeoutMs }: Omit<UnaryOptions, 'idempotent'>,
+  ): Promise<Message> => {
     const pick = endpointOf(method.parent);
     const endpoint = pick instanceof Promise ? await pick : pick;
     const response = await grpcUnary(endpoint.session, {
@@ -131,6 +138,7 @@ export function createUpstreams(services: DescService[], options: UpstreamOption
       metadata: withTraceContext(headers),
       timeoutMs: timeoutMs ?? options.deadlineMs,
       signal,
+      caller,
     });
     return fromBinary(method.output, response);
   };
@@ -150,7 +158,8 @@ export function createUpstreams(services: DescService[], options: UpstreamOption
             failure.code === Code.Unavailable &&
             !pushedBack(failure) &&
             (pools.get(method.parent.typeName)?.current().length ?? 0) > 0 &&
-            !rest.signal.aborted;
+            !rest.signal?.aborted &&
+            !rest.caller?.destroyed;
           if (!retry) throw error;
           await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_BACKOFF_MS[attempt]));
         }
