@@ -330,14 +330,23 @@ function routeConnection(
   http1: { emit(event: 'connection', socket: Socket): boolean },
   http2: { emit(event: 'connection', socket: Socket): boolean },
 ) {
+  // Until the first byte nobody else watches the socket: a client that never speaks is dropped.
+  const silent = () => socket.destroy();
+  socket.setTimeout(FIRST_BYTE_TIMEOUT_MS, silent);
+  socket.on('error', silent);
   socket.once('data', (first: Buffer) => {
+    socket.setTimeout(0);
+    socket.off('timeout', silent);
+    socket.off('error', silent);
     socket.pause();
     socket.unshift(first);
     (first.subarray(0, 4).toString('latin1') === 'PRI ' ? http2 : http1).emit('connection', socket);
     process.nextTick(() => socket.resume());
   });
-  socket.on('error', () => socket.destroy());
 }
+
+/** How long a new connection may stay silent: node's HTTP/1.1 headersTimeout. */
+const FIRST_BYTE_TIMEOUT_MS = 60_000;
 
 /**
  * HTTP/2 has no Connection header (RFC 9113 §8.2.2) and node refuses to send
