@@ -23,8 +23,6 @@ export interface RequestOptions {
   body?: unknown;
   token?: string;
   headers?: Record<string, string>;
-  /** Answer 429s as they come instead of waiting them out (the rate-limit suite). */
-  rateLimitedAsIs?: boolean;
 }
 
 export interface Edge {
@@ -47,14 +45,7 @@ export function useEdge(): Promise<Edge> {
           body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
           headers['content-type'] ??= 'application/json';
         }
-        let response = await fetch(`${url}${path}`, { method, headers, body });
-        // Every suite calls from one address and shares the edge's per-client bucket: a
-        // polite client waits out a 429 and tries again. The rate-limit suite sees them as they are.
-        for (let retry = 0; response.status === 429 && !options.rateLimitedAsIs && retry < 10; retry++) {
-          await response.arrayBuffer();
-          await new Promise((resolve) => setTimeout(resolve, Math.max(1, Number(response.headers.get('retry-after') ?? 1)) * 1000));
-          response = await fetch(`${url}${path}`, { method, headers, body });
-        }
+        const response = await fetch(`${url}${path}`, { method, headers, body });
         const text = await response.text();
         let json: unknown;
         try {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { DescService } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
-import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
 import { loadContracts } from '../../services/gateway/src/contracts';
 import { openApiPath } from '../../services/gateway/src/openapi';
 import { buildRouteTable } from '../../services/gateway/src/route-table';
@@ -38,6 +38,21 @@ describe('edge: Connect, gRPC-Web, /openapi.json and /docs', function () {
     const users = createClient(service('shop.users.v1.UsersService'), createGrpcWebTransport({ baseUrl: edge.url, httpVersion: '1.1' })) as any;
     const { names } = await users.suggestNames({ count: 2 });
     assert.equal(names.length, 2);
+  });
+
+  // HTTP/2 with prior knowledge on the edge port, as grpcurl -plaintext or any gRPC client sends it.
+  it('passes native gRPC through to the services, errors and internal methods as Envoy answers them', async () => {
+    const transport = createGrpcTransport({ baseUrl: edge.url });
+    const catalog = createClient(service('shop.catalog.v1.CatalogService'), transport) as any;
+    const { categories } = await catalog.listCategories({});
+    assert.ok(categories.some((c: any) => c.slug === 'burgers'));
+    const users = createClient(service('shop.users.v1.UsersService'), transport) as any;
+    const denied = ConnectError.from(await users.getProfile({}).catch((e: unknown) => e));
+    assert.equal(denied.code, Code.Unauthenticated);
+    const registry = createClient(service('shop.registry.v1.RegistryService'), transport) as any;
+    const internal = ConnectError.from(await registry.heartbeat({}).catch((e: unknown) => e));
+    // The gateway answers UNIMPLEMENTED; Envoy's 404 direct_response reaches a gRPC client as UNIMPLEMENTED too.
+    assert.equal(internal.code, Code.Unimplemented);
   });
 
   it('serves /openapi.json with every REST route and the message schemas', async () => {

@@ -33,6 +33,8 @@ export async function launchPlatform({ name, portOffset, env = {} }: LaunchOptio
     LOG_LEVEL: process.env.PLATFORM_LOG_LEVEL ?? 'warn',
     FORCE_COLOR: '0',
     KAFKA_TOPIC_PREFIX: `${process.env.KAFKA_TOPIC_PREFIX ?? ''}${name}.`,
+    // Its own rate-limit buckets in the shared Redis: another checkout's suites do not spend them.
+    GATEWAY_RATE_LIMIT_KEY_PREFIX: `${name}:gateway:ratelimit:`,
     ...env,
   };
   for (const s of grpcServices) {

@@ -38,6 +38,13 @@ export const gatewayConfig = edgeBase.extend({
   /** The FileDescriptorSet to serve (imports included); shopmesh's own by default. */
   GATEWAY_DESCRIPTOR_SET: z.string().min(1).optional(),
   /**
+   * How often host names among the upstream addresses are resolved again
+   * (Envoy's dns_refresh_rate): a name stands for every address it resolves
+   * to (a Kubernetes headless Service: every ready pod), and calls go
+   * round-robin over all of them.
+   */
+  GATEWAY_DNS_REFRESH_MS: integer(z.number().min(100)).default(5_000),
+  /**
    * Upstreams of services outside shopmesh's manifest, or overrides:
    * `<package>.<Service>=host:port|host:port,...`. A service named here
    * ignores its <NAME>_ADDRESSES.
@@ -59,6 +66,15 @@ export const gatewayConfig = edgeBase.extend({
    * gateway replica (REDIS_URL); "memory" keeps them in this process.
    */
   GATEWAY_RATE_LIMIT_STORE: z.enum(['redis', 'memory']).default('redis'),
+  /**
+   * Prefix of the buckets' Redis keys (`<prefix><client address>`): every
+   * replica of one deployment shares it; another deployment on the same Redis
+   * (a copy with PORT_OFFSET, a test platform) uses its own.
+   */
+  GATEWAY_RATE_LIMIT_KEY_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9:._-]*$/)
+    .default('gateway:ratelimit:'),
   REDIS_URL: baseConfig.shape.REDIS_URL,
   /** Origins allowed by CORS; `*` allows any. */
   GATEWAY_CORS_ORIGINS: csv.default(['*']),

@@ -35,10 +35,10 @@ export function createConnectProxy(contracts: Pick<Contracts, 'registry' | 'serv
 }
 
 function callOptions(ctx: HandlerContext): CallOptions {
-  const headers = new Headers();
+  const headers: Record<string, string> = {};
   for (const name of FORWARDED_HEADERS) {
     const value = ctx.requestHeader.get(name);
-    if (value !== null) headers.set(name, value);
+    if (value !== null) headers[name] = value;
   }
   return { headers, signal: ctx.signal, timeoutMs: ctx.timeoutMs() };
 }

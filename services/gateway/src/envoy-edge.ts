@@ -44,7 +44,7 @@ export function envoyEdgeFromYaml(text: string, where = 'envoy.yaml'): EnvoyEdge
   const filter = hcm.http_filters.find((f: any) => f.name === TRANSCODER);
   const transcoder = parseTranscoderOptions(filter.typed_config, `${where}: http_filters.${TRANSCODER}`);
 
-  const routes: { matches: (path: string) => boolean; config: RouteTranscoder | undefined }[] = [];
+  const routes: { matches: (url: string, path: string) => boolean; config: RouteTranscoder | undefined }[] = [];
   for (const vhost of hcm.route_config?.virtual_hosts ?? []) {
     const vhostConfig = perFilter(vhost.typed_per_filter_config, `${where}: virtual_hosts.${vhost.name}`);
     for (const [i, route] of (vhost.routes ?? []).entries()) {
@@ -58,8 +58,10 @@ export function envoyEdgeFromYaml(text: string, where = 'envoy.yaml'): EnvoyEdge
   return {
     transcoder,
     routeConfigs: routes.flatMap((r) => (r.config && r.config !== 'disabled' ? [r.config] : [])),
-    transcoderFor(path) {
-      const route = routes.find((r) => r.matches(path));
+    transcoderFor(url) {
+      const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
+      const route = routes.find((r) => r.matches(url, path));
       const config = route?.config ?? transcoder;
       return config === 'disabled' ? undefined : config;
     },
@@ -79,17 +81,17 @@ function perFilter(config: any, where: string): RouteTranscoder | undefined {
   return parseTranscoderOptions(raw, where);
 }
 
-function pathMatcher(match: any, where: string): (path: string) => boolean {
-  const pathOnly = (p: string) => p.split('?')[0];
-  if (match?.path !== undefined) return (p) => pathOnly(p) === match.path;
-  if (match?.prefix !== undefined) return (p) => p.startsWith(match.prefix);
+/** Envoy's route matchers: `prefix` sees the query string too, the others the path alone. */
+function pathMatcher(match: any, where: string): (url: string, path: string) => boolean {
+  if (match?.path !== undefined) return (_, p) => p === match.path;
+  if (match?.prefix !== undefined) return (url) => url.startsWith(match.prefix);
   if (match?.path_separated_prefix !== undefined) {
     const prefix = match.path_separated_prefix;
-    return (p) => pathOnly(p) === prefix || pathOnly(p).startsWith(`${prefix}/`);
+    return (_, p) => p === prefix || p.startsWith(`${prefix}/`);
   }
   if (match?.safe_regex?.regex !== undefined) {
     const re = new RegExp(`^(?:${match.safe_regex.regex})$`);
-    return (p) => re.test(pathOnly(p));
+    return (_, p) => re.test(p);
   }
   throw new Error(`${where}: route match ${JSON.stringify(match)} is not supported by the gateway`);
 }

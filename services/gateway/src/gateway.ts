@@ -1,7 +1,8 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { ConnectError } from '@connectrpc/connect';
+import { createServer as createH2cServer, Http2ServerResponse, type Http2ServerRequest, type Http2Session } from 'node:http2';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
+import { Code, type ConnectError } from '@connectrpc/connect';
 import { Redis } from 'ioredis';
 import type { Logger } from '../../../platform/logger';
 import { initProcessMetrics } from '../../../platform/metrics';
@@ -10,6 +11,7 @@ import { version } from '../../../package.json';
 import type { GatewayConfig } from './config';
 import { upstreamAddresses } from './config';
 import { createConnectProxy } from './connect-proxy';
+import { createGrpcPassThrough, grpcTrailersOnly, isNativeGrpc } from './grpc-pass-through';
 import { serviceKey, type Contracts } from './contracts';
 import { applyCors } from './cors';
 import { DOCS_HTML, DOCS_INITIALIZER, docsAsset } from './docs-page';
@@ -23,12 +25,15 @@ import { createRestHandler, createTranscoding, decide, type Transcoding } from '
 import { serveStatic } from './static-files';
 import { isEdgeError } from './status-mapping';
 import type { TranscoderOptions } from './transcoder-options';
+import type { Resolver } from './upstream-pool';
 import { createUpstreams } from './upstreams';
 
 export interface GatewayDeps {
   config: GatewayConfig;
   contracts: Contracts;
   log: Logger;
+  /** Resolves upstream host names; the system resolver unless a test brings its own. */
+  resolver?: Resolver;
 }
 
 export interface RunningGateway {
@@ -45,7 +50,7 @@ export interface RunningGateway {
  * /openapi.json and /docs, the storefront's static files, a rate limit per
  * client, and the status port every service has.
  */
-export async function startGateway({ config, contracts, log }: GatewayDeps): Promise<RunningGateway> {
+export async function startGateway({ config, contracts, log, resolver }: GatewayDeps): Promise<RunningGateway> {
   initProcessMetrics('gateway');
   const edge = loadEnvoyEdge(config.GATEWAY_ENVOY_CONFIG);
   // One Transcoding per GrpcJsonTranscoder config (the filter's and each route's), built at start:
@@ -69,6 +74,8 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
   const upstreams = createUpstreams(fronted, {
     addresses: (service) => upstreamAddresses(config, serviceKey(service), service.typeName),
     deadlineMs: config.CLIENT_DEADLINE_MS,
+    dnsRefreshMs: config.GATEWAY_DNS_REFRESH_MS,
+    resolver,
     healthService,
     log,
   });
@@ -77,6 +84,8 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
   const rest = createRestHandler({ registry: contracts.registry, upstreams, localReplies, drain: drain.signal, log });
   const connect = createConnectProxy(contracts, upstreams, main.maxRequestBytes);
   const rpcPaths = new Set(fronted.flatMap((s) => s.methods.map((m) => `/${s.typeName}/${m.name}`)));
+  const publicRpcs = new Set(fronted.flatMap((s) => s.methods.filter((m) => contracts.bindings(m).length > 0).map((m) => `/${s.typeName}/${m.name}`)));
+  const grpcPassThrough = createGrpcPassThrough(fronted, (path) => publicRpcs.has(path), upstreams);
   const rpcPrefixes = fronted.map((s) => `/${s.typeName}/`);
   const openApi = JSON.stringify(
     buildOpenApi(main.routes.routes, contracts.registry, {
@@ -102,6 +111,7 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
       : redis
         ? createSharedRateLimiter(redis, {
             ...bucket,
+            prefix: config.GATEWAY_RATE_LIMIT_KEY_PREFIX,
             onError: (error) => {
               if (Date.now() - limiterWarned < 60_000) return;
               limiterWarned = Date.now();
@@ -128,15 +138,23 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
       return sendJson(res, serving ? 200 : 503, { status: serving ? 'ok' : 'unavailable' });
     }
     if (applyCors(req, res, config.GATEWAY_CORS_ORIGINS)) return label('preflight');
+    const nativeGrpc = req.httpVersionMajor === 2 && isNativeGrpc(req.headers['content-type']);
     if (limiter) {
       const decision = await limiter.take(clientAddress(req.headers['x-forwarded-for'], req.socket.remoteAddress, config.GATEWAY_TRUSTED_PROXY_HOPS));
       if (!decision.allowed) {
         label('rate_limited');
+        // Envoy's local_ratelimit with rate_limited_as_resource_exhausted, for gRPC callers.
+        if (nativeGrpc) return grpcTrailersOnly((req as unknown as Http2ServerRequest).stream, Code.ResourceExhausted, 'local_rate_limited');
         // Envoy's local_ratelimit answers 429 "local_rate_limited"; local_reply_config shapes the body.
         return localReply(req, res, 429, 'local_rate_limited', { 'retry-after': String(decision.retryAfterSeconds) });
       }
     }
 
+    if (nativeGrpc) {
+      label(rpcPaths.has(path) ? path : 'unmatched');
+      const h2 = req as unknown as Http2ServerRequest;
+      return grpcPassThrough(h2.stream, h2.headers);
+    }
     // The transcoder, as Envoy runs it: gRPC requests pass untouched; the route's own config if it has one.
     const options = isGrpc(req, url) ? undefined : edge.transcoderFor(url);
     if (options) {
@@ -206,6 +224,16 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
     });
   };
   const server = createServer((req, res) => onRequest(req, res));
+  // h2c (HTTP/2 with prior knowledge) on the same port, for gRPC clients: requests take the same path.
+  const h2c = createH2cServer({ Http2ServerResponse: H2ResponseWithoutConnectionHeader }, (req, res) =>
+    onRequest(req as unknown as IncomingMessage, res as unknown as ServerResponse),
+  );
+  const sessions = new Set<Http2Session>();
+  h2c.on('session', (session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  const listener = createTcpServer((socket) => routeConnection(socket, server, h2c));
   // "Expect: 100-continue" (curl sends it for bodies over 1 MiB): refuse an oversize body before it is sent.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (Number(req.headers['content-length']) > main.maxRequestBytes) return onRequest(req, res, tooLarge(main.maxRequestBytes));
@@ -224,9 +252,11 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
   const status = createStatusServer(() => serving, checks);
 
   const httpPort = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.HTTP_PORT, config.HTTP_HOST, () => resolve((server.address() as AddressInfo).port));
+    listener.once('error', reject);
+    listener.listen(config.HTTP_PORT, config.HTTP_HOST, () => resolve((listener.address() as AddressInfo).port));
   });
+  // The HTTP/1.1 server does not listen itself: this starts its connection tracking (idle close, header timeouts).
+  server.emit('listening');
   const metricsPort = await status.listen(config.HTTP_HOST, config.METRICS_PORT);
   serving = true;
   const url = `http://${config.HTTP_HOST}:${httpPort}`;
@@ -246,11 +276,17 @@ export async function startGateway({ config, contracts, log }: GatewayDeps): Pro
         log.info({ reason }, 'draining');
         serving = false;
         drain.abort();
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
+        server.close();
         // Keep-alive connections become idle as their last response ends: close them as they do.
         const sweep = setInterval(() => server.closeIdleConnections(), 50);
         server.closeIdleConnections();
-        const force = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
+        // HTTP/2 clients get a GOAWAY: their open calls finish, no new ones start.
+        for (const session of sessions) session.close();
+        const force = setTimeout(() => {
+          server.closeAllConnections();
+          for (const session of sessions) session.destroy();
+        }, config.SHUTDOWN_GRACE_MS);
         await closed;
         clearInterval(sweep);
         clearTimeout(force);
@@ -282,4 +318,47 @@ function isGrpc(req: IncomingMessage, url: string): boolean {
 function sendText(res: ServerResponse, text: string, contentType: string): void {
   res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-cache' });
   res.end(text);
+}
+
+/**
+ * One port for HTTP/1.1 and h2c, as Envoy's `codec_type: AUTO`: a connection
+ * that opens with HTTP/2's preface ("PRI * HTTP/2.0") is HTTP/2, any other
+ * is HTTP/1.1. The first bytes go back to the socket for the chosen server.
+ */
+function routeConnection(
+  socket: Socket,
+  http1: { emit(event: 'connection', socket: Socket): boolean },
+  http2: { emit(event: 'connection', socket: Socket): boolean },
+) {
+  // Until the first byte nobody else watches the socket: a client that never speaks is dropped.
+  const silent = () => socket.destroy();
+  socket.setTimeout(FIRST_BYTE_TIMEOUT_MS, silent);
+  socket.on('error', silent);
+  socket.once('data', (first: Buffer) => {
+    socket.setTimeout(0);
+    socket.off('timeout', silent);
+    socket.off('error', silent);
+    socket.pause();
+    socket.unshift(first);
+    (first.subarray(0, 4).toString('latin1') === 'PRI ' ? http2 : http1).emit('connection', socket);
+    process.nextTick(() => socket.resume());
+  });
+}
+
+/** How long a new connection may stay silent: node's HTTP/1.1 headersTimeout. */
+const FIRST_BYTE_TIMEOUT_MS = 60_000;
+
+/**
+ * HTTP/2 has no Connection header (RFC 9113 §8.2.2) and node refuses to send
+ * one: the HTTP/1.1 paths' `connection: close` (413, draining) is dropped.
+ */
+class H2ResponseWithoutConnectionHeader extends Http2ServerResponse {
+  override setHeader(name: string, value: number | string | readonly string[]): void {
+    if (name.toLowerCase() !== 'connection') super.setHeader(name, value);
+  }
+  override writeHead(status: number, ...rest: any[]): this {
+    const headers = rest.at(-1);
+    if (headers && typeof headers === 'object') for (const name of Object.keys(headers)) if (name.toLowerCase() === 'connection') delete headers[name];
+    return super.writeHead(status, ...(rest as []));
+  }
 }

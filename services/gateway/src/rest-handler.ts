@@ -120,11 +120,14 @@ export function createRestHandler(options: RestHandlerOptions) {
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       return void res.end(body);
     }
-    // Without conversion Envoy hands the trailers-only response on as it came: status headers, no body.
+    // Without conversion Envoy hands the trailers-only response on as it came: status headers
+    // (the details in grpc-status-details-bin too), no body.
+    const details = error.metadata.get('grpc-status-details-bin');
     res.writeHead(status, {
       'content-type': 'application/grpc',
       'grpc-status': String(error.code),
       'grpc-message': encodeURIComponent(error.rawMessage),
+      ...(details ? { 'grpc-status-details-bin': details } : {}),
       'content-length': 0,
     });
     res.end();
@@ -148,11 +151,17 @@ export function createRestHandler(options: RestHandlerOptions) {
 
   return async function handleRest(req: IncomingMessage, res: ServerResponse, t: Transcoding, match: RouteMatch, bindings: Binding[]): Promise<void> {
     const { route } = match;
-    const gone = new AbortController();
-    res.once('close', () => gone.abort());
-    const signal = AbortSignal.any([gone.signal, options.drain]);
+    const kind = route.method.methodKind;
+    // A unary call ends when its client leaves (the response's 'close' before the answer: grpc-unary.ts, no
+    // AbortSignal per read) and gets the grace period at shutdown; streams end with the client or at shutdown.
+    let signal: AbortSignal | undefined;
+    const streamSignal = () => {
+      const gone = new AbortController();
+      res.once('close', () => res.writableFinished || gone.abort());
+      signal = AbortSignal.any([gone.signal, options.drain]);
+      return signal;
+    };
     try {
-      const kind = route.method.methodKind;
       const clientStreams = kind === 'client_streaming' || kind === 'bidi_streaming';
       const body = route.body || clientStreams ? await readBody(req, t.maxRequestBytes, req.headers['content-length']) : undefined;
       const requests = buildRequests(match, bindings, body, req.headers['content-type'], t.binding, registry);
@@ -161,15 +170,15 @@ export function createRestHandler(options: RestHandlerOptions) {
       const idempotent = isRetryable(route.method);
 
       if (kind === 'unary') {
-        return sendUnary(req, res, t, match, await upstreams.unary(route.method, requests[0], { headers, signal, idempotent }));
+        return sendUnary(req, res, t, match, await upstreams.unary(route.method, requests[0], { headers, caller: res, idempotent }));
       }
       if (kind === 'client_streaming') {
-        return sendUnary(req, res, t, match, await upstreams.clientStream(route.method, iterate(requests), { headers, signal }));
+        return sendUnary(req, res, t, match, await upstreams.clientStream(route.method, iterate(requests), { headers, signal: streamSignal() }));
       }
       const messages =
         kind === 'server_streaming'
-          ? upstreams.serverStream(route.method, requests[0], { headers, signal })
-          : upstreams.bidiStream(route.method, iterate(requests), { headers, signal });
+          ? upstreams.serverStream(route.method, requests[0], { headers, signal: streamSignal() })
+          : upstreams.bidiStream(route.method, iterate(requests), { headers, signal: streamSignal() });
       const stream = createTranscodedStream(res, t.options.print_options, {
         commitMs: options.streamCommitMs ?? 1_000,
         sseHeartbeatMs: options.sseHeartbeatMs ?? 15_000,
@@ -190,7 +199,8 @@ export function createRestHandler(options: RestHandlerOptions) {
         stream.dispose();
       }
     } catch (error) {
-      fail(req, res, t, signal.aborted && !(error instanceof ConnectError) ? asConnectError(error) : error);
+      const cancelled = signal ? signal.aborted : res.destroyed;
+      fail(req, res, t, cancelled && !(error instanceof ConnectError) ? asConnectError(error) : error);
     }
   };
 }

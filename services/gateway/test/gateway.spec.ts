@@ -50,6 +50,11 @@ function fakeUpstream() {
     router.service(Users, {
       async getUser(request: { userId: string }, ctx: HandlerContext) {
         if (request.userId === 'flaky' && seen.flaky++ === 0) throw new ConnectError('warming up', Code.Unavailable);
+        if (request.userId === 'slow') {
+          await until(ctx.signal);
+          seen.cancelled++;
+          throw new ConnectError('cancelled', Code.Canceled);
+        }
         if (request.userId === 'missing') {
           const badRequest = registry.getMessage('google.rpc.ResourceInfo')!;
           const error = new ConnectError('user missing not found', Code.NotFound);
@@ -184,6 +189,20 @@ describe('gateway over real sockets, in front of a fake gRPC upstream', function
       const reader = response.body!.getReader();
       await reader.read();
       abort.abort();
+      const deadline = Date.now() + 3_000;
+      while (upstream.seen.cancelled === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(upstream.seen.cancelled, before + 1);
+    });
+  });
+
+  describe('unary calls', () => {
+    it('cancel the upstream call when the client goes away before the answer', async () => {
+      const before = upstream.seen.cancelled;
+      const abort = new AbortController();
+      const pending = call('/v1/users/slow', { signal: abort.signal }).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      abort.abort();
+      await pending;
       const deadline = Date.now() + 3_000;
       while (upstream.seen.cancelled === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       assert.equal(upstream.seen.cancelled, before + 1);
