@@ -296,7 +296,8 @@ async function main(): Promise<number> {
         idlePrivate,
         atRest,
         nodeFlags: opts.nodeFlags ?? imageNodeFlags(),
-        underLoad,
+        // Only the other scenarios load the platform.
+        underLoad: [...opts.only].some((id) => id !== 'memory') ? underLoad : {},
         idleCpuPercent: idleCpu,
         baselines: [ECHO_NAME],
       });

@@ -16,6 +16,9 @@ describe('bench memory scenario', () => {
     assert.deepEqual(result.table!.columns, ['process', 'idle MB', 'idle private MB', 'at rest MB', 'under load MB', 'growth MB', 'idle CPU %']);
     assert.ok(result.figures['largest service RSS at rest, MB'] > 0);
     assert.match(result.notes.join('\n'), /--max-semi-space-size=8/);
+    for (const row of result.table!.rows) assert.equal(row.length, result.table!.columns.length, `row ${row[0]}`);
+    const withoutRest = memoryScenario({ idle, underLoad: idle });
+    assert.deepEqual(withoutRest.table!.rows.at(-1)!.slice(2, 4), ['—', '—'], 'nothing measured: a dash, not 0 or NaN');
   });
 
   it("runs the services with the image's node flags, read from the Dockerfile's CMD", () => {

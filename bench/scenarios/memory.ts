@@ -73,23 +73,27 @@ export function memoryScenario({
   const platform = names.filter((name) => !baselines.includes(name));
   const sum = (values: Record<string, number>, unit = mb) => platform.reduce((total, name) => total + (values[name] === undefined ? 0 : unit(values[name])), 0);
   const percent = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(1));
+  /** MB of one process, or of the platform; a dash where nothing was measured (e.g. --rest 0). */
+  const cell = (values: Record<string, number>, name: string) => (values[name] === undefined ? '—' : mb(values[name]).toFixed(0));
+  const total = (values: Record<string, number>) => (Object.keys(values).length === 0 ? '—' : sum(values).toFixed(0));
   const rows = names.map((name) => [
     baselines.includes(name) ? `${name} (baseline)` : name,
-    mb(idle[name]).toFixed(0),
-    mb(idlePrivate[name]).toFixed(0),
-    mb(atRest[name]).toFixed(0),
-    mb(underLoad[name]).toFixed(0),
-    (mb(underLoad[name]) - mb(idle[name])).toFixed(0),
+    cell(idle, name),
+    cell(idlePrivate, name),
+    cell(atRest, name),
+    cell(underLoad, name),
+    underLoad[name] === undefined || idle[name] === undefined ? '—' : (mb(underLoad[name]) - mb(idle[name])).toFixed(0),
     percent(idleCpuPercent[name]),
   ]);
   const largest = (values: Record<string, number>) => Math.max(0, ...platform.map((name) => mb(values[name])).filter((v) => !Number.isNaN(v)));
   const idleCpuTotal = sum(idleCpuPercent, (v) => v ?? 0);
   rows.push([
     'platform total',
-    sum(idle).toFixed(0),
-    sum(idlePrivate).toFixed(0),
-    sum(underLoad).toFixed(0),
-    (sum(underLoad) - sum(idle)).toFixed(0),
+    total(idle),
+    total(idlePrivate),
+    total(atRest),
+    total(underLoad),
+    Object.keys(underLoad).length === 0 ? '—' : (sum(underLoad) - sum(idle)).toFixed(0),
     percent(idleCpuTotal),
   ]);
   return {
