@@ -46,7 +46,7 @@ const USAGE = `usage: npm run bench -- [options]
   --out <file>                JSON result (default bench/results/bench-<time>.json)
   --keep                      keep the bench_* databases and the run's topics afterwards
   --node-flags <flags>        node/V8 flags of the services instead of the image's (the Dockerfile's CMD), e.g.
-                              --node-flags= (none) to measure what the image's flags change, in the same run's terms
+                              --node-flags= (none) to see what the image's flags change
   --profile                   write a V8 CPU profile of every service next to its log (open in Chrome DevTools);
                               profiling slows the services, so the figures of such a run are not comparable
 `;
