@@ -19,10 +19,10 @@ import { cpuSeconds, rssSampler } from './lib/proc-stats';
 import { terminalProgress } from './lib/progress';
 import { renderScenario } from './lib/report';
 import { skippedScenario, type BenchSettings, type ScenarioResult } from './lib/scenario';
-import { freePort, httpOk, REPO_ROOT, spawnService, type ServiceProcess } from './lib/service-process';
+import { freePort, httpOk, imageNodeFlags, REPO_ROOT, spawnService, type ServiceProcess } from './lib/service-process';
 import { cachedReadScenario } from './scenarios/cached-read';
 import { edgeReadScenario } from './scenarios/edge-read';
-import { memoryScenario, rssSnapshot } from './scenarios/memory';
+import { memoryScenario, privateRssSnapshot, restingRss, rssSnapshot } from './scenarios/memory';
 import { orderPipelineScenario } from './scenarios/order-pipeline';
 import { echoReply, unaryCallScenario } from './scenarios/unary-call';
 import { grpcShopApi } from './shop-api/grpc-shop';
@@ -41,9 +41,12 @@ const USAGE = `usage: npm run bench -- [options]
   --open-rate <n>             orders arriving per second in the pipeline's open-loop row (default 100; 0 skips it)
   --open-duration <t>         how long orders arrive in the open-loop row (default 60s)
   --only <list>               some of: ${SCENARIOS.join(',')} (default: all)
+  --rest <t>                  how long the memory scenario watches the platform at rest before any load (default 120s; 0 skips it)
   --port-offset <n>           shift of the default ports of the services (default 4000)
   --out <file>                JSON result (default bench/results/bench-<time>.json)
   --keep                      keep the bench_* databases and the run's topics afterwards
+  --node-flags <flags>        node/V8 flags of the services instead of the image's (the Dockerfile's CMD), e.g.
+                              --node-flags= (none) to see what the image's flags change
   --profile                   write a V8 CPU profile of every service next to its log (open in Chrome DevTools);
                               profiling slows the services, so the figures of such a run are not comparable
 `;
@@ -68,6 +71,8 @@ function options() {
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      'node-flags': { type: 'string' },
+      rest: { type: 'string', default: '120s' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -88,6 +93,8 @@ function options() {
     out: values.out,
     keep: values.keep,
     profile: values.profile,
+    restMs: parseDuration(values.rest, '--rest'),
+    nodeFlags: values['node-flags']?.split(' ').filter(Boolean),
   };
 }
 
@@ -163,6 +170,7 @@ async function main(): Promise<number> {
     kafkaBrokers: KAFKA_BROKERS,
     env: { LOG_LEVEL: 'info', REDIS_URL },
     nodeArgs: opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`] : [],
+    nodeFlags: opts.nodeFlags,
     onSkipped: (name, error) => progress.note(`${name} did not start and is left out: ${error.message.split('\n')[0]}`),
   });
   const extras: ServiceProcess[] = [];
@@ -184,7 +192,12 @@ async function main(): Promise<number> {
     progress.note(`up: ${Object.keys(processes).join(', ')}; letting them settle ...`);
     await settle(3_000);
     const idle = rssSnapshot(processes);
+    const idlePrivate = privateRssSnapshot(processes);
     const idleCpu = await cpuPercent(processes, 5_000);
+    const atRest =
+      opts.only.has('memory') && opts.restMs > 0
+        ? await restingRss(processes, opts.restMs, progress.phase('memory: the platform at rest', opts.restMs), interrupt.signal)
+        : undefined;
     const sampler = rssSampler(processes);
 
     const run = async (id: ScenarioId, title: string, scenario: () => Promise<ScenarioResult>) => {
@@ -278,7 +291,16 @@ async function main(): Promise<number> {
 
     const underLoad = sampler.stop();
     if (opts.only.has('memory')) {
-      const memory = memoryScenario({ idle, underLoad, idleCpuPercent: idleCpu, baselines: [ECHO_NAME] });
+      const memory = memoryScenario({
+        idle,
+        idlePrivate,
+        atRest,
+        nodeFlags: opts.nodeFlags ?? imageNodeFlags(),
+        // Only the other scenarios load the platform.
+        underLoad: [...opts.only].some((id) => id !== 'memory') ? underLoad : {},
+        idleCpuPercent: idleCpu,
+        baselines: [ECHO_NAME],
+      });
       results.push(memory);
       process.stdout.write(`\n${renderScenario(memory)}\n\n`);
     }
@@ -337,6 +359,7 @@ async function startSibling(
     main: `services/${service}/src/main.ts`,
     logDir,
     telemetry,
+    nodeFlags: platform.nodeFlags,
     env: { ...entry.env, GRPC_PORT: String(grpcPort), METRICS_PORT: String(metricsPort), OTEL_SERVICE_NAME: name, ...env },
   });
   const metrics = `http://127.0.0.1:${metricsPort}`;

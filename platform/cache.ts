@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { Logger } from './logger';
 import { cacheMetrics } from './metrics';
 
@@ -8,6 +8,9 @@ import { cacheMetrics } from './metrics';
  * fall back to their source of truth instead of waiting.
  */
 export function openRedis(url: string, log: Logger): Redis {
+  // ioredis loads here, not with this module: services without Redis (users, orders,
+  // payments) never load it (docs/benchmarks.md, memory).
+  const { Redis } = require('ioredis') as typeof import('ioredis');
   const redis = new Redis(url, {
     lazyConnect: false,
     enableOfflineQueue: false,

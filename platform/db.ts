@@ -1,8 +1,15 @@
 import { readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import knex, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import type { Logger } from './logger';
 import { watchPool } from './metrics';
+
+/**
+ * knex (with its lodash functions, ~320 modules) loads with the first database a
+ * service opens, not with this module: the registry has no database and keeps
+ * it out of memory (docs/benchmarks.md, memory).
+ */
+const knex = (config: Knex.Config): Knex => (require('knex') as typeof import('knex')).knex(config);
 
 export type Db = Knex;
 

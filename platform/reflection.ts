@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
-import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
+import { FileDescriptorProtoSchema, FileDescriptorSetSchema, type FileDescriptorProto } from '@bufbuild/protobuf/wkt';
 
 interface FileProto {
   name?: string;
@@ -36,7 +36,8 @@ interface ReflectionIndex {
 export function addReflection(server: Pick<Server, 'addService'>, descriptorSetPath: string, services: string[]): void {
   const set = fromBinary(FileDescriptorSetSchema, readFileSync(descriptorSetPath));
   // ReflectionService reads `fileDescriptorProtos` from every entry of a package definition.
-  const encoded = new Map(set.file.map((file) => [file.name, toBinary(FileDescriptorProtoSchema, file)]));
+  const files = filesOf(set.file, services);
+  const encoded = new Map(files.map((file) => [file.name, toBinary(FileDescriptorProtoSchema, file)]));
   const definitions = { descriptors: { fileDescriptorProtos: [...encoded.values()] } };
   const reflection = new ReflectionService(definitions as never, { services });
   const implementations = reflection as unknown as Record<'v1' | 'v1Alpha', ReflectionIndex>;
@@ -53,4 +54,25 @@ export function addReflection(server: Pick<Server, 'addService'>, descriptorSetP
     }
   }
   reflection.addToServer(server);
+}
+
+/**
+ * The files that declare `services` (full names) and every file they import,
+ * in the set's order. A service describes its own API, not the whole
+ * platform's: @grpc/reflection keeps a decoded copy of every file it is
+ * given, and the whole set held ~6 MB in every service, at rest.
+ */
+export function filesOf(files: FileDescriptorProto[], services: string[]): FileDescriptorProto[] {
+  const wanted = new Set(services);
+  const byName = new Map(files.map((file) => [file.name, file]));
+  const kept = new Set<FileDescriptorProto>();
+  const keep = (file: FileDescriptorProto | undefined) => {
+    if (!file || kept.has(file)) return;
+    kept.add(file);
+    for (const name of file.dependency) keep(byName.get(name));
+  };
+  for (const file of files) {
+    if (file.service.some((service) => wanted.has(file.package ? `${file.package}.${service.name}` : service.name))) keep(file);
+  }
+  return files.filter((file) => kept.has(file));
 }

@@ -29,6 +29,8 @@ export interface BenchPlatformOptions {
   env?: Record<string, string>;
   /** Extra node options of every service, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
+  /** Node/V8 flags of every service instead of the image's (Dockerfile CMD). */
+  nodeFlags?: string[];
   /** Called when a service that is not essential fails to start. */
   onSkipped?(name: string, error: Error): void;
 }
@@ -80,7 +82,7 @@ export async function startBenchPlatform(options: BenchPlatformOptions) {
     if (own.grpc !== undefined) env.GRPC_PORT = String(own.grpc);
     if (own.http !== undefined) env.HTTP_PORT = String(own.http);
     for (const callee of entry.calls) env[addressesVariable(callee)] = `127.0.0.1:${ports.get(callee)!.grpc}`;
-    const child = spawnService({ name: entry.name, main: entry.main, env, logDir, telemetry: true, nodeArgs: options.nodeArgs });
+    const child = spawnService({ name: entry.name, main: entry.main, env, logDir, telemetry: true, nodeArgs: options.nodeArgs, nodeFlags: options.nodeFlags });
     const metrics = `http://127.0.0.1:${own.metrics}`;
     try {
       await child.ready(httpOk(`${metrics}/healthz`));
@@ -112,6 +114,8 @@ export async function startBenchPlatform(options: BenchPlatformOptions) {
 
   return {
     services,
+    /** The node flags its services run with (undefined: the image's); siblings take the same. */
+    nodeFlags: options.nodeFlags,
     topicPrefix,
     databases,
     groupPrefix,

@@ -11,6 +11,20 @@ export function rssBytes(pid: number): number | undefined {
   }
 }
 
+/**
+ * The private part of a process's resident memory (RssAnon: heap, stacks, malloc), or
+ * undefined when it is gone. The rest of VmRSS is file pages (RssFile), mostly the node
+ * binary's, which every node process on a host shares.
+ */
+export function privateRssBytes(pid: number): number | undefined {
+  try {
+    const match = /^RssAnon:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 let ticksPerSecond: number | undefined;
 function clockTicks(): number {
   if (ticksPerSecond === undefined) {

@@ -27,6 +27,19 @@ export interface SpawnServiceOptions {
   telemetry: boolean;
   /** Extra node options, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
+  /** Node/V8 flags of a compiled service instead of the image's (imageNodeFlags()), to compare settings. */
+  nodeFlags?: string[];
+}
+
+/**
+ * The node flags the images start every service with, read from the Dockerfile's
+ * CMD (`exec node <flags> --require ./platform/telemetry.js ...`), so the bench
+ * runs the services with the flags production runs them with.
+ */
+export function imageNodeFlags(dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8')): string[] {
+  const cmd = /^CMD \[.*"exec node (.*?)--require \.\/platform\/telemetry\.js /m.exec(dockerfile);
+  if (!cmd) throw new Error('Dockerfile: no CMD `exec node <flags> --require ./platform/telemetry.js ...` to read the node flags from');
+  return cmd[1].split(' ').filter(Boolean);
 }
 
 /** Where `npm run build` puts the services as production runs them (scripts/build.mjs). */
@@ -35,17 +48,17 @@ export const COMPILED_ROOT = 'dist';
 /**
  * One service as its own process, with its output in a log file so the parent
  * spends no CPU on it. A service (services/...) runs as the image runs it:
- * compiled JavaScript under plain node (`node --require ./dist/platform/telemetry.js
- * dist/services/<name>/src/main.js`; bench/run.ts builds first). Fixtures run as
- * TypeScript through tsx.
+ * compiled JavaScript under plain node with the image's flags (`node <flags> --require
+ * ./dist/platform/telemetry.js dist/services/<name>/src/main.js`; bench/run.ts builds
+ * first). Fixtures run as TypeScript through tsx.
  */
-export function spawnService({ name, main, env, logDir, telemetry, nodeArgs = [] }: SpawnServiceOptions): ServiceProcess {
+export function spawnService({ name, main, env, logDir, telemetry, nodeArgs = [], nodeFlags }: SpawnServiceOptions): ServiceProcess {
   const logFile = join(logDir, `${name}.log`);
   const fd = openSync(logFile, 'w');
   const compiled = main.startsWith('services/');
   const js = (path: string) => join(COMPILED_ROOT, path.replace(/\.ts$/, '.js'));
   const args = compiled
-    ? [...nodeArgs, ...(telemetry ? ['--require', `./${js('platform/telemetry.ts')}`] : []), js(main)]
+    ? [...(nodeFlags ?? imageNodeFlags()), ...nodeArgs, ...(telemetry ? ['--require', `./${js('platform/telemetry.ts')}`] : []), js(main)]
     : [...nodeArgs, '--require', 'tsx/cjs', ...(telemetry ? ['--require', './platform/telemetry.ts'] : []), main];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
   closeSync(fd);

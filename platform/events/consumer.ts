@@ -1,6 +1,5 @@
 import { context, trace } from '@opentelemetry/api';
 import type { Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { Partitioners } from 'kafkajs';
 import type { Knex } from 'knex';
 import { backoffDelay } from '../backoff';
 import type { Db } from '../db';
@@ -12,6 +11,7 @@ import { Events, type EventName, type EventPayload } from './catalog';
 import { deadLetterMessage, deadLetterTopic } from './dead-letter';
 import { fromHeaders, type Envelope } from './envelope';
 import { endSendSpans, failSpan, inProcessSpan, startSendSpan } from './event-tracing';
+import { kafkajs } from './kafka';
 import { countKafkaRequests } from './kafka-requests';
 import { claimEvents, MAX_EVENT_ID_LENGTH } from './processed-events';
 import { createTopicEnsurer } from './topics';
@@ -141,7 +141,7 @@ export function createEventConsumer(kafka: Kafka, options: ConsumerOptions) {
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
   });
-  const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
+  const producer: Producer = kafka.producer({ createPartitioner: kafkajs().Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
   const admin = kafka.admin();
   countKafkaRequests(consumer, 'consumer');
   countKafkaRequests(producer, 'dead-letter');

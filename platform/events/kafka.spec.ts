@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { logLevel } from 'kafkajs';
-import { EXPECTED_BROKER_ANSWERS, kafkaLogLevel } from './kafka';
+import { EXPECTED_BROKER_ANSWERS, KAFKA_LOG_LEVEL, kafkaLogLevel } from './kafka';
 
 // kafkajs's own table of broker errors: the expected answers must be its wording, or they
 // would stop matching after an upgrade and the first start would be noisy again.
 const { errorCodes } = require('kafkajs/src/protocol/error') as { errorCodes: { message: string }[] };
 
 describe('platform/events/kafka: log levels', () => {
+  it("writes out kafkajs's own logLevel values (kafkajs is loaded lazily)", () => {
+    assert.deepEqual(KAFKA_LOG_LEVEL, { NOTHING: logLevel.NOTHING, ERROR: logLevel.ERROR, WARN: logLevel.WARN, INFO: logLevel.INFO, DEBUG: logLevel.DEBUG });
+  });
+
   it("lists only answers kafkajs really gives (its broker errors' wording, or createTopics' aggregate)", () => {
     const known = new Set(errorCodes.map((e) => e.message));
     for (const answer of EXPECTED_BROKER_ANSWERS) {

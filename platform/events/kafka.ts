@@ -1,15 +1,35 @@
-import './kafkajs-idle-fix';
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import type * as KafkaJs from 'kafkajs';
+import type { Kafka, LogEntry, logLevel } from 'kafkajs';
 import type { Logger } from '../logger';
 import { createStartupGrace } from '../startup-grace';
 
+let loaded: typeof KafkaJs | undefined;
+
+/**
+ * kafkajs itself, loaded on first use with its idle-loop fix applied
+ * (kafkajs-idle-fix.ts). Not at start-up: the gateway and the registry never
+ * produce or consume, and kafkajs is ~140 modules held for the life of the
+ * process (docs/benchmarks.md, memory). Every value taken from kafkajs in
+ * platform/ goes through here.
+ */
+export function kafkajs(): typeof KafkaJs {
+  if (!loaded) {
+    require('./kafkajs-idle-fix');
+    loaded = require('kafkajs') as typeof KafkaJs;
+  }
+  return loaded;
+}
+
 type Level = 'error' | 'warn' | 'info' | 'debug';
 
+/** kafkajs's `logLevel` values, written out so that mapping a level does not load kafkajs (kafka.spec.ts pins them). */
+export const KAFKA_LOG_LEVEL = { NOTHING: 0, ERROR: 1, WARN: 2, INFO: 4, DEBUG: 5 } as const;
+
 const levels: Record<number, Level> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
+  [KAFKA_LOG_LEVEL.ERROR]: 'error',
+  [KAFKA_LOG_LEVEL.WARN]: 'warn',
+  [KAFKA_LOG_LEVEL.INFO]: 'info',
+  [KAFKA_LOG_LEVEL.DEBUG]: 'debug',
 };
 
 /**
@@ -45,16 +65,32 @@ export function kafkaLogLevel(namespace: string, level: logLevel, message: strin
   // Our producers cap retries on purpose (a relay must give up and back off
   // while Kafka is down); deduplication is the consumers' job, by event id.
   if (message.startsWith('Limiting retries for the idempotent producer')) return 'debug';
-  if (namespace === 'Connection' && message.startsWith('Response ') && level <= logLevel.WARN) {
+  if (namespace === 'Connection' && message.startsWith('Response ') && level <= KAFKA_LOG_LEVEL.WARN) {
     return typeof error === 'string' && expected.has(error) ? 'debug' : 'warn';
   }
   return levels[level] ?? 'info';
 }
 
-/** A kafkajs client whose logs go through pino, at warn and above by default. */
+/**
+ * A kafkajs client whose logs go through pino, at warn and above by default.
+ * Cheap until used: kafkajs loads, and the client is built, with the first
+ * producer, consumer or admin asked of it.
+ */
 export function createKafka(brokers: string, clientId: string, log: Logger): Kafka {
+  let client: Kafka | undefined;
+  const get = () => (client ??= buildKafka(brokers, clientId, log));
+  return {
+    producer: (config) => get().producer(config),
+    consumer: (config) => get().consumer(config),
+    admin: (config) => get().admin(config),
+    logger: () => get().logger(),
+  };
+}
+
+function buildKafka(brokers: string, clientId: string, log: Logger): Kafka {
   const kafkaLog = log.child({ component: 'kafka' });
   const grace = createStartupGrace(GRACE_MS);
+  const { Kafka, logLevel } = kafkajs();
   return new Kafka({
     clientId,
     brokers: brokers

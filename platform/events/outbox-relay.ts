@@ -1,10 +1,11 @@
 import type { Span } from '@opentelemetry/api';
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { backoffDelay } from '../backoff';
 import type { Db } from '../db';
 import type { Logger } from '../logger';
 import { eventMetrics, outboxMetrics } from '../metrics';
 import { endSendSpans, startSendSpan } from './event-tracing';
+import { kafkajs } from './kafka';
 import { countKafkaRequests } from './kafka-requests';
 import { OUTBOX_TABLE } from './outbox';
 import { createTopicEnsurer } from './topics';
@@ -55,7 +56,7 @@ export function createOutboxRelay({ db, kafka, log, service, topicPrefix = '', p
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: kafkajs().Partitioners.DefaultPartitioner,
     // kafkajs retries an idempotent producer's sends without limit by default
     // (retries = MAX_SAFE_INTEGER), so a lasting retriable error (e.g.
     // NOT_ENOUGH_REPLICAS with acks=-1) would hold the batch, its row locks and

@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { imageNodeFlags } from '../../bench/lib/service-process';
 import { SERVICES } from '../../services/manifest';
 import { root } from './deployment-rules';
 
@@ -119,10 +120,18 @@ describe('Dockerfile', () => {
   it('starts each manifest service as compiled JavaScript under plain node, with telemetry preloaded', () => {
     const cmd = runtime.instructions.find((i) => i.keyword === 'CMD');
     assert.ok(cmd);
-    assert.match(cmd.args, /exec node --require \.\/platform\/telemetry\.js services\/\$\{SERVICE\}\/src\/main\.js"/);
+    assert.match(cmd.args, /exec node (--[\w-]+=\w+ )*--require \.\/platform\/telemetry\.js services\/\$\{SERVICE\}\/src\/main\.js"/);
     assert.doesNotMatch(cmd.args, /tsx|\.ts\b|--enable-source-maps/);
     for (const service of SERVICES)
       assert.equal(service.main, `services/${service.name}/src/main.ts`, `the image runs services/<name>/src/main.js, compiled from main.ts`);
+  });
+
+  it('sets the V8 young generation in CMD, where the bench reads the flags it runs the services with', () => {
+    const flags = imageNodeFlags(text);
+    assert.ok(
+      flags.some((f) => /^--max-semi-space-size=\d+$/.test(f)),
+      `CMD flags: ${flags.join(' ')}`,
+    );
   });
 
   it('keeps the build context small: no node_modules, generated code, git or .env', () => {
