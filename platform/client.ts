@@ -5,6 +5,7 @@ import { rpcMetrics } from './metrics';
 import type { AddressResolver } from './resolver';
 import { serviceName, type ServiceDefinition } from './rpc/bind-service';
 import { currentCall } from './rpc/context';
+import { endRpcSpan, startClientSpan } from './rpc/rpc-tracing';
 
 type RequestOf<M> = M extends { requestSerialize: (v: infer Req) => Buffer } ? Req : never;
 type ResponseOf<M> = M extends { responseDeserialize: (b: Buffer) => infer Res } ? Res : never;
@@ -184,6 +185,7 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
     if (method.responseStream) {
       client[key] = async function* stream(request: unknown, callOptions?: CallOptions) {
         const { metadata, deadline } = prepare(callOptions);
+        const span = startClientSpan(service, name, metadata);
         const stop = rpcMetrics.clientSeconds.startTimer(labels);
         // Streams are long-lived: the deadline applies only when the caller asks for one.
         const call = nextChannel().makeServerStreamRequest(
@@ -197,12 +199,16 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
         const release = cancelOnAbort(call, callOptions?.signal);
         try {
           for await (const message of call) yield message;
+          if (span) endRpcSpan(span, Code.OK);
           done(Code.OK, stop);
         } catch (error) {
           const rpc = toRpcError(error);
+          if (span) endRpcSpan(span, rpc.code, rpc.message);
           done(rpc.code, stop);
           throw rpc;
         } finally {
+          // A consumer that stopped reading early ends the stream here.
+          if (span?.isRecording()) endRpcSpan(span, Code.CANCELLED);
           release();
           call.cancel();
         }
@@ -211,6 +217,7 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
       client[key] = (request: unknown, callOptions?: CallOptions) =>
         new Promise((resolve, reject) => {
           const { metadata, deadline, spendBudget } = prepare(callOptions);
+          const span = startClientSpan(service, name, metadata);
           const stop = rpcMetrics.clientSeconds.startTimer(labels);
           const call = nextChannel().makeUnaryRequest(
             method.path,
@@ -224,9 +231,11 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
               if (error) {
                 const rpc = toRpcError(error);
                 spendBudget(rpc.code);
+                if (span) endRpcSpan(span, rpc.code, rpc.message);
                 done(rpc.code, stop);
                 reject(rpc);
               } else {
+                if (span) endRpcSpan(span, Code.OK);
                 done(Code.OK, stop);
                 resolve(response);
               }

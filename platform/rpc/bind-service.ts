@@ -66,17 +66,33 @@ export function bindService(binding: ServiceBinding, { interceptors, log, drain 
     const run = chain(interceptors, (request, ctx) => handler(request, ctx as never));
     const base = { service, method: name, access: binding.access[key] as Access };
 
+    // One child logger per method: pino's child() copies bindings and redaction per call.
+    const methodLog = log.child({ rpc: method.path });
+
     const contextFor = (call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>, kind: CallContext['kind']) => {
-      const cancelled = new AbortController();
+      // The signal is made when something asks for it (most unary handlers never
+      // do): an AbortController per call was a measurable share of a trivial call.
+      let cancelled: AbortController | undefined;
+      let gone = false;
       let finished = false;
       // grpc-js emits 'cancelled' whenever a call's stream closes, finished calls
       // included; aborting those would cost an exception object per call for nothing.
       call.on('cancelled', () => {
-        if (!finished) cancelled.abort();
+        if (finished) return;
+        gone = true;
+        cancelled?.abort();
       });
       const finish = () => {
         finished = true;
       };
+      const signalOf = () => {
+        if (!cancelled) {
+          cancelled = new AbortController();
+          if (gone) cancelled.abort();
+        }
+        return cancelled.signal;
+      };
+      let signal: AbortSignal | undefined;
       const ctx = {
         ...base,
         kind,
@@ -84,8 +100,11 @@ export function bindService(binding: ServiceBinding, { interceptors, log, drain 
         deadline: deadlineOf(call),
         // Draining ends streams, which would otherwise never finish; a unary
         // call keeps running so the grace period can let it complete.
-        signal: kind === 'server_stream' ? AbortSignal.any([cancelled.signal, drain]) : cancelled.signal,
-        log: log.child({ rpc: method.path }),
+        get signal(): AbortSignal {
+          signal ??= kind === 'server_stream' ? AbortSignal.any([signalOf(), drain]) : signalOf();
+          return signal;
+        },
+        log: methodLog,
       };
       return { ctx, finish };
     };

@@ -1,27 +1,74 @@
+import { context } from '@opentelemetry/api';
 import { bearerToken, SERVICE_ROLE, type Tokens } from '../auth';
 import { transientFailure } from '../db-errors';
 import { Code, permissionDenied, RpcError, unauthenticated, unavailable } from '../errors';
 import { rpcMetrics } from '../metrics';
+import type { CallContext } from './context';
 import { type Interceptor } from './interceptor';
+import { endRpcSpan, startServerSpan, tracingOn } from './rpc-tracing';
 
 const grpcCodeName = (code: number) => Code[code] ?? 'UNKNOWN';
 
-/** RED metrics for every call: started, handled by code, latency. Outermost. */
-export const metricsInterceptor: Interceptor = (next) => async (request, ctx) => {
-  const labels = { grpc_service: ctx.service, grpc_method: ctx.method, grpc_type: ctx.kind };
-  rpcMetrics.serverStarted.inc(labels);
-  const stop = rpcMetrics.serverSeconds.startTimer(labels);
-  let code: number = Code.OK;
-  try {
-    return await next(request, ctx);
-  } catch (error) {
-    code = RpcError.from(error)?.code ?? Code.UNKNOWN;
-    throw error;
-  } finally {
-    stop();
-    rpcMetrics.serverHandled.inc({ ...labels, grpc_code: grpcCodeName(code) });
-  }
+/**
+ * The call's SERVER span (platform/rpc/rpc-tracing.ts), active while the
+ * rest of the chain runs: outermost, so the metrics' exemplars, the logs and
+ * outbound calls see it, and it ends with the code the caller gets.
+ */
+export const tracingInterceptor: Interceptor = (next) => (request, ctx) => {
+  if (!tracingOn()) return next(request, ctx);
+  const { span, context: traced } = startServerSpan(ctx.service, ctx.method, ctx.metadata);
+  return context
+    .with(traced, () => next(request, ctx))
+    .then(
+      (response) => {
+        endRpcSpan(span, Code.OK);
+        return response;
+      },
+      (error: unknown) => {
+        const rpc = RpcError.from(error);
+        endRpcSpan(span, rpc?.code ?? Code.UNKNOWN, rpc?.message);
+        throw error;
+      },
+    );
 };
+
+/**
+ * RED metrics for every call: started, handled by code, latency. The chain
+ * is built per method, so the label sets are bound on its first call and
+ * reused (prom-client's `labels()`), not rebuilt per call.
+ */
+export const metricsInterceptor: Interceptor = (next) => {
+  let bound: ReturnType<typeof bindRpcLabels> | undefined;
+  return async (request, ctx) => {
+    bound ??= bindRpcLabels(ctx);
+    bound.started.inc();
+    const stop = rpcMetrics.serverSeconds.startTimer(bound.labels);
+    let code: number = Code.OK;
+    try {
+      return await next(request, ctx);
+    } catch (error) {
+      code = RpcError.from(error)?.code ?? Code.UNKNOWN;
+      throw error;
+    } finally {
+      stop();
+      bound.handled(code).inc();
+    }
+  };
+};
+
+function bindRpcLabels(ctx: CallContext) {
+  const labels = { grpc_service: ctx.service, grpc_method: ctx.method, grpc_type: ctx.kind };
+  const handledByCode = new Map<number, { inc(): void }>();
+  return {
+    labels,
+    started: rpcMetrics.serverStarted.labels(labels),
+    handled(code: number) {
+      let counter = handledByCode.get(code);
+      if (!counter) handledByCode.set(code, (counter = rpcMetrics.serverHandled.labels({ ...labels, grpc_code: grpcCodeName(code) })));
+      return counter;
+    },
+  };
+}
 
 /**
  * Every failure leaves as an RpcError. Errors thrown on purpose keep their code
