@@ -3,7 +3,7 @@
  * spends its time: self time by package or platform file, by function, and
  * the inclusive time of the functions named on the command line.
  *
- *   npx tsx bench/profile-summary.ts <file.cpuprofile> [--top 40] [--calls <n>] [--under name,name]
+ *   npx tsx bench/profile-summary.ts <file.cpuprofile> [--top 40] [--calls <n>] [--under name,name] [--callers name,name]
  *
  * `--calls n` divides by the calls the process served (e.g. a bench window's
  * ops), giving µs per call.
@@ -26,7 +26,7 @@ interface Profile {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '40' }, calls: { type: 'string' }, under: { type: 'string' } },
+  options: { top: { type: 'string', default: '40' }, calls: { type: 'string' }, under: { type: 'string' }, callers: { type: 'string' } },
 });
 const profile = JSON.parse(readFileSync(positionals[0], 'utf8')) as Profile;
 const top = Number(values.top);
@@ -90,4 +90,19 @@ if (values.under) {
     for (const w of seen) add(inclusive, w, t);
   }
   print('inclusive time', inclusive);
+}
+
+// Who calls the named functions, by self time of the named frame.
+if (values.callers) {
+  for (const wanted of values.callers.split(',')) {
+    const callers = new Map<string, number>();
+    for (const [id, t] of self) {
+      const frame = byId.get(id)!.callFrame;
+      if (frame.functionName !== wanted) continue;
+      const up = parent.get(id);
+      const p = up === undefined ? undefined : byId.get(up)!.callFrame;
+      add(callers, p ? `${p.functionName || '(anonymous)'} ${owner(p.url, p.functionName)}:${p.lineNumber + 1}` : '(root)', t);
+    }
+    print(`callers of ${wanted}`, callers);
+  }
 }

@@ -143,12 +143,18 @@ export function bindService(binding: ServiceBinding, { interceptors, log, drain 
     } else {
       const serve: handleUnaryCall<unknown, unknown> = (call, callback: sendUnaryData<unknown>) => {
         const { ctx, finish } = contextFor(call, 'unary');
+        // finish() in both branches rather than a .finally(): one promise less per call.
         currentCall
           .run(ctx, () => run(call.request, ctx))
-          .finally(finish)
           .then(
-            (response) => callback(null, response),
-            (error: unknown) => callback(toServiceError(error, ctx)),
+            (response) => {
+              finish();
+              callback(null, response);
+            },
+            (error: unknown) => {
+              finish();
+              callback(toServiceError(error, ctx));
+            },
           );
       };
       implementation[key] = serve;
