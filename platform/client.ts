@@ -1,7 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { Code, RpcError } from './errors';
-import { rpcMetrics } from './metrics';
+import { rpcMetrics } from './rpc/rpc-metrics';
 import type { AddressResolver } from './resolver';
 import { serviceName, type ServiceDefinition } from './rpc/bind-service';
 import { currentCall } from './rpc/context';

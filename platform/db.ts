@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import knex, { type Knex } from 'knex';
 import type { Logger } from './logger';
-import { watchPool } from './metrics';
+import { watchPool } from './db-pool-metrics';
 
 export type Db = Knex;
 

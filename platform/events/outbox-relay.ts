@@ -2,7 +2,7 @@ import type { Span } from '@opentelemetry/api';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Db } from '../db';
 import type { Logger } from '../logger';
-import { eventMetrics, outboxMetrics } from '../metrics';
+import { eventMetrics, outboxMetrics } from './event-metrics';
 import { endSendSpans, startSendSpan } from './event-tracing';
 import { countKafkaRequests } from './kafka-requests';
 import { OUTBOX_TABLE } from './outbox';

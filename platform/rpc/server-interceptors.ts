@@ -2,7 +2,7 @@ import { context } from '@opentelemetry/api';
 import { bearerToken, SERVICE_ROLE, type Tokens } from '../auth';
 import { transientFailure } from '../db-errors';
 import { Code, permissionDenied, RpcError, unauthenticated, unavailable } from '../errors';
-import { rpcMetrics } from '../metrics';
+import { rpcMetrics } from './rpc-metrics';
 import type { CallContext } from './context';
 import { type Interceptor } from './interceptor';
 import { endRpcSpan, startServerSpan, tracingOn } from './rpc-tracing';
@@ -111,6 +111,7 @@ export function authInterceptor(tokens: Tokens): Interceptor {
   return (next) => async (request, ctx) => {
     const header = ctx.metadata.get('authorization')[0];
     if (ctx.access === 'public') {
+      if (header === undefined) return next(request, ctx);
       try {
         const token = bearerToken(typeof header === 'string' ? header : undefined);
         if (token) ctx.identity = await tokens.verify(token);
