@@ -3,7 +3,7 @@
  * spends its time: self time by package or platform file, by function, and
  * the inclusive time of the functions named on the command line.
  *
- *   npx tsx bench/profile-summary.ts <file.cpuprofile> [--top 40] [--calls <n>] [--under name,name] [--callers name,name]
+ *   npx tsx bench/profile-summary.ts <file.cpuprofile> [--top 40] [--calls <n>] [--under name,name] [--callers name,name] [--skip <s>]
  *
  * `--calls n` divides by the calls the process served (e.g. a bench window's
  * ops), giving µs per call.
@@ -26,15 +26,20 @@ interface Profile {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '40' }, calls: { type: 'string' }, under: { type: 'string' }, callers: { type: 'string' } },
+  options: { top: { type: 'string', default: '40' }, calls: { type: 'string' }, under: { type: 'string' }, callers: { type: 'string' }, skip: { type: 'string' } },
 });
 const profile = JSON.parse(readFileSync(positionals[0], 'utf8')) as Profile;
 const top = Number(values.top);
 const calls = values.calls ? Number(values.calls) : undefined;
 
-/** Self time per node id, in µs. */
+/** Self time per node id, in µs; `--skip s` leaves out the first s seconds (start-up). */
 const self = new Map<number, number>();
-profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const skipUs = Number(values.skip ?? 0) * 1e6;
+let clock = 0;
+profile.samples.forEach((id, i) => {
+  clock += profile.timeDeltas[i] ?? 0;
+  if (clock >= skipUs) self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
