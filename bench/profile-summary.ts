@@ -26,7 +26,13 @@ interface Profile {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '40' }, calls: { type: 'string' }, under: { type: 'string' }, callers: { type: 'string' }, skip: { type: 'string' } },
+  options: {
+    top: { type: 'string', default: '40' },
+    calls: { type: 'string' },
+    under: { type: 'string' },
+    callers: { type: 'string' },
+    skip: { type: 'string' },
+  },
 });
 const profile = JSON.parse(readFileSync(positionals[0], 'utf8')) as Profile;
 const top = Number(values.top);
