@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import type { Logger } from './logger';
-import { cacheMetrics } from './metrics';
+import { cacheMetrics } from './cache-metrics';
 
 /**
  * A Redis connection that fails fast while Redis is down (no offline queue,

@@ -20,9 +20,11 @@ import {
   retries,
   toOutboundError,
   toRpcError,
+  tracing,
 } from './rpc/client-interceptors';
 import { currentCall } from './rpc/context';
 import { policyOf } from './rpc/method-policy';
+import { endRpcSpan, startClientSpan } from './rpc/rpc-tracing';
 
 type RequestOf<M> = M extends { requestSerialize: (v: infer Req) => Buffer } ? Req : never;
 type ResponseOf<M> = M extends { responseDeserialize: (b: Buffer) => infer Res } ? Res : never;
@@ -119,7 +121,7 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
   });
   let turn = 0;
   const nextChannel = () => channels[turn++ % channels.length];
-  const interceptors = [propagation, errorMapping, metrics, retries(createRetryThrottle()), ...(options.interceptors ?? [])];
+  const interceptors = [propagation, errorMapping, tracing, metrics, retries(createRetryThrottle()), ...(options.interceptors ?? [])];
 
   const client: Record<string, unknown> = {
     close: () => {
@@ -142,6 +144,7 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
       client[key] = async function* stream(request: unknown, callOptions?: CallOptions) {
         const call = outbound(callOptions);
         propagate(call);
+        const span = startClientSpan(service, name, call.metadata);
         const done = measure(call);
         // Streams are long-lived: the deadline applies only when the caller asks for one.
         const stream = nextChannel().makeServerStreamRequest(
@@ -155,11 +158,16 @@ export function createClient<D extends ServiceDefinition>(definition: D, options
         const release = cancelOnAbort(stream, call.signal);
         try {
           for await (const message of stream) yield message;
+          if (span) endRpcSpan(span, Code.OK);
           done(Code.OK);
         } catch (error) {
-          done(toRpcError(error).code);
+          const rpc = toRpcError(error);
+          if (span) endRpcSpan(span, rpc.code, rpc.message);
+          done(rpc.code);
           throw toOutboundError(error, call);
         } finally {
+          // A consumer that stopped reading early ends the stream here.
+          if (span?.isRecording()) endRpcSpan(span, Code.CANCELLED);
           release();
           stream.cancel();
         }

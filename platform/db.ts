@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { Knex } from 'knex';
 import type { Logger } from './logger';
-import { watchPool } from './metrics';
+import { watchPool } from './db-pool-metrics';
 
 /**
  * knex (with its lodash functions, ~320 modules) loads with the first database a

@@ -3,8 +3,12 @@ import client from 'prom-client';
 
 /**
  * One Prometheus registry per process (prom-client's default), served on the
- * status port. Metric names for RPCs follow go-grpc-prometheus so existing
- * dashboards and alerts work unchanged.
+ * status port. Each subsystem defines its own metrics beside its code with
+ * `counter`, `gauge` and `histogram` below: RPCs in platform/rpc/rpc-metrics.ts
+ * (names of go-grpc-prometheus, so existing dashboards and alerts work
+ * unchanged), events and the outbox in platform/events/event-metrics.ts, the
+ * cache in platform/cache-metrics.ts, database pools in
+ * platform/db-pool-metrics.ts, business counters in the handlers that count.
  */
 export const registry = client.register;
 export { client as prom };
@@ -24,10 +28,6 @@ export function initProcessMetrics(service: string): void {
 
 /** Latency buckets from 1 ms to 10 s, fine enough near the p99 of a local hop. */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-function once<T>(name: string, make: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? make();
-}
 
 /** The sampled span active now, as exemplar labels (Grafana links `trace_id` to the trace store). */
 function traceExemplar(): Record<string, string> {
@@ -55,7 +55,8 @@ class TracedHistogram<T extends string> extends client.Histogram<T> {
     const started = process.hrtime.bigint();
     return (endLabels) => {
       const value = Number(process.hrtime.bigint() - started) / 1e9;
-      this.observe({ labels: { ...labels, ...endLabels } as client.LabelValues<T>, value, exemplarLabels: exemplarLabels as client.LabelValues<T> });
+      const all = endLabels ? { ...labels, ...endLabels } : (labels ?? {});
+      this.observe({ labels: all as client.LabelValues<T>, value, exemplarLabels: exemplarLabels as client.LabelValues<T> });
       return value;
     };
   }
@@ -80,231 +81,40 @@ export async function exposition(accept = ''): Promise<{ contentType: string; bo
   return { contentType: view.contentType, body: await view.metrics() };
 }
 
-const rpcLabels = ['grpc_service', 'grpc_method', 'grpc_type'] as const;
-
-export const rpcMetrics = {
-  serverStarted: once(
-    'grpc_server_started_total',
-    () =>
-      new client.Counter({
-        name: 'grpc_server_started_total',
-        help: 'RPCs started on the server.',
-        labelNames: rpcLabels,
-      }),
-  ),
-  serverHandled: once(
-    'grpc_server_handled_total',
-    () =>
-      new client.Counter({
-        name: 'grpc_server_handled_total',
-        help: 'RPCs completed on the server, by status code.',
-        labelNames: [...rpcLabels, 'grpc_code'],
-      }),
-  ),
-  serverSeconds: once(
-    'grpc_server_handling_seconds',
-    () =>
-      new TracedHistogram({
-        name: 'grpc_server_handling_seconds',
-        help: 'Time to handle an RPC on the server.',
-        labelNames: rpcLabels,
-        buckets: LATENCY_BUCKETS,
-      }),
-  ),
-  clientHandled: once(
-    'grpc_client_handled_total',
-    () =>
-      new client.Counter({
-        name: 'grpc_client_handled_total',
-        help: 'RPCs completed by clients, by status code.',
-        labelNames: [...rpcLabels, 'grpc_code'],
-      }),
-  ),
-  clientSeconds: once(
-    'grpc_client_handling_seconds',
-    () =>
-      new TracedHistogram({
-        name: 'grpc_client_handling_seconds',
-        help: 'Time from starting an RPC to its status, on the client.',
-        labelNames: rpcLabels,
-        buckets: LATENCY_BUCKETS,
-      }),
-  ),
-};
-
-export const cacheMetrics = {
-  requests: once(
-    'cache_requests_total',
-    () =>
-      new client.Counter({
-        name: 'cache_requests_total',
-        help: 'Cache lookups by cache name and result (hit, miss, error).',
-        labelNames: ['cache', 'result'],
-      }),
-  ),
-};
-
-export const eventMetrics = {
-  produced: once(
-    'events_produced_total',
-    () =>
-      new client.Counter({
-        name: 'events_produced_total',
-        help: 'Events published to Kafka, by event type.',
-        labelNames: ['event_type'],
-      }),
-  ),
-  consumed: once(
-    'events_consumed_total',
-    () =>
-      new client.Counter({
-        name: 'events_consumed_total',
-        help: 'Events taken by consumers, by result: ok, duplicate (already processed), skipped (not subscribed), dead_lettered.',
-        labelNames: ['event_type', 'group', 'result'],
-      }),
-  ),
-  retried: once(
-    'events_retried_total',
-    () =>
-      new client.Counter({
-        name: 'events_retried_total',
-        help: 'Handler attempts that failed and were retried.',
-        labelNames: ['event_type', 'group'],
-      }),
-  ),
-  deadLettered: once(
-    'events_dead_lettered_total',
-    () =>
-      new client.Counter({
-        name: 'events_dead_lettered_total',
-        help: 'Events sent to a dead-letter topic.',
-        labelNames: ['event_type', 'group'],
-      }),
-  ),
-  purged: once(
-    'events_retention_purged_total',
-    () =>
-      new client.Counter({
-        name: 'events_retention_purged_total',
-        help: 'Rows deleted by the retention purge (published outbox rows, old processed-event claims).',
-        labelNames: ['service', 'table'],
-      }),
-  ),
-  kafkaRequests: once(
-    'kafka_client_requests_total',
-    () =>
-      new client.Counter({
-        name: 'kafka_client_requests_total',
-        help: 'Requests this process sent to Kafka brokers, by client role and Kafka API.',
-        labelNames: ['client', 'api'],
-      }),
-  ),
-  outageRetries: once(
-    'events_outage_retries_total',
-    () =>
-      new client.Counter({
-        name: 'events_outage_retries_total',
-        help: 'Tries of a batch or event that waited out an unavailable database or callee (never dead-lettered).',
-        labelNames: ['group'],
-      }),
-  ),
-  handlingSeconds: once(
-    'events_handling_seconds',
-    () =>
-      new TracedHistogram({
-        name: 'events_handling_seconds',
-        help: "Time to handle one event: its batch's transaction shared out over the batch's events.",
-        labelNames: ['event_type', 'group'],
-        buckets: LATENCY_BUCKETS,
-      }),
-  ),
-  lag: once(
-    'kafka_consumer_lag',
-    () =>
-      new client.Gauge({
-        name: 'kafka_consumer_lag',
-        help: 'Messages not yet committed by a consumer group, per partition.',
-        labelNames: ['group', 'topic', 'partition'],
-      }),
-  ),
-};
-
-export const outboxMetrics = {
-  backlog: once(
-    'outbox_backlog',
-    () =>
-      new client.Gauge({
-        name: 'outbox_backlog',
-        help: 'Outbox rows not yet published to Kafka.',
-        labelNames: ['outbox'],
-      }),
-  ),
-};
-
-/** What a connection pool reports; undefined once it is destroyed. */
-export interface PoolUsage {
-  used: number;
-  idle: number;
-  pending: number;
-  max: number;
+/**
+ * The metric registered under `name`, or a new one. A module can be loaded
+ * twice in one process (a test that starts several services, tsx beside
+ * compiled code) and prom-client refuses a second metric of the same name:
+ * every instance of the module then shares the first one.
+ */
+function getOrCreate<M>(name: string, make: () => M): M {
+  return (registry.getSingleMetric(name) as M | undefined) ?? make();
 }
 
-const pools = new Map<string, () => PoolUsage | undefined>();
-
-/** Reports a database pool (by schema name) on /metrics; the last pool opened for a schema wins. */
-export function watchPool(database: string, usage: () => PoolUsage | undefined): void {
-  pools.set(database, usage);
+interface MetricOptions<L extends string> {
+  /** Computes the value at scrape time (prom-client's `collect`), `this` being the metric. */
+  collect?: (this: client.Gauge<L>) => void | Promise<void>;
 }
 
-function eachPool(report: (database: string, usage: PoolUsage) => void): void {
-  for (const [database, usage] of pools) {
-    const now = usage();
-    if (now) report(database, now);
-  }
+export function counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): client.Counter<L> {
+  return getOrCreate(name, () => new client.Counter<L>({ name, help, labelNames }));
 }
 
-/** Pool usage, read at scrape time; names follow OpenTelemetry's db.client.connection.* metrics. */
-export const dbPoolMetrics = {
-  connections: once(
-    'db_client_connections',
-    () =>
-      new client.Gauge({
-        name: 'db_client_connections',
-        help: 'Connections of the database pool, by state (used, idle).',
-        labelNames: ['database', 'state'],
-        collect() {
-          this.reset();
-          eachPool((database, { used, idle }) => {
-            this.set({ database, state: 'used' }, used);
-            this.set({ database, state: 'idle' }, idle);
-          });
-        },
-      }),
-  ),
-  max: once(
-    'db_client_connections_max',
-    () =>
-      new client.Gauge({
-        name: 'db_client_connections_max',
-        help: 'Most connections the database pool may open.',
-        labelNames: ['database'],
-        collect() {
-          this.reset();
-          eachPool((database, { max }) => this.set({ database }, max));
-        },
-      }),
-  ),
-  pending: once(
-    'db_client_connections_pending_requests',
-    () =>
-      new client.Gauge({
-        name: 'db_client_connections_pending_requests',
-        help: 'Queries waiting for a free connection of the database pool.',
-        labelNames: ['database'],
-        collect() {
-          this.reset();
-          eachPool((database, { pending }) => this.set({ database }, pending));
-        },
-      }),
-  ),
-};
+export function gauge<L extends string = never>(name: string, help: string, labelNames: readonly L[] = [], options: MetricOptions<L> = {}): client.Gauge<L> {
+  return getOrCreate(name, () => new client.Gauge<L>({ name, help, labelNames, ...(options.collect ? { collect: options.collect } : {}) }));
+}
+
+/**
+ * A histogram; `buckets` default to LATENCY_BUCKETS (seconds). Latency
+ * histograms take `exemplars: true`: their timers then link each bucket to a
+ * trace (TracedHistogram).
+ */
+export function histogram<L extends string = never>(
+  name: string,
+  help: string,
+  labelNames: readonly L[] = [],
+  options: { buckets?: number[]; exemplars?: boolean } = {},
+): client.Histogram<L> {
+  const config = { name, help, labelNames, buckets: options.buckets ?? LATENCY_BUCKETS };
+  return getOrCreate(name, () => (options.exemplars ? new TracedHistogram<L>(config) : new client.Histogram<L>(config)));
+}

@@ -7,7 +7,7 @@ import { initProcessMetrics } from './metrics';
 import { addReflection } from './reflection';
 import { bindService, serviceName, type ServiceBinding } from './rpc/bind-service';
 import type { Interceptor } from './rpc/interceptor';
-import { authInterceptor, errorInterceptor, metricsInterceptor } from './rpc/server-interceptors';
+import { authInterceptor, errorInterceptor, metricsInterceptor, tracingInterceptor } from './rpc/server-interceptors';
 import { createStatusServer, type HealthCheck } from './status-server';
 
 export { DESCRIPTOR_SET_PATH };
@@ -24,7 +24,7 @@ export interface ServerOptions {
   metricsPort: number;
   /** Bound on draining in-flight calls at shutdown. */
   shutdownGraceMs: number;
-  /** Extra interceptors, run inside metrics, errors and auth. */
+  /** Extra interceptors, run inside tracing, metrics, errors and auth. */
   interceptors?: Interceptor[];
 }
 
@@ -52,7 +52,7 @@ export function createServer(options: ServerOptions) {
   const served: string[] = [];
   const checks: HealthCheck[] = [];
   const closers: { name: string; close: () => Promise<unknown> }[] = [];
-  const interceptors = [metricsInterceptor, errorInterceptor, authInterceptor(options.tokens), ...(options.interceptors ?? [])];
+  const interceptors = [tracingInterceptor, metricsInterceptor, errorInterceptor, authInterceptor(options.tokens), ...(options.interceptors ?? [])];
   const status = createStatusServer(() => serving, checks);
   let serving = false;
   let stopping: Promise<void> | undefined;

@@ -1,8 +1,8 @@
 /**
  * OpenTelemetry bootstrap, loaded before anything else with
  * `node --require ./platform/telemetry.ts` (see scripts/start.ts and the
- * Dockerfile) so the instrumentations can patch grpc-js, http, mysql2 and
- * ioredis as they load. Configured only through the standard OTEL_* variables;
+ * Dockerfile) so the instrumentations can patch http, mysql2 and ioredis as
+ * they load. Configured only through the standard OTEL_* variables;
  * off unless an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT or
  * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) and OTEL_SDK_DISABLED is not "true".
  *
@@ -15,6 +15,11 @@
  * exporter it could be configured with (OTLP over gRPC and protobuf, Zipkin,
  * Prometheus, logs, metrics): about 40 MB of RSS per process, at rest.
  *
+ * gRPC is traced by the platform itself (platform/rpc/rpc-tracing.ts: the
+ * server's tracing interceptor and platform/client.ts), not by
+ * @opentelemetry/instrumentation-grpc, whose wrapping of every grpc-js call
+ * cost ~70 µs of server CPU per trivial call (docs/benchmarks.md).
+ *
  * Kafka is traced by platform/events (event-tracing.ts), not by
  * @opentelemetry/instrumentation-kafkajs: events leave through the outbox
  * relay, a background loop with no request context, and that instrumentation
@@ -24,7 +29,6 @@
 import { SpanKind, type Attributes, type Context } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
@@ -76,7 +80,6 @@ if (endpoint && process.env.OTEL_SDK_DISABLED !== 'true') {
   registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
-      new GrpcInstrumentation(),
       // Scrapes and health probes are not worth a trace each.
       new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => /^\/(metrics|healthz)/.test(req.url ?? '') }),
       // A span per SQL statement cost a quarter of the CPU of the event consumers

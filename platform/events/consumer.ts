@@ -6,7 +6,7 @@ import type { Db } from '../db';
 import { transientFailure } from '../db-errors';
 import { Code, RpcError } from '../errors';
 import type { Logger } from '../logger';
-import { eventMetrics } from '../metrics';
+import { eventMetrics } from './event-metrics';
 import { Events, type EventName, type EventPayload } from './catalog';
 import { deadLetterMessage, deadLetterTopic } from './dead-letter';
 import { fromHeaders, type Envelope } from './envelope';

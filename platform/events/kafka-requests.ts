@@ -1,5 +1,5 @@
 import type { Admin, Consumer, Producer, RequestEvent } from 'kafkajs';
-import { eventMetrics } from '../metrics';
+import { eventMetrics } from './event-metrics';
 
 type Role = 'relay' | 'consumer' | 'dead-letter' | 'admin';
 

@@ -3,7 +3,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import { backoffDelay } from '../backoff';
 import type { Db } from '../db';
 import type { Logger } from '../logger';
-import { eventMetrics, outboxMetrics } from '../metrics';
+import { eventMetrics, outboxMetrics } from './event-metrics';
 import { endSendSpans, startSendSpan } from './event-tracing';
 import { kafkajs } from './kafka';
 import { countKafkaRequests } from './kafka-requests';

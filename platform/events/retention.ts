@@ -1,6 +1,6 @@
 import type { Db } from '../db';
 import type { Logger } from '../logger';
-import { eventMetrics } from '../metrics';
+import { eventMetrics } from './event-metrics';
 import { OUTBOX_TABLE } from './outbox';
 import { PROCESSED_EVENTS_TABLE } from './processed-events';
 

@@ -6,6 +6,7 @@ import type {
   ServerWritableStream,
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import type { Identity } from '../auth';
 import { Code, RpcError } from '../errors';
 import type { Logger } from '../logger';
 import type { Access, CallContext, StreamContext } from './context';
@@ -79,37 +80,17 @@ export function bindService(binding: ServiceBinding, { interceptors, log, drain 
     const access: Access = (binding.accessOverride as Record<string, Access> | undefined)?.[key] ?? accessOf(method.path);
     const base = { service, method: name, access };
 
-    const contextFor = (call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>, kind: CallContext['kind']) => {
-      const cancelled = new AbortController();
-      let finished = false;
-      // grpc-js emits 'cancelled' whenever a call's stream closes, finished calls
-      // included; aborting those would cost an exception object per call for nothing.
-      call.on('cancelled', () => {
-        if (!finished) cancelled.abort();
-      });
-      const finish = () => {
-        finished = true;
-      };
-      const ctx = {
-        ...base,
-        kind,
-        metadata: call.metadata,
-        deadline: deadlineOf(call),
-        // Draining ends streams, which would otherwise never finish; a unary
-        // call keeps running so the grace period can let it complete.
-        signal: kind === 'server_stream' ? AbortSignal.any([cancelled.signal, drain]) : cancelled.signal,
-        log: log.child({ rpc: method.path }),
-      };
-      return { ctx, finish };
-    };
+    // One child logger per method: pino's child() copies bindings and redaction per call.
+    const methodLog = log.child({ rpc: method.path });
+
+    const contextFor = (call: ServerCall, kind: CallContext['kind']) =>
+      new ServedCall(base.service, base.method, base.access, kind, call, deadlineOf(call), methodLog, drain);
 
     if (method.responseStream) {
       const serve: handleServerStreamingCall<unknown, unknown> = (call) => {
-        const { ctx: base, finish } = contextFor(call, 'server_stream');
-        const ctx: StreamContext<unknown> = {
-          ...base,
+        const ctx: StreamContext<unknown> & ServedCall = Object.assign(contextFor(call, 'server_stream'), {
           // A cancelled call never drains: a send waiting for it would hang the handler forever.
-          send: (message) =>
+          send: (message: unknown): Promise<void> =>
             new Promise((resolve, reject) => {
               const cancelled = () => reject(new RpcError(Code.CANCELLED, 'call cancelled'));
               if (call.cancelled) return cancelled();
@@ -124,10 +105,10 @@ export function bindService(binding: ServiceBinding, { interceptors, log, drain 
               call.once('drain', drained);
               call.once('cancelled', gone);
             }),
-        };
+        });
         currentCall
           .run(ctx, () => run(call.request, ctx))
-          .finally(finish)
+          .finally(() => ctx.finish())
           .then(
             () => call.end(),
             (error: unknown) => call.emit('error', toServiceError(error, ctx)),
@@ -136,19 +117,80 @@ export function bindService(binding: ServiceBinding, { interceptors, log, drain 
       implementation[key] = serve;
     } else {
       const serve: handleUnaryCall<unknown, unknown> = (call, callback: sendUnaryData<unknown>) => {
-        const { ctx, finish } = contextFor(call, 'unary');
+        const ctx = contextFor(call, 'unary');
+        // finish() in both branches rather than a .finally(): one promise less per call.
         currentCall
           .run(ctx, () => run(call.request, ctx))
-          .finally(finish)
           .then(
-            (response) => callback(null, response),
-            (error: unknown) => callback(toServiceError(error, ctx)),
+            (response) => {
+              ctx.finish();
+              callback(null, response);
+            },
+            (error: unknown) => {
+              ctx.finish();
+              callback(toServiceError(error, ctx));
+            },
           );
       };
       implementation[key] = serve;
     }
   }
   return implementation;
+}
+
+type ServerCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>;
+
+/**
+ * The context of one call being served. A class, so every call's context has
+ * one shape (the interceptors' property reads stay monomorphic), and its
+ * cancellation signal is made only when something asks for it (most unary
+ * handlers never do): an AbortController and a 'cancelled' listener per call
+ * were a measurable share of a trivial call.
+ */
+class ServedCall implements CallContext {
+  identity?: Identity;
+  retryBudgetSpent?: boolean;
+  #finished = false;
+  #signal?: AbortSignal;
+
+  constructor(
+    readonly service: string,
+    readonly method: string,
+    readonly access: Access,
+    readonly kind: CallContext['kind'],
+    private readonly call: ServerCall,
+    readonly deadline: number | undefined,
+    readonly log: Logger,
+    private readonly drain: AbortSignal,
+  ) {}
+
+  get metadata() {
+    return this.call.metadata;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#signal) {
+      const cancelled = new AbortController();
+      // grpc-js emits 'cancelled' whenever a call's stream closes, finished calls
+      // included; aborting those would cost an exception object per call for nothing.
+      if (this.call.cancelled) {
+        if (!this.#finished) cancelled.abort();
+      } else {
+        this.call.on('cancelled', () => {
+          if (!this.#finished) cancelled.abort();
+        });
+      }
+      // Draining ends streams, which would otherwise never finish; a unary
+      // call keeps running so the grace period can let it complete.
+      this.#signal = this.kind === 'server_stream' ? AbortSignal.any([cancelled.signal, this.drain]) : cancelled.signal;
+    }
+    return this.#signal;
+  }
+
+  /** The handler is done: a 'cancelled' after this is the stream closing, not the caller giving up. */
+  finish(): void {
+    this.#finished = true;
+  }
 }
 
 /** gRPC retry pushback (A6-client-retries): a negative value tells the client not to retry. */

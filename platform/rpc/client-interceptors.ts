@@ -1,10 +1,11 @@
 import type { Metadata, ServiceError } from '@grpc/grpc-js';
 import { backoffDelay, RPC_RETRY } from '../backoff';
 import { Code, RpcError, unavailable } from '../errors';
-import { rpcMetrics } from '../metrics';
+import { rpcMetrics } from './rpc-metrics';
 import { RETRY_PUSHBACK } from './bind-service';
 import type { CallContext } from './context';
 import type { MethodPolicy } from './method-policy';
+import { endRpcSpan, startClientSpan } from './rpc-tracing';
 
 /**
  * One outbound call as the client chain sees it: what the server chain's
@@ -123,6 +124,27 @@ export function toOutboundError(error: unknown, call: OutboundCall): RpcError {
   if (DEPENDENCY_DOWN.has(rpc.code)) return unavailable(`${shortName(call.service)} service is unavailable, retry later`);
   return rpc;
 }
+
+/**
+ * The CLIENT span of a call (platform/rpc/rpc-tracing.ts), its retries
+ * inside it, its trace context sent in the metadata. It runs inside
+ * `errorMapping`, so the span has the code the callee answered.
+ */
+export const tracing: ClientInterceptor = (next) => (request, call) => {
+  const span = startClientSpan(call.service, call.method, call.metadata);
+  if (!span) return next(request, call);
+  return next(request, call).then(
+    (response) => {
+      endRpcSpan(span, Code.OK);
+      return response;
+    },
+    (error: unknown) => {
+      const rpc = toRpcError(error);
+      endRpcSpan(span, rpc.code, rpc.message);
+      throw error;
+    },
+  );
+};
 
 export const errorMapping: ClientInterceptor = (next) => (request, call) =>
   next(request, call).catch((error: unknown) => {

@@ -1,4 +1,4 @@
-import { prom, registry } from '../../../platform/metrics';
+import { counter, gauge } from '../../../platform/metrics';
 
 /** What the metrics of the registry itself read when Prometheus scrapes. */
 export interface CatalogSource {
@@ -9,10 +9,6 @@ export interface CatalogSource {
 
 let source: CatalogSource | undefined;
 
-function once<T>(name: string, make: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? make();
-}
-
 /**
  * The catalog's own metrics: instances per service and health and Redis
  * reachability, read at scrape time (gauges that cannot drift from the
@@ -21,38 +17,20 @@ function once<T>(name: string, make: () => T): T {
  */
 export function catalogMetrics(current: CatalogSource) {
   source = current;
-  once(
-    'registry_instances',
-    () =>
-      new prom.Gauge({
-        name: 'registry_instances',
-        help: 'Live registered instances by service and last probed health',
-        labelNames: ['registry_service', 'health'],
-        async collect() {
-          this.reset();
-          for (const row of (await source?.instances().catch(() => [])) ?? []) this.set({ registry_service: row.service, health: row.health }, row.count);
-        },
-      }),
-  );
-  once(
-    'registry_redis_up',
-    () =>
-      new prom.Gauge({
-        name: 'registry_redis_up',
-        help: '1 when the registry reaches its Redis store',
-        async collect() {
-          this.set((await source?.redisUp().catch(() => false)) ? 1 : 0);
-        },
-      }),
-  );
-  const proxyCalls = once(
-    'registry_proxy_calls_total',
-    () =>
-      new prom.Counter({
-        name: 'registry_proxy_calls_total',
-        help: 'Calls made through CallMethod, by called service and result (a gRPC code name)',
-        labelNames: ['registry_service', 'result'],
-      }),
-  );
+  gauge('registry_instances', 'Live registered instances by service and last probed health', ['registry_service', 'health'], {
+    async collect() {
+      this.reset();
+      for (const row of (await source?.instances().catch(() => [])) ?? []) this.set({ registry_service: row.service, health: row.health }, row.count);
+    },
+  });
+  gauge('registry_redis_up', '1 when the registry reaches its Redis store', [], {
+    async collect() {
+      this.set((await source?.redisUp().catch(() => false)) ? 1 : 0);
+    },
+  });
+  const proxyCalls = counter('registry_proxy_calls_total', 'Calls made through CallMethod, by called service and result (a gRPC code name)', [
+    'registry_service',
+    'result',
+  ]);
   return { proxyCalls };
 }

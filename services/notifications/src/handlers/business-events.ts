@@ -2,19 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { EventPayload } from '../../../../platform/events/catalog';
 import { PermanentEventError, type EventHandler, type Subscriptions } from '../../../../platform/events/consumer';
 import type { Logger } from '../../../../platform/logger';
-import { prom, registry } from '../../../../platform/metrics';
+import { counter } from '../../../../platform/metrics';
 import { notificationContent, orderConfirmedLine, unaddressable, type NotifiedEvent } from '../domain/notification-content';
 import type { LiveFeed } from '../store/live-feed';
 import type { NotificationsStore } from '../store/notifications-store';
 import { toNotification } from './mapping';
 
-const sent =
-  (registry.getSingleMetric('notifications_sent_total') as prom.Counter<'event_type'> | undefined) ??
-  new prom.Counter({
-    name: 'notifications_sent_total',
-    help: 'Notifications stored and offered to live watchers, by the event that caused them.',
-    labelNames: ['event_type'],
-  });
+const sent = counter('notifications_sent_total', 'Notifications stored and offered to live watchers, by the event that caused them.', ['event_type']);
 
 export interface BusinessEventDeps {
   store: NotificationsStore;

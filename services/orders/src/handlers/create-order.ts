@@ -1,7 +1,7 @@
 import type { CallOptions, TypedClient } from '../../../../platform/client';
 import type { Outbox } from '../../../../platform/events/outbox';
 import { RpcError } from '../../../../platform/errors';
-import { prom, registry } from '../../../../platform/metrics';
+import { counter, histogram } from '../../../../platform/metrics';
 import { caller, type CallContext } from '../../../../platform/rpc/context';
 import type { CatalogServiceService } from '../../../../gen/ts/shop/catalog/v1/catalog';
 import type { CreateOrderRequest, CreateOrderResponse } from '../../../../gen/ts/shop/orders/v1/orders';
@@ -15,17 +15,15 @@ import { dependencyFailure, paymentIntentFailure, stockReservationFailure } from
 import { toOrder } from './mapping';
 
 /** Business counters: orders created and their value, per currency (minor units, e.g. cents). */
-const ordersCreated =
-  (registry.getSingleMetric('orders_created_total') as prom.Counter<'currency'> | undefined) ??
-  new prom.Counter({ name: 'orders_created_total', help: 'Orders created (an idempotent retry counts once), by currency.', labelNames: ['currency'] });
-const orderValue =
-  (registry.getSingleMetric('order_value_minor') as prom.Histogram<'currency'> | undefined) ??
-  new prom.Histogram({
-    name: 'order_value_minor',
-    help: 'Total of each created order in minor units of its currency (cents); _sum is the revenue ordered.',
-    labelNames: ['currency'],
+const ordersCreated = counter('orders_created_total', 'Orders created (an idempotent retry counts once), by currency.', ['currency']);
+const orderValue = histogram(
+  'order_value_minor',
+  'Total of each created order in minor units of its currency (cents); _sum is the revenue ordered.',
+  ['currency'],
+  {
     buckets: [500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 500_000],
-  });
+  },
+);
 
 export interface CreateOrderDeps {
   store: OrdersStore;

@@ -4,20 +4,14 @@ import type { Outbox } from '../../../../platform/events/outbox';
 import type { FieldCipher } from '../../../../platform/field-cipher';
 import { nameBasedId } from '../../../../platform/ids';
 import type { Logger } from '../../../../platform/logger';
-import { prom, registry } from '../../../../platform/metrics';
+import { counter } from '../../../../platform/metrics';
 import type { OrderCancelled, OrderCreated } from '../../../../gen/ts/shop/orders/v1/events';
 import { chargeWithRetry } from '../domain/charge';
 import type { PaymentProcessor } from '../domain/processor';
 import type { PaymentIntentRow, PaymentIntentsStore } from '../store/payment-intents-store';
 import type { PaymentsStore } from '../store/payments-store';
 
-const payments =
-  (registry.getSingleMetric('payments_processed_total') as prom.Counter<'result'> | undefined) ??
-  new prom.Counter({
-    name: 'payments_processed_total',
-    help: 'Payments by outcome: succeeded, failed, refunded, cancelled_before_charge.',
-    labelNames: ['result'],
-  });
+const payments = counter('payments_processed_total', 'Payments by outcome: succeeded, failed, refunded, cancelled_before_charge.', ['result']);
 
 export interface OrderEventDeps {
   store: PaymentsStore;

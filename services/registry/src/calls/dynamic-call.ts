@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { fromBinary, fromJson, toBinary, toJson, type DescMethod, type FileRegistry, type JsonObject } from '@bufbuild/protobuf';
 import { Code, invalidArgument, RpcError } from '../../../../platform/errors';
+import { endRpcSpan, startClientSpan } from '../../../../platform/rpc/rpc-tracing';
 import { UpstreamError } from './upstream-error';
 
 export interface DynamicCall {
@@ -43,6 +44,8 @@ function failure(error: unknown): RpcError {
 /** A unary call; the answer as proto3 JSON, or the service's status as an UpstreamError. */
 export function callUnary(call: DynamicCall): Promise<JsonObject> {
   return new Promise((resolve, reject) => {
+    // A CLIENT span whose context goes with the call: the callee's span joins the caller's trace.
+    const span = startClientSpan(call.method.parent.typeName, call.method.name, call.metadata);
     const pending = call.channel.makeUnaryRequest(
       pathOf(call.method),
       passBytes,
@@ -52,6 +55,7 @@ export function callUnary(call: DynamicCall): Promise<JsonObject> {
       { deadline: call.deadline },
       (error, response) => {
         call.signal.removeEventListener('abort', cancel);
+        if (span) endRpcSpan(span, error?.code ?? (response ? Code.OK : Code.UNKNOWN), error?.details);
         if (error || !response) return reject(failure(error));
         try {
           resolve(decode(call.method, call.registry, response));
@@ -71,6 +75,7 @@ export function callUnary(call: DynamicCall): Promise<JsonObject> {
  * ends on its own, and what arrived until then is the answer.
  */
 export async function callServerStream(call: DynamicCall, maxMessages: number): Promise<{ messages: JsonObject[]; truncated: boolean }> {
+  const span = startClientSpan(call.method.parent.typeName, call.method.name, call.metadata);
   // grpc's own deadline is a little later: at ours the stream is cut, not failed.
   const stream = call.channel.makeServerStreamRequest(pathOf(call.method), passBytes, passBytes, call.body, call.metadata, { deadline: call.deadline + 1_000 });
   const messages: JsonObject[] = [];
@@ -90,7 +95,9 @@ export async function callServerStream(call: DynamicCall, maxMessages: number): 
         break;
       }
     }
+    if (span) endRpcSpan(span, Code.OK);
   } catch (error) {
+    if (span) endRpcSpan(span, truncated ? Code.OK : ((error as Partial<grpc.ServiceError>).code ?? Code.UNKNOWN), (error as Error).message);
     if (!truncated) throw failure(error);
   } finally {
     clearTimeout(timer);
