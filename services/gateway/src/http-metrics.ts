@@ -1,8 +1,4 @@
-import { LATENCY_BUCKETS, prom, registry } from '../../../platform/metrics';
-
-function once<T>(name: string, make: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? make();
-}
+import { counter, histogram } from '../../../platform/metrics';
 
 /**
  * RED metrics of the edge. `route` is the annotation's path template
@@ -10,23 +6,6 @@ function once<T>(name: string, make: () => T): T {
  * ("docs", "static", "unmatched"), never the raw URL: bounded cardinality.
  */
 export const httpMetrics = {
-  requests: once(
-    'http_requests_total',
-    () =>
-      new prom.Counter({
-        name: 'http_requests_total',
-        help: 'HTTP requests answered by the edge, by route, method and status.',
-        labelNames: ['route', 'method', 'status'],
-      }),
-  ),
-  seconds: once(
-    'http_request_duration_seconds',
-    () =>
-      new prom.Histogram({
-        name: 'http_request_duration_seconds',
-        help: 'Time from request to the end of the response (whole stream for SSE).',
-        labelNames: ['route', 'method'],
-        buckets: LATENCY_BUCKETS,
-      }),
-  ),
+  requests: counter('http_requests_total', 'HTTP requests answered by the edge, by route, method and status.', ['route', 'method', 'status']),
+  seconds: histogram('http_request_duration_seconds', 'Time from request to the end of the response (whole stream for SSE).', ['route', 'method']),
 };
