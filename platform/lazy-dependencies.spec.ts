@@ -9,11 +9,11 @@ import { filesOf } from './reflection';
 const root = join(__dirname, '..');
 
 /** The packages of node_modules a fresh process holds after requiring `modules`. */
-function packagesLoadedBy(modules: string[]): Set<string> {
+function packagesLoadedBy(modules: string[], env: NodeJS.ProcessEnv = process.env): Set<string> {
   const script = `${modules.map((m) => `require(${JSON.stringify(m)});`).join('')}
     const names = Object.keys(require.cache).map((f) => /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(f)?.[1]).filter(Boolean);
     process.stdout.write(JSON.stringify([...new Set(names)]));`;
-  const out = execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: root, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: root, encoding: 'utf8', env });
   return new Set(JSON.parse(out) as string[]);
 }
 
@@ -24,6 +24,15 @@ describe('platform: dependencies load when first used', function () {
   it('loading the service runtime loads neither kafkajs, knex nor ioredis', () => {
     const loaded = packagesLoadedBy(['./platform/service-runtime.ts']);
     for (const name of ['kafkajs', 'knex', 'mysql2', 'ioredis']) assert.ok(!loaded.has(name), `${name} is loaded at start`);
+  });
+
+  it('the telemetry preload loads the OpenTelemetry SDK only when an OTLP endpoint is set', () => {
+    const { OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, ...quiet } = process.env;
+    const sdk = ['@opentelemetry/sdk-trace-node', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/instrumentation-http'];
+    const without = packagesLoadedBy(['./platform/telemetry.ts'], quiet);
+    for (const name of sdk) assert.ok(!without.has(name), `${name} is loaded without an endpoint`);
+    const traced = packagesLoadedBy(['./platform/telemetry.ts'], { ...quiet, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' });
+    for (const name of sdk) assert.ok(traced.has(name), `${name} is not loaded with an endpoint`);
   });
 
   it('a Kafka client loads kafkajs once a producer, consumer or admin is asked of it', () => {
