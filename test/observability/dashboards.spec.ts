@@ -7,7 +7,7 @@ import { OrdersServiceService, OrderStatus } from '../../gen/ts/shop/orders/v1/o
 import { UsersServiceService } from '../../gen/ts/shop/users/v1/users';
 import { localPrometheusConfig } from '../../observability/prometheus/local-config';
 import { SERVICES } from '../../services/manifest';
-import { E2E_PORT_OFFSET, usePlatform, type RunningPlatform } from '../support/platform';
+import { usePlatform, type RunningPlatform } from '../support/platform';
 import { until } from '../support/poll';
 import { concreteExpr, loadDashboards, panelTargets } from './support/dashboards';
 import { startPrometheus, type RunningPrometheus } from './support/prometheus';
@@ -28,8 +28,8 @@ describe('dashboards: every panel of every dashboard shows data from the running
   before(async function () {
     // Fails (not skips) with the install hint when the binary is missing.
     // prometheus.yml's jobs and alert rules, aimed at the end-to-end copy, scraped every second.
-    prometheus = await startPrometheus(localPrometheusConfig({ portOffset: E2E_PORT_OFFSET, scrapeInterval: '1s' }));
     platform = await usePlatform();
+    prometheus = await startPrometheus(localPrometheusConfig({ portOffset: platform.portOffset, scrapeInterval: '1s' }));
     // Every target scraped, and scraped well (OpenMetrics parsed, nothing rejected), before
     // any traffic: what happened before the first scrape is a baseline, not a rate.
     const expectedTargets = SERVICES.length;

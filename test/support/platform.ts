@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { consumerGroupVariable, databaseVariable } from '../../platform/service-spec';
 import { defaultPorts, isGrpcService, SERVICES } from '../../services/manifest';
@@ -11,7 +12,7 @@ const mysqlUrl = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 export interface LaunchOptions {
   /** Names this copy's databases (`<name>_<service>`), consumer groups and topic prefix. */
   name: string;
-  /** PORT_OFFSET of this copy. */
+  /** PORT_OFFSET this copy would like; the next free one (+100 steps) when a port of it is taken. */
   portOffset: number;
   /** Extra environment for every service (e.g. OTEL_*). */
   env?: Record<string, string>;
@@ -23,7 +24,8 @@ export interface LaunchOptions {
  * another copy (a developer's, or a suite's private one) and theirs never
  * reach it.
  */
-export async function launchPlatform({ name, portOffset, env = {} }: LaunchOptions) {
+export async function launchPlatform({ name, portOffset: preferred, env = {} }: LaunchOptions) {
+  const portOffset = await freeOffset(preferred);
   const grpcServices = SERVICES.filter(isGrpcService);
   const databases = grpcServices.filter((s) => s.spec.needs.database).map((s) => `${name}_${s.name}`);
   await dropDatabases(mysqlUrl, databases);
@@ -110,9 +112,36 @@ export async function launchPlatform({ name, portOffset, env = {} }: LaunchOptio
     /** Base URL of the HTTP edge (the gateway), when the manifest has one. */
     edge: edge ? `http://127.0.0.1:${port(edge.name, 'http')}` : '',
     topicPrefix: childEnv.KAFKA_TOPIC_PREFIX!,
+    /** The PORT_OFFSET it runs on (the one asked for, unless a port of it was taken). */
+    portOffset,
     output: () => output,
     stop,
   };
+}
+
+/** Whether 127.0.0.1:port can be bound now, as a service's server would bind it. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The first offset from `preferred` (in steps of 100) at which every port of
+ * the platform is free. The gRPC ports (50050 and up, plus the offset) lie in
+ * Linux's ephemeral range (32768–60999): an outgoing connection, such as one
+ * of the Kafka broker's own, may hold one of them as its local port, and the
+ * service would fail to bind it (EADDRINUSE).
+ */
+async function freeOffset(preferred: number): Promise<number> {
+  const ports = SERVICES.flatMap((s) => Object.values(defaultPorts(s)).filter((p): p is number => p !== undefined));
+  for (let offset = preferred; offset < preferred + 1_000; offset += 100) {
+    const free = await Promise.all(ports.map((port) => portFree(port + offset)));
+    if (free.every(Boolean)) return offset;
+  }
+  throw new Error(`no free ports for a platform copy at PORT_OFFSET ${preferred} to ${preferred + 900}`);
 }
 
 export type LaunchedPlatform = Awaited<ReturnType<typeof launchPlatform>>;
