@@ -16,8 +16,8 @@ import { startPrometheus } from './support/prometheus';
 import { SpanKind, StatusCode, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver';
 import { describeTrace, traceEdges } from './support/trace-edges';
 
-/** PORT_OFFSET of this suite's own copy of the platform (the shared end-to-end copy runs on 1000). */
-const TRACES_PORT_OFFSET = 3000;
+/** PORT_OFFSET of this suite's own copy (the shared end-to-end copy runs on 11000; see test/support/platform.ts). */
+const TRACES_PORT_OFFSET = 12000;
 const running = new Set(SERVICES.map((s) => s.name));
 
 /** A W3C trace context the test starts, as a caller with its own tracing would send it. */

@@ -100,7 +100,12 @@ export async function launchPlatform({ name, portOffset: preferred, env = {} }: 
     );
   } catch (error) {
     await stop();
-    throw new Error(`${(error as Error).message}\n${output.slice(-4000)}`);
+    // Why a service ended: its fatal or error lines, which the tail of the output may have scrolled past.
+    const causes = output
+      .split('\n')
+      .filter((line) => /"level":"(fatal|error)"/.test(line))
+      .slice(0, 5);
+    throw new Error(`${(error as Error).message}\n${causes.join('\n')}\n${output.slice(-4000)}`);
   }
   const edge = SERVICES.find((s) => !isGrpcService(s));
   return {
@@ -130,10 +135,9 @@ function portFree(port: number): Promise<boolean> {
 
 /**
  * The first offset from `preferred` (in steps of 100) at which every port of
- * the platform is free. The gRPC ports (50050 and up, plus the offset) lie in
- * Linux's ephemeral range (32768–60999): an outgoing connection, such as one
- * of the Kafka broker's own, may hold one of them as its local port, and the
- * service would fail to bind it (EADDRINUSE).
+ * the platform is free: a developer's own copy, another checkout's, or (at an
+ * offset that puts the gRPC ports, 50050 and up, in Linux's ephemeral range,
+ * 32768–60999) an outgoing connection holding one as its local port.
  */
 async function freeOffset(preferred: number): Promise<number> {
   const ports = SERVICES.flatMap((s) => Object.values(defaultPorts(s)).filter((p): p is number => p !== undefined));
@@ -151,8 +155,11 @@ export type RunningPlatform = LaunchedPlatform;
 /**
  * Ports and name of the shared end-to-end copy, beside any platform a developer
  * runs; E2E_PORT_OFFSET / E2E_NAME let two checkouts run their suites at once.
+ * 11000 puts the gRPC ports (61050 and up) above Linux's ephemeral range
+ * (32768–60999) and the HTTP and metrics ports (19080, 20450 and up) below
+ * it: no outgoing connection of the machine can hold one of them.
  */
-export const E2E_PORT_OFFSET = Number(process.env.E2E_PORT_OFFSET ?? 1000);
+export const E2E_PORT_OFFSET = Number(process.env.E2E_PORT_OFFSET ?? 11000);
 export const E2E_NAME = process.env.E2E_NAME ?? 'e2e';
 
 let shared: Promise<LaunchedPlatform> | undefined;
