@@ -7,18 +7,17 @@
  */
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create, toBinary, type DescService } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient, type ConnectRouter, type HandlerContext } from '@connectrpc/connect';
-import { connectNodeAdapter, createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
+import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
 import { loadConfig } from '../../../platform/config';
 import { createLogger } from '../../../platform/logger';
 import { gatewayConfig } from '../src/config';
 import { loadContracts } from '../src/contracts';
 import { startGateway, type RunningGateway } from '../src/gateway';
+import { connectUpstream } from './connect-upstream';
 
 const contracts = loadContracts();
 const { registry } = contracts;
@@ -96,17 +95,8 @@ function fakeUpstream() {
       },
     } as never);
   };
-  const server = http2.createServer(connectNodeAdapter({ routes, jsonOptions: { registry } }));
-  return {
-    seen,
-    listen: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`127.0.0.1:${(server.address() as AddressInfo).port}`))),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Sessions the gateway keeps open would hold close() forever.
-        setTimeout(resolve, 200).unref();
-      }),
-  };
+  const server = connectUpstream(routes, registry);
+  return { seen, listen: async () => `127.0.0.1:${await server.listen()}`, close: server.close };
 }
 
 describe('gateway over real sockets, in front of a fake gRPC upstream', function () {

@@ -5,16 +5,14 @@
  * servers, sockets and HTTP/2 sessions are real).
  */
 import { strict as assert } from 'node:assert';
-import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import type { DescService } from '@bufbuild/protobuf';
 import type { ConnectRouter, HandlerContext } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { loadConfig } from '../../../platform/config';
 import { createLogger } from '../../../platform/logger';
 import { gatewayConfig } from '../src/config';
 import { loadContracts } from '../src/contracts';
 import { startGateway, type RunningGateway } from '../src/gateway';
+import { connectUpstream } from './connect-upstream';
 import type { Resolver } from '../src/upstream-pool';
 
 const contracts = loadContracts();
@@ -31,19 +29,7 @@ function instance(name: string) {
       },
     } as never);
   };
-  const server = http2.createServer(connectNodeAdapter({ routes, jsonOptions: { registry: contracts.registry } }));
-  return {
-    listen: (host: string, port: number) =>
-      new Promise<number>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
-      }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        setTimeout(resolve, 200).unref();
-      }),
-  };
+  return connectUpstream(routes, contracts.registry);
 }
 
 describe('gateway: calls spread over every instance a name resolves to', function () {
