@@ -7,12 +7,12 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, posix, relative } from 'node:path';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { DESCRIPTOR_SET_PATH } from '../../platform/server';
 import { gatewayConfig } from '../../services/gateway/src/config';
 import { MANIFEST_SERVICES, requirementsFor, root } from './deployment-rules';
 import { readEnvoyBootstrap, valuesOf } from './envoy-bootstrap';
-import { kustomize } from './tools';
+import { kustomizeResources } from './tools';
 
 const NAMESPACE = 'shopmesh';
 
@@ -101,11 +101,7 @@ describe('deploy/k8s: Envoy at the edge (envoy/envoy.yaml)', function () {
   }
 
   before(function () {
-    const result = kustomize('deploy/k8s');
-    assert.equal(result.status, 0, `kubectl kustomize deploy/k8s failed:\n${result.stderr}`);
-    resources = parseAllDocuments(result.stdout)
-      .map((doc) => doc.toJS())
-      .filter(Boolean);
+    resources = kustomizeResources('deploy/k8s');
   });
 
   it('runs the Envoy image compose runs, pinned to a version', () => {

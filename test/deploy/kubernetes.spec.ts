@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { addresses, addressesVariable, environmentProblems, MANIFEST_SERVICES, requirementsFor, root, type ServiceRequirements } from './deployment-rules';
-import { kustomize } from './tools';
+import { kustomizeResources } from './tools';
 
 interface Resource {
   apiVersion: string;
@@ -61,11 +60,7 @@ describe('deploy/k8s (kustomize base)', function () {
   const values = (env: Map<string, Source>) => Object.fromEntries([...env].map(([key, source]) => [key, 'value' in source ? source.value : SECRET_VALUE]));
 
   before(function () {
-    const result = kustomize('deploy/k8s');
-    assert.equal(result.status, 0, `kubectl kustomize deploy/k8s failed:\n${result.stderr}`);
-    resources = parseAllDocuments(result.stdout)
-      .map((doc) => doc.toJS())
-      .filter(Boolean);
+    resources = kustomizeResources('deploy/k8s');
   });
 
   it('renders with kubectl kustomize', () => {

@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { parseAllDocuments } from 'yaml';
 import { type DataStore, dataStoresOf, MANIFEST_SERVICES } from './deployment-rules';
 import { readEnvoyBootstrap } from './envoy-bootstrap';
 import { admits, type NetworkPolicy, type Pod } from './network-policy-rules';
-import { kustomize } from './tools';
+import { kustomizeResources } from './tools';
 
 const NAMESPACE = 'shopmesh';
 const NAME = 'app.kubernetes.io/name';
@@ -41,11 +40,7 @@ describe('deploy/k8s NetworkPolicies', function () {
       .sort();
 
   before(function () {
-    const result = kustomize('deploy/k8s');
-    assert.equal(result.status, 0, result.stderr);
-    const resources = parseAllDocuments(result.stdout)
-      .map((doc) => doc.toJS())
-      .filter(Boolean);
+    const resources = kustomizeResources('deploy/k8s');
     policies = resources.filter((r) => r.kind === 'NetworkPolicy');
     for (const deployment of resources.filter((r) => r.kind === 'Deployment')) {
       const pod = inNamespace(deployment.spec.template.metadata.labels);

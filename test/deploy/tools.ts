@@ -2,7 +2,9 @@
  * The command-line tools the deployment checks run. None is installed by a test: a missing
  * one fails with the package that brings it.
  */
+import { strict as assert } from 'node:assert';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { parseAllDocuments } from 'yaml';
 import { root } from './deployment-rules';
 
 const onPath = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
@@ -51,6 +53,15 @@ export function composeConfig(envFile: string): Run {
 
 export function kustomize(dir: string): Run {
   return run([need('kubectl', 'install kubernetes-client (Debian package) or kubectl'), 'kustomize', dir]);
+}
+
+/** Every resource `kubectl kustomize <dir>` renders, as plain objects; fails with kustomize's own message. */
+export function kustomizeResources<R = any>(dir: string): R[] {
+  const result = kustomize(dir);
+  assert.equal(result.status, 0, `kubectl kustomize ${dir} failed:\n${result.stderr}`);
+  return parseAllDocuments(result.stdout)
+    .map((doc) => doc.toJS())
+    .filter(Boolean);
 }
 
 export function yamllint(files: string[]): Run {
