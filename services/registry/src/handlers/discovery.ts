@@ -59,13 +59,15 @@ export function discoveryHandlers({ store, fleet, probes, heartbeatIntervalMs, p
       lastHeartbeatAt: at,
       origin: 'discovered',
     };
-    if ((await probes.health(candidate)) === undefined) return result(target, DiscoveryOutcome.DISCOVERY_OUTCOME_UNREACHABLE);
-    const contracts = await probes.contracts(candidate).catch(() => undefined);
-    if (!contracts?.services.length) return result(target, DiscoveryOutcome.DISCOVERY_OUTCOME_NO_REFLECTION);
-    candidate.serviceName ||= serviceNameFor(contracts.services[0]);
-    await store.register(candidate, ttlMs);
-    log.info({ instance: candidate.id, service: candidate.serviceName, contracts: contracts.services }, 'discovered a gRPC server');
-    return result(target, DiscoveryOutcome.DISCOVERY_OUTCOME_REGISTERED, candidate, contracts.methods);
+    return probes.whilePinned(candidate.id, async () => {
+      if ((await probes.health(candidate)) === undefined) return result(target, DiscoveryOutcome.DISCOVERY_OUTCOME_UNREACHABLE);
+      const contracts = await probes.contracts(candidate).catch(() => undefined);
+      if (!contracts?.services.length) return result(target, DiscoveryOutcome.DISCOVERY_OUTCOME_NO_REFLECTION);
+      candidate.serviceName ||= serviceNameFor(contracts.services[0]);
+      await store.register(candidate, ttlMs);
+      log.info({ instance: candidate.id, service: candidate.serviceName, contracts: contracts.services }, 'discovered a gRPC server');
+      return result(target, DiscoveryOutcome.DISCOVERY_OUTCOME_REGISTERED, candidate, contracts.methods);
+    });
   }
 
   /** One round: heart-beat the discovered instances that answer, try the static addresses not yet known. */

@@ -40,6 +40,9 @@ export function createInstanceProbes({ timeoutMs, cacheMs, metricsMaxBytes, log 
   const health = createProbeCache<ProbedStatus | undefined>(cacheMs);
   const scrapes = createProbeCache<string | undefined>(cacheMs);
   const contracts = new Map<string, Promise<ReflectedContracts>>();
+  // Candidates being discovered are in no live list yet: a concurrent read of the fleet must
+  // not close their channel under the probe (it did, as "Channel closed before call started").
+  const pinned = new Map<string, number>();
   const deadline = () => new Date(Date.now() + timeoutMs);
 
   const channelOf = (record: InstanceRecord) => {
@@ -129,9 +132,21 @@ export function createInstanceProbes({ timeoutMs, cacheMs, metricsMaxBytes, log 
       return health.peek(id);
     },
 
-    /** Drops the channels and caches of instances that are gone. */
+    /** Runs `work` with the probes of `id` kept, though it is not live (yet). */
+    async whilePinned<T>(id: string, work: () => Promise<T>): Promise<T> {
+      pinned.set(id, (pinned.get(id) ?? 0) + 1);
+      try {
+        return await work();
+      } finally {
+        const left = pinned.get(id)! - 1;
+        if (left) pinned.set(id, left);
+        else pinned.delete(id);
+      }
+    },
+
+    /** Drops the channels and caches of instances that are gone (not those pinned). */
     forgetAllBut(live: Iterable<string>): void {
-      const keep = new Set(live);
+      const keep = new Set([...live, ...pinned.keys()]);
       for (const [id, channel] of channels) {
         if (keep.has(id)) continue;
         channel.close();
