@@ -28,8 +28,10 @@ COPY buf.yaml buf.gen.yaml ./
 COPY scripts/generate.mjs scripts/
 COPY proto/ proto/
 # gen/ts (ts-proto) and gen/descriptors/shopmesh.binpb (reflection, gateway, Envoy).
-RUN npm run generate
+RUN npm run generate -- --contracts-only
 COPY . .
+# gen/deploy/: the deployment files derived from services/manifest.ts and the contracts.
+RUN npx tsx scripts/render-deploy.ts
 # The whole tree is type-checked (tests and tools too), then tsc emits what production
 # runs into dist/ with the source tree's layout, plus the files read at run time
 # (scripts/build.mjs): a type error fails the image build.

@@ -72,7 +72,7 @@ export const baseConfig = z.object({
    * Host name or IP that other services dial to reach this instance, as
    * registered. Empty: GRPC_HOST, or when that is a wildcard (0.0.0.0 in a
    * container) this machine's first non-loopback IPv4 address. Not named
-   * `*_HOST`: those are listen addresses (test/deploy/deployment-rules.ts).
+   * `*_HOST`: those are listen addresses (deploy/render/model.ts).
    */
   ADVERTISED_HOSTNAME: z
     .string()

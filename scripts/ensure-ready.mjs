@@ -72,7 +72,7 @@ const installed = 'node_modules/.package-lock.json';
 if (!existsSync(installed) || statSync(installed).mtimeMs < statSync('package-lock.json').mtimeMs) {
   console.log('ensure-ready: installing dependencies (npm ci) ...');
   execSync('npm ci', { stdio: 'inherit' });
-} else if (!existsSync('gen/descriptors/shopmesh.binpb')) {
+} else if (!existsSync('gen/descriptors/shopmesh.binpb') || !existsSync('gen/deploy')) {
   execSync('npm run generate', { stdio: 'inherit' });
 }
 

@@ -10,11 +10,15 @@ import { join } from 'node:path';
 import { fromBinary, toBinary, create } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 
+const contractsOnly = process.argv.includes('--contracts-only');
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
-  process.stdout.write(`usage: npm run generate
+  process.stdout.write(`usage: npm run generate [-- --contracts-only]
 
 Regenerates gen/ts (ts-proto, per buf.gen.yaml) and gen/descriptors/shopmesh.binpb
-(contracts + google.rpc + grpc.health.v1) from proto/. Takes no options; npm ci runs it.
+(contracts + google.rpc + grpc.health.v1) from proto/, then the deployment files
+derived from services/manifest.ts and the contracts into gen/deploy/
+(scripts/render-deploy.ts). npm ci runs it.
+  --contracts-only   stop after the contracts (an image build, before the sources are in)
 `);
   process.exit(0);
 }
@@ -46,3 +50,7 @@ mkdirSync('gen/descriptors', { recursive: true });
 const set = create(FileDescriptorSetSchema, { file: [...files.values()] });
 writeFileSync('gen/descriptors/shopmesh.binpb', toBinary(FileDescriptorSetSchema, set));
 console.log(`generated gen/ts and gen/descriptors/shopmesh.binpb (${files.size} files)`);
+
+// Envoy, compose, Kubernetes, Prometheus and MySQL files: their per-service parts come from
+// the manifest (each service's spec) and the descriptor set just written.
+if (!contractsOnly) execFileSync('node_modules/.bin/tsx', ['scripts/render-deploy.ts'], { stdio: 'inherit' });

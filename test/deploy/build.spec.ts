@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVICES } from '../../services/manifest';
 import { MODULE_EXTENSION, migrationFiles } from '../../platform/db';
-import { root } from './deployment-rules';
+import { root } from '../../deploy/render/model';
 
 describe("npm run build: compiled JavaScript with the source tree's layout", function () {
   this.timeout(180_000);

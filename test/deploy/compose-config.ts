@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { root } from './deployment-rules';
+import { root } from '../../deploy/render/model';
 import { composeConfig, type Run } from './tools';
 
 export interface Port {

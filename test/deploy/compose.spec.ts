@@ -22,7 +22,7 @@ import {
   requirementsFor,
   root,
   type ServiceRequirements,
-} from './deployment-rules';
+} from '../../deploy/render/model';
 
 const ONE_SHOT = 'service_completed_successfully';
 

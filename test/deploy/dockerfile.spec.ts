@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { imageNodeFlags } from '../../bench/lib/service-process';
 import { SERVICES } from '../../services/manifest';
-import { root } from './deployment-rules';
+import { root } from '../../deploy/render/model';
 
 interface Instruction {
   keyword: string;

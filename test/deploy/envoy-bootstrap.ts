@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { root } from './deployment-rules';
+import { root } from '../../deploy/render/model';
 
 export const ENVOY_CONFIG_FILE = join(root, 'envoy', 'envoy.yaml');
 

@@ -10,7 +10,7 @@ import { basename, dirname, join, posix, relative } from 'node:path';
 import { parse } from 'yaml';
 import { DESCRIPTOR_SET_PATH } from '../../platform/server';
 import { gatewayConfig } from '../../services/gateway/src/config';
-import { MANIFEST_SERVICES, requirementsFor, root } from './deployment-rules';
+import { MANIFEST_SERVICES, requirementsFor, root } from '../../deploy/render/model';
 import { readEnvoyBootstrap, valuesOf } from './envoy-bootstrap';
 import { kustomizeResources } from './tools';
 

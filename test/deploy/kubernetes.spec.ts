@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addresses, addressesVariable, environmentProblems, MANIFEST_SERVICES, requirementsFor, root, type ServiceRequirements } from './deployment-rules';
+import { addresses, addressesVariable, environmentProblems, MANIFEST_SERVICES, requirementsFor, root, type ServiceRequirements } from '../../deploy/render/model';
 import { kustomizeResources } from './tools';
 
 interface Resource {

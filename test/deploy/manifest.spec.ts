@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { addressesVariable } from '../../platform/service-spec';
 import { loadContracts, serviceKey } from '../../services/gateway/src/contracts';
 import { isGrpcService, SERVICES } from '../../services/manifest';
-import { root } from './deployment-rules';
+import { root } from '../../deploy/render/model';
 
 /**
  * services/manifest.ts is a list of specs (platform/service-spec.ts); what it

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { MANIFEST_SERVICES, root } from './deployment-rules';
+import { MANIFEST_SERVICES, root } from '../../deploy/render/model';
 import { bash } from './tools';
 
 const script = join(root, 'infra', 'mysql', 'init', '10-service-schemas.sh');

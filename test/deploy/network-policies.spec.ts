@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { type DataStore, dataStoresOf, MANIFEST_SERVICES } from './deployment-rules';
+import { type DataStore, dataStoresOf, MANIFEST_SERVICES } from '../../deploy/render/model';
 import { readEnvoyBootstrap } from './envoy-bootstrap';
 import { admits, type NetworkPolicy, type Pod } from './network-policy-rules';
 import { kustomizeResources } from './tools';

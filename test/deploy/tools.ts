@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
-import { root } from './deployment-rules';
+import { root } from '../../deploy/render/model';
 
 const onPath = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 

@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { root } from './deployment-rules';
+import { root } from '../../deploy/render/model';
 import { yamllint } from './tools';
 
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
