@@ -1,6 +1,278 @@
-import type { RenderedFile } from './rendered-file';
+/**
+ * docker-compose: one block per service of services/manifest.ts (gen/deploy/compose/services.yml),
+ * merged over the hand-written docker-compose.yml, which holds the infrastructure (MySQL,
+ * Redis, Kafka, the collector, Jaeger, Prometheus, Grafana, Adminer, the descriptors one-shot
+ * and Envoy) and names no service. COMPOSE_FILE in .env (.env.example) names both files, so
+ * `docker compose <command>` in the repository reads them together; `npm run compose --
+ * <command>` renders them first. Paths in a merged file are relative to the first file's
+ * directory, the repository root.
+ *
+ * Every block follows the rule of deploy/render/model.ts (environmentProblems): ports at the
+ * schema's defaults, hosts of this network instead of loopback defaults, secrets from .env,
+ * `<CALLEE>_ADDRESSES` for every callee, each service's own database user.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { isGrpcService, SERVICES, type ServiceManifestEntry } from '../../services/manifest';
+import { addressesVariable, envPrefix, isSecretLike, requirementsOf, type DataStore, type ServiceRequirements } from './model';
+import { generatedHeader, type RenderedFile } from './rendered-file';
 
-// Placeholder while the renderer lands (issue 16); replaced in this change.
-export function renderCompose(): RenderedFile[] {
-  return [];
+/** The files `docker compose` reads, in order, relative to the repository root (COMPOSE_FILE in .env). */
+export const COMPOSE_FILES = ['docker-compose.yml', 'gen/deploy/compose/services.yml'];
+/** COMPOSE_FILE's value: the files joined with compose's default path separator. */
+export const COMPOSE_FILE = COMPOSE_FILES.join(':');
+
+const OTLP_ENDPOINT = 'http://otel-collector:4318';
+const MYSQL_HOST = 'mysql:3306';
+const KAFKA_BROKERS = 'kafka:9092';
+const REDIS_URL = 'redis://:${REDIS_PASSWORD:?set it in .env (see .env.example)}@redis:6379';
+/** The message compose stops with when a per-service secret is missing from .env. */
+const MISSING = 'set it in .env (npm run compose:env adds every missing secret)';
+const required = (variable: string) => `\${${variable}:?${MISSING}}`;
+
+/** A service as the renderers see it: its manifest entry, what its deployment must set, the stores it uses. */
+export interface DeployedService {
+  entry: ServiceManifestEntry;
+  requirements: ServiceRequirements;
+  stores: Set<DataStore>;
+}
+
+export function deployedServices(services: ServiceManifestEntry[] = SERVICES): DeployedService[] {
+  return services.map((entry) => {
+    const requirements = requirementsOf({ ...entry, hasDatabase: isGrpcService(entry) ? Boolean(entry.spec.needs.database) : undefined });
+    const stores = new Set<DataStore>();
+    if (requirements.database) stores.add('mysql');
+    if (isGrpcService(entry)) {
+      const { needs } = entry.spec;
+      if (needs.redis) stores.add('redis');
+      if (needs.outbox || needs.consumer) stores.add('kafka');
+    } else if ('REDIS_URL' in requirements.defaults) {
+      // An HTTP edge has no spec: it uses Redis when its schema declares REDIS_URL.
+      stores.add('redis');
+    }
+    return { entry, requirements, stores };
+  });
+}
+
+/** A secret that a service's block reads from .env, and how to make a value it accepts. */
+export interface ComposeSecret {
+  variable: string;
+  /** The services that read it. */
+  services: string[];
+  /** Whether a value is acceptable (the schema's rule, or the MySQL init script's for a database password). */
+  accepts(value: string): boolean;
+}
+
+/** Unreserved URL characters, at least 16: the init script's rule for a database password (it goes into MYSQL_URL unencoded). */
+export const DATABASE_PASSWORD = /^[A-Za-z0-9._~-]{16,}$/;
+
+/**
+ * The secrets the rendered blocks read from .env: each database user's password and every
+ * secret-like variable of a schema (`*_SECRET`, `*_PASSWORD`, `*_KEY`). `npm run compose:env`
+ * generates a value for each one .env lacks.
+ */
+export function composeSecrets(services: ServiceManifestEntry[] = SERVICES): ComposeSecret[] {
+  const secrets = new Map<string, ComposeSecret>();
+  const add = (variable: string, service: string, accepts: (value: string) => boolean) => {
+    const known = secrets.get(variable);
+    if (known) known.services.push(service);
+    else secrets.set(variable, { variable, services: [service], accepts });
+  };
+  for (const { entry, requirements } of deployedServices(services)) {
+    if (requirements.database) add(requirements.database.passwordVariable, entry.name, (value) => DATABASE_PASSWORD.test(value));
+    const shape = (entry.config as z.ZodObject).shape as Record<string, z.ZodType>;
+    for (const variable of requirements.secrets.filter((name) => name !== 'MYSQL_URL')) {
+      add(variable, entry.name, (value) => shape[variable].safeParse(value).success);
+    }
+  }
+  return [...secrets.values()];
+}
+
+/** A random value the secret accepts: hex first (URL-safe), else base64 of 32 or 48 bytes (keys). */
+export function generateSecret(accepts: (value: string) => boolean = (value) => DATABASE_PASSWORD.test(value)): string {
+  const candidates = [randomBytes(24).toString('hex'), randomBytes(32).toString('base64'), randomBytes(48).toString('base64')];
+  const found = candidates.find(accepts);
+  if (!found) throw new Error('no generated value (hex, or base64 of 32 or 48 bytes) is accepted');
+  return found;
+}
+
+// ---- YAML text --------------------------------------------------------------------------
+
+const PLAIN = /^[A-Za-z_/][\w./-]*$/;
+const RESERVED = /^(true|false|yes|no|on|off|null|y|n)$/i;
+/** A scalar as YAML: plain when unambiguous, otherwise double-quoted (JSON is valid YAML). */
+const scalar = (value: string | number) => (typeof value === 'string' && PLAIN.test(value) && !RESERVED.test(value) ? value : JSON.stringify(String(value)));
+const comment = (indent: string, text: string) =>
+  text
+    .split('\n')
+    .map((line) => `${indent}# ${line}`.trimEnd())
+    .join('\n');
+
+interface EnvLine {
+  variable: string;
+  value: string;
+  why?: string;
+}
+
+/** The value of every variable a block sets, by the rule of model.ts; an unknown loopback default fails here. */
+function environmentOf(service: DeployedService, byName: Map<string, DeployedService>): EnvLine[] {
+  const { entry, requirements } = service;
+  const grpc = isGrpcService(entry);
+  const prefix = envPrefix(entry.name);
+  const lines: EnvLine[] = [
+    { variable: 'NODE_ENV', value: 'production' },
+    { variable: 'LOG_LEVEL', value: '${LOG_LEVEL:-info}' },
+    { variable: 'OTEL_SERVICE_NAME', value: entry.name },
+    { variable: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: OTLP_ENDPOINT },
+  ];
+  const set = new Set(lines.map((line) => line.variable));
+  const add = (line: EnvLine) => {
+    if (set.has(line.variable)) return;
+    set.add(line.variable);
+    lines.push(line);
+  };
+  const trustedHops = `${prefix}_TRUSTED_PROXY_HOPS`;
+  if (!grpc && requirements.knows(trustedHops)) {
+    add({
+      variable: trustedHops,
+      value: '1',
+      why: 'Shoppers arrive through Envoy, which appends the address it saw to X-Forwarded-For:\none trusted hop, counted from the right (what clients write further left is ignored).',
+    });
+  }
+  for (const [variable, port] of Object.entries(requirements.ports)) add({ variable, value: String(port) });
+  if (requirements.database) {
+    const { variable, schema, passwordVariable } = requirements.database;
+    add({ variable: 'MYSQL_URL', value: `mysql://${schema}:${required(passwordVariable)}@${MYSQL_HOST}`, why: 'Its own MySQL user, named after its schema (gen/deploy/mysql creates both).' });
+    add({ variable, value: schema });
+  }
+  for (const variable of requirements.required) {
+    if (set.has(variable) || variable.endsWith('_ADDRESSES')) continue;
+    if (variable.endsWith('_HOST')) add({ variable, value: '0.0.0.0' });
+    else if (variable === 'REDIS_URL')
+      add({ variable, value: REDIS_URL, why: grpc ? undefined : "The rate limit's buckets, shared by every replica." });
+    else if (variable === 'KAFKA_BROKERS') add({ variable, value: KAFKA_BROKERS });
+    else if (isSecretLike(variable)) add({ variable, value: variable === 'JWT_SECRET' ? '${JWT_SECRET:?set it in .env (see .env.example)}' : required(variable) });
+    else {
+      const fallback = requirements.defaults[variable];
+      throw new Error(`deploy/render/compose.ts: ${entry.name} must set ${variable} (default ${String(fallback)}), and the renderer does not know its compose value`);
+    }
+  }
+  // Callees first, then every other service whose `<NAME>_ADDRESSES` the schema declares (the registry).
+  const callees = new Set(entry.calls);
+  for (const other of byName.values()) {
+    const variable = addressesVariable(other.entry.name);
+    if (!callees.has(other.entry.name) && !(variable in requirements.defaults)) continue;
+    const port = other.requirements.grpcPort;
+    if (port === undefined) continue;
+    add({
+      variable,
+      value: `${other.entry.name}:${port}`,
+      why: callees.has(other.entry.name)
+        ? undefined
+        : `Registers with ${other.entry.name} (in the background: no start-up dependency) under its\ncontainer's IP on this network (ADVERTISED_HOSTNAME unset).`,
+    });
+  }
+  for (const callee of entry.calls) {
+    if (!byName.get(callee)?.requirements.grpcPort) throw new Error(`deploy/render/compose.ts: ${entry.name} calls ${callee}, which serves no gRPC in the manifest`);
+  }
+  return lines;
+}
+
+function dependsOn(lines: string[], names: string[], indent = '    ') {
+  if (names.length === 0) return;
+  lines.push(`${indent}depends_on:`);
+  for (const name of names) lines.push(`${indent}  ${name}:`, `${indent}    condition: service_healthy`);
+}
+
+function serviceBlock(service: DeployedService, byName: Map<string, DeployedService>): string[] {
+  const { entry, requirements, stores } = service;
+  const grpc = isGrpcService(entry);
+  const lines = [
+    `  ${entry.name}:`,
+    '    <<: *node-service',
+    '    build:',
+    '      context: .',
+    '      target: runtime',
+    '      args:',
+    `        SERVICE: ${scalar(entry.name)}`,
+    `    image: ${scalar(`shopmesh/${entry.name}:\${SHOPMESH_TAG:-dev}`)}`,
+    '    environment:',
+  ];
+  for (const { variable, value, why } of environmentOf(service, byName)) {
+    if (why) lines.push(comment('      ', why));
+    lines.push(`      ${variable}: ${scalar(value)}`);
+  }
+  lines.push('    expose:', ...Object.values(requirements.ports).map((port) => `      - ${scalar(String(port))}`));
+  if (grpc && requirements.grpcPort !== undefined) {
+    lines.push('    ports:', `      - ${scalar(`127.0.0.1:${requirements.grpcPort}:${requirements.grpcPort}`)}`);
+  } else if (requirements.ports.HTTP_PORT !== undefined) {
+    const http = requirements.ports.HTTP_PORT;
+    lines.push(
+      '    ports:',
+      "      # Envoy holds the edge's port on the host; this edge itself, without Envoy, is one above.",
+      `      - ${scalar(`127.0.0.1:\${${envPrefix(entry.name)}_HTTP_PORT:-${http + 1}}:${http}`)}`,
+    );
+  }
+  const order: DataStore[] = ['mysql', 'redis', 'kafka'];
+  dependsOn(lines, [...order.filter((store) => stores.has(store)), 'otel-collector', ...entry.calls]);
+  return lines;
+}
+
+const PREAMBLE = `# The services of services/manifest.ts, merged over docker-compose.yml (the infrastructure):
+# COMPOSE_FILE in .env names both, so \`docker compose ...\` in the repository reads them
+# together (npm run compose -- up -d --build --wait renders this file first). Paths are
+# relative to the repository root, the directory of the first file.
+
+# What every Node service shares: the image's healthcheck (/healthz on METRICS_PORT,
+# 200 once it serves and its database answers) and a stop grace longer than the
+# service's own drain (SHUTDOWN_GRACE_MS, 10 s).
+x-node-service: &node-service
+  restart: unless-stopped
+  init: true
+  stop_grace_period: 20s
+  healthcheck:
+    test:
+      - CMD
+      - node
+      - -e
+      - fetch('http://127.0.0.1:'+process.env.METRICS_PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))
+    interval: 10s
+    timeout: 3s
+    retries: 3
+    start_period: 60s
+
+services:`;
+
+/** gen/deploy/compose/services.yml: every service's block, Envoy's and MySQL's per-service additions. */
+export function renderCompose(services: ServiceManifestEntry[] = SERVICES): RenderedFile[] {
+  const deployed = deployedServices(services);
+  const byName = new Map(deployed.map((service) => [service.entry.name, service]));
+  const lines = [generatedHeader('compose.ts').trimEnd(), PREAMBLE];
+  for (const service of deployed) {
+    lines.push(...(isGrpcService(service.entry) ? [] : ['', '  # An HTTP edge, not a gRPC service: its settings are its own schema.']));
+    if (isGrpcService(service.entry)) lines.push('');
+    lines.push(...serviceBlock(service, byName));
+  }
+
+  lines.push('', '  # Envoy (docker-compose.yml) routes to every service: it starts once they are all healthy.', '  envoy:');
+  dependsOn(
+    lines,
+    deployed.map((service) => service.entry.name),
+  );
+
+  const databases = deployed.filter((service) => service.requirements.database);
+  if (databases.length > 0) {
+    lines.push(
+      '',
+      '  # Read by the init script (gen/deploy/mysql, mounted by docker-compose.yml) once, on an',
+      '  # empty volume: one schema and one user per service with a database.',
+      '  mysql:',
+      '    environment:',
+    );
+    for (const { requirements } of databases) {
+      const variable = requirements.database!.passwordVariable;
+      lines.push(`      ${variable}: ${scalar(required(variable))}`);
+    }
+  }
+  return [{ path: 'compose/services.yml', content: `${lines.join('\n')}\n` }];
 }

@@ -1,5 +1,6 @@
 /**
- * prometheus.yml as it scrapes compose, turned into a config for the platform
+ * The Prometheus config compose runs (deploy/render/prometheus.ts: prometheus.yml here with
+ * one target per service of services/manifest.ts), turned into a config for the platform
  * that `npm start` runs on this machine: the same jobs, labels and alert
  * rules, each `<service>:<metrics port>` target at 127.0.0.1 (shifted by
  * PORT_OFFSET). Envoy and Prometheus' own job are dropped: nothing serves
@@ -9,9 +10,9 @@
  *   prometheus --config.file=/tmp/prometheus.yml --storage.tsdb.path=/tmp/prometheus-data \
  *     --enable-feature=exemplar-storage
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
+import { prometheusConfig } from '../../deploy/render/prometheus';
 import { defaultPorts, SERVICES } from '../../services/manifest';
 
 interface ScrapeJob {
@@ -21,7 +22,7 @@ interface ScrapeJob {
 }
 
 export function localPrometheusConfig({ portOffset = 0, scrapeInterval = '5s' }: { portOffset?: number; scrapeInterval?: string } = {}) {
-  const config = parse(readFileSync(join(__dirname, 'prometheus.yml'), 'utf8'));
+  const config = prometheusConfig(SERVICES);
   const metricsPort = new Map(SERVICES.map((s) => [s.name, defaultPorts(s).metrics]));
   const jobs = (config.scrape_configs as ScrapeJob[])
     .map((job) => ({
