@@ -276,3 +276,48 @@ export function renderCompose(services: ServiceManifestEntry[] = SERVICES): Rend
   }
   return [{ path: 'compose/services.yml', content: `${lines.join('\n')}\n` }];
 }
+
+// ---- .env -------------------------------------------------------------------------------
+
+const ENV_LINE = /^([A-Z][A-Z0-9_]*)=(.*)$/;
+
+/**
+ * .env completed for the rendered files, as `npm run compose:env` writes it: from .env.example
+ * when there is none (every empty value a fresh secret), otherwise the existing file with what
+ * it lacks appended (an empty value filled in); either way every secret a service's block reads
+ * (composeSecrets) that it lacks, generated so that the service accepts it. A value already
+ * set is never changed.
+ */
+export function completeEnv(example: string, existing: string | undefined, secrets: ComposeSecret[]): { text: string; added: string[] } {
+  const accepts = new Map(secrets.map((secret) => [secret.variable, secret.accepts]));
+  const valueFor = (variable: string) => generateSecret(accepts.get(variable));
+  const added: string[] = [];
+  const fill = (line: string) => {
+    const match = ENV_LINE.exec(line);
+    if (!match || match[2] !== '') return line;
+    added.push(match[1]);
+    return `${match[1]}=${valueFor(match[1])}`;
+  };
+  const lines = (existing ?? example).replace(/\n$/, '').split('\n').map(fill);
+  const present = new Set(lines.flatMap((line) => ENV_LINE.exec(line)?.[1] ?? []));
+  const missing: string[] = [];
+  if (existing !== undefined) {
+    for (const line of example.split('\n')) {
+      const match = ENV_LINE.exec(line);
+      if (!match || present.has(match[1])) continue;
+      present.add(match[1]);
+      missing.push(fill(line));
+      if (match[2] !== '') added.push(match[1]);
+    }
+  }
+  const perService = secrets.filter((secret) => !present.has(secret.variable));
+  if (perService.length > 0) {
+    missing.push('# Secrets of the services (services/manifest.ts), added by npm run compose:env:');
+    for (const secret of perService) {
+      missing.push(`${secret.variable}=${generateSecret(secret.accepts)}`);
+      added.push(secret.variable);
+    }
+  }
+  if (missing.length > 0) lines.push('', ...missing);
+  return { text: `${lines.join('\n')}\n`, added };
+}
