@@ -80,7 +80,7 @@ export function composeSecrets(services: ServiceManifestEntry[] = SERVICES): Com
   };
   for (const { entry, requirements } of deployedServices(services)) {
     if (requirements.database) add(requirements.database.passwordVariable, entry.name, (value) => DATABASE_PASSWORD.test(value));
-    const shape = (entry.config as z.ZodObject).shape as Record<string, z.ZodType>;
+    const shape = (entry.config as unknown as z.ZodObject).shape as Record<string, z.ZodType>;
     for (const variable of requirements.secrets.filter((name) => name !== 'MYSQL_URL')) {
       add(variable, entry.name, (value) => shape[variable].safeParse(value).success);
     }
@@ -142,19 +142,25 @@ function environmentOf(service: DeployedService, byName: Map<string, DeployedSer
   for (const [variable, port] of Object.entries(requirements.ports)) add({ variable, value: String(port) });
   if (requirements.database) {
     const { variable, schema, passwordVariable } = requirements.database;
-    add({ variable: 'MYSQL_URL', value: `mysql://${schema}:${required(passwordVariable)}@${MYSQL_HOST}`, why: 'Its own MySQL user, named after its schema (gen/deploy/mysql creates both).' });
+    add({
+      variable: 'MYSQL_URL',
+      value: `mysql://${schema}:${required(passwordVariable)}@${MYSQL_HOST}`,
+      why: 'Its own MySQL user, named after its schema (gen/deploy/mysql creates both).',
+    });
     add({ variable, value: schema });
   }
   for (const variable of requirements.required) {
     if (set.has(variable) || variable.endsWith('_ADDRESSES')) continue;
     if (variable.endsWith('_HOST')) add({ variable, value: '0.0.0.0' });
-    else if (variable === 'REDIS_URL')
-      add({ variable, value: REDIS_URL, why: grpc ? undefined : "The rate limit's buckets, shared by every replica." });
+    else if (variable === 'REDIS_URL') add({ variable, value: REDIS_URL, why: grpc ? undefined : "The rate limit's buckets, shared by every replica." });
     else if (variable === 'KAFKA_BROKERS') add({ variable, value: KAFKA_BROKERS });
-    else if (isSecretLike(variable)) add({ variable, value: variable === 'JWT_SECRET' ? '${JWT_SECRET:?set it in .env (see .env.example)}' : required(variable) });
+    else if (isSecretLike(variable))
+      add({ variable, value: variable === 'JWT_SECRET' ? '${JWT_SECRET:?set it in .env (see .env.example)}' : required(variable) });
     else {
       const fallback = requirements.defaults[variable];
-      throw new Error(`deploy/render/compose.ts: ${entry.name} must set ${variable} (default ${String(fallback)}), and the renderer does not know its compose value`);
+      throw new Error(
+        `deploy/render/compose.ts: ${entry.name} must set ${variable} (default ${String(fallback)}), and the renderer does not know its compose value`,
+      );
     }
   }
   // Callees first, then every other service whose `<NAME>_ADDRESSES` the schema declares (the registry).
@@ -173,7 +179,8 @@ function environmentOf(service: DeployedService, byName: Map<string, DeployedSer
     });
   }
   for (const callee of entry.calls) {
-    if (!byName.get(callee)?.requirements.grpcPort) throw new Error(`deploy/render/compose.ts: ${entry.name} calls ${callee}, which serves no gRPC in the manifest`);
+    if (!byName.get(callee)?.requirements.grpcPort)
+      throw new Error(`deploy/render/compose.ts: ${entry.name} calls ${callee}, which serves no gRPC in the manifest`);
   }
   return lines;
 }

@@ -1,14 +1,19 @@
 /**
- * docker-compose.yml as compose itself resolves it (`docker-compose config`: anchors merged,
- * variables interpolated), in one shape whether compose v1 (Debian's docker-compose) or v2
- * (the docker plugin) printed it.
+ * docker-compose.yml and the rendered gen/deploy/compose/services.yml as compose itself
+ * resolves them (`docker-compose config`: files merged, anchors merged, variables
+ * interpolated), in one shape whether compose v1 (Debian's docker-compose) or v2 (the docker
+ * plugin) printed it. The rendered file comes from the renderer in memory, written with a
+ * copy of docker-compose.yml into a temporary directory laid out like the repository.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
+import { COMPOSE_FILES, renderCompose } from '../../deploy/render/compose';
 import { root } from '../../deploy/render/model';
-import { composeConfig, type Run } from './tools';
+import { SERVICES, type ServiceManifestEntry } from '../../services/manifest';
+import { composeCommand, type Run } from './tools';
 
 export interface Port {
   hostIp?: string;
@@ -57,20 +62,49 @@ export function composeVariables(text: string) {
 /** A recognisable, URL-safe stand-in for a secret. */
 export const sentinel = (variable: string) => `sentinel-${variable.toLowerCase().replace(/_/g, '-')}`;
 
-export function runComposeConfig(variables: Record<string, string>): Run {
+/** A temporary copy of the repository's compose files: docker-compose.yml and the rendered services file. */
+export interface ComposeLayout {
+  dir: string;
+  /** The rendered gen/deploy/compose/services.yml. */
+  rendered: string;
+  remove(): void;
+}
+
+export function composeLayout(services: ServiceManifestEntry[] = SERVICES): ComposeLayout {
   const dir = mkdtempSync(join(tmpdir(), 'shopmesh-compose-'));
-  try {
-    const envFile = join(dir, '.env');
-    writeFileSync(
-      envFile,
-      Object.entries(variables)
-        .map(([key, value]) => `${key}=${value}\n`)
-        .join(''),
-    );
-    return composeConfig(envFile);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  copyFileSync(join(root, 'docker-compose.yml'), join(dir, 'docker-compose.yml'));
+  let rendered = '';
+  for (const file of renderCompose(services)) {
+    const path = join(dir, 'gen', 'deploy', file.path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, file.content);
+    rendered += file.content;
   }
+  return { dir, rendered, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * `docker-compose config` in the layout, with exactly the variables of its .env and nothing
+ * from this process (the test runner sets LOG_LEVEL, NODE_ENV, ... which compose would
+ * interpolate). The files are named with -f, or (composeFile) by COMPOSE_FILE in the .env, as
+ * a user's .env from .env.example names them.
+ */
+export function runComposeConfig(layout: ComposeLayout, variables: Record<string, string>, composeFile?: string): Run {
+  writeFileSync(
+    join(layout.dir, '.env'),
+    Object.entries({ ...variables, ...(composeFile ? { COMPOSE_FILE: composeFile } : {}) })
+      .map(([key, value]) => `${key}=${value}\n`)
+      .join(''),
+  );
+  const files = composeFile ? [] : COMPOSE_FILES.flatMap((file) => ['-f', file]);
+  const result = spawnSync(composeCommand()[0], [...composeCommand().slice(1), '--env-file', '.env', ...files, 'config'], {
+    cwd: layout.dir,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.error) throw result.error;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 function port(entry: unknown): Port {
@@ -143,6 +177,7 @@ export function readComposeConfig(output: string): ComposeFile {
   };
 }
 
+/** The hand-written docker-compose.yml (the infrastructure). */
 export const composeText = () => readFileSync(join(root, 'docker-compose.yml'), 'utf8');
 
 /** `.env.example` as variable -> { value, commented }. */

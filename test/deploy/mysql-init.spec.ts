@@ -1,25 +1,27 @@
 /**
- * infra/mysql/init run for real, the way the mysql image runs it (sourced by a bash that
- * provides docker_process_sql, with `set -e`), against this machine's MariaDB/MySQL as root
- * (MYSQL_URL, default mysql://root@127.0.0.1:3306). The schemas get names of their own
- * (`<NAME>_DB_NAME`, which the script honours), so a developer's databases are never touched.
+ * MySQL's init script as rendered (deploy/render/mysql-init.ts: infra/mysql/init/service-schema.sh
+ * and one line per service with a database), run for real, the way the mysql image runs it
+ * (sourced by a bash that provides docker_process_sql, with `set -e`), against this machine's
+ * MariaDB/MySQL as root (MYSQL_URL, default mysql://root@127.0.0.1:3306). The schemas get
+ * names of their own (`<NAME>_DB_NAME`, which the script honours), so a developer's databases
+ * are never touched. Rendered for the manifest, and for the manifest with one more service.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { MANIFEST_SERVICES, root } from '../../deploy/render/model';
+import { deployedServices } from '../../deploy/render/compose';
+import { renderMysqlInit } from '../../deploy/render/mysql-init';
+import { SERVICES, type ServiceManifestEntry } from '../../services/manifest';
+import { EXTRA, servicesWithExtra } from './compose-extra-service';
 import { bash } from './tools';
 
-const script = join(root, 'infra', 'mysql', 'init', '10-service-schemas.sh');
 const adminUrl = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 
 /** `shopmesh_service_schema "${<NAME>_DB_NAME:-<default>}" "${<NAME>_DB_PASSWORD:?...}"` lines. */
-function scriptLines() {
-  const lines = [
-    ...readFileSync(script, 'utf8').matchAll(/^shopmesh_service_schema "\$\{([A-Z0-9_]+)_DB_NAME:-([a-z0-9_]+)\}" "\$\{([A-Z0-9_]+)_DB_PASSWORD:\?[^}]*\}"$/gm),
-  ];
+function scriptLines(text: string) {
+  const lines = [...text.matchAll(/^shopmesh_service_schema "\$\{([A-Z0-9_]+)_DB_NAME:-([a-z0-9_]+)\}" "\$\{([A-Z0-9_]+)_DB_PASSWORD:\?[^}]*\}"$/gm)];
   return lines.map((m) => ({ prefix: m[1], schema: m[2], passwordPrefix: m[3] }));
 }
 
@@ -35,105 +37,126 @@ function connection(url: string, user?: { name: string; password: string }, data
   });
 }
 
-describe('infra/mysql/init', function () {
-  this.timeout(60_000);
-  const lines = scriptLines();
-  const run = `deploytest${process.pid}`;
-  const schemas = lines.map((line) => ({
-    ...line,
-    name: `${run}_${line.schema.replace(/^shop_/, '')}`,
-    password: `pw-${line.prefix.toLowerCase()}-0123456789abcdef`,
-  }));
-  let dir: string;
+const cases: [string, ServiceManifestEntry[]][] = [
+  ['gen/deploy/mysql/10-service-schemas.sh', SERVICES],
+  [`gen/deploy/mysql/10-service-schemas.sh with one more service (a made-up "${EXTRA.name}")`, servicesWithExtra()],
+];
 
-  /** Runs the script like the image's entrypoint does; SQL goes to the admin connection. */
-  function runScript(env: Record<string, string>) {
-    const runner = join(dir, 'run-sql.js');
-    writeFileSync(
-      runner,
-      `
+cases.forEach(([title, services], index) =>
+  describe(title, function () {
+    this.timeout(60_000);
+    const [rendered] = renderMysqlInit(services);
+    const lines = scriptLines(rendered.content);
+    const run = `dtest${process.pid}n${index}`;
+    const schemas = lines.map((line) => ({
+      ...line,
+      name: `${run}_${line.schema.replace(/^shop_/, '')}`,
+      password: `pw-${line.prefix.toLowerCase()}-0123456789abcdef`,
+    }));
+    let dir: string;
+    let script: string;
+
+    /** Runs the script like the image's entrypoint does; SQL goes to the admin connection. */
+    function runScript(env: Record<string, string>) {
+      const runner = join(dir, 'run-sql.js');
+      writeFileSync(
+        runner,
+        `
       const mysql = require(${JSON.stringify(require.resolve('mysql2/promise'))});
       let sql = ''; process.stdin.on('data', (c) => (sql += c)).on('end', async () => {
         const url = new URL(process.env.ADMIN_URL);
         const db = await mysql.createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username || 'root'), password: decodeURIComponent(url.password), multipleStatements: true });
         try { await db.query(sql); } catch (e) { console.error(e.message); process.exitCode = 1; } finally { await db.end(); }
       });`,
-    );
-    return bash(`set -Eeo pipefail; docker_process_sql() { node "${runner}"; }; source "${script}"`, {
-      PATH: process.env.PATH,
-      ADMIN_URL: adminUrl,
-      ...env,
+      );
+      return bash(`set -Eeo pipefail; docker_process_sql() { node "${runner}"; }; source "${script}"`, {
+        PATH: process.env.PATH,
+        ADMIN_URL: adminUrl,
+        ...env,
+      });
+    }
+    const envFor = (list: typeof schemas) =>
+      Object.fromEntries(
+        list.flatMap((s) => [
+          [`${s.prefix}_DB_NAME`, s.name],
+          [`${s.passwordPrefix}_DB_PASSWORD`, s.password],
+        ]),
+      );
+
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), 'shopmesh-mysql-init-'));
+      script = join(dir, '10-service-schemas.sh');
+      writeFileSync(script, rendered.content);
     });
-  }
-  const envFor = (list: typeof schemas) =>
-    Object.fromEntries(
-      list.flatMap((s) => [
-        [`${s.prefix}_DB_NAME`, s.name],
-        [`${s.passwordPrefix}_DB_PASSWORD`, s.password],
-      ]),
-    );
 
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'shopmesh-mysql-init-'));
-  });
-
-  after(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    const admin = await connection(adminUrl);
-    try {
-      for (const schema of schemas) {
-        await admin.query(`DROP DATABASE IF EXISTS \`${schema.name}\``);
-        await admin.query(`DROP USER IF EXISTS '${schema.name}'@'%'`);
-      }
-    } finally {
-      await admin.end();
-    }
-  });
-
-  it('has a schema and a user for every service with a database, named as the service expects', () => {
-    for (const service of MANIFEST_SERVICES.filter((s) => s.database)) {
-      const line = lines.find((l) => `${l.prefix}_DB_NAME` === service.database!.variable);
-      assert.ok(line, `infra/mysql/init creates no schema for ${service.name} (${service.database!.variable})`);
-      assert.equal(line.schema, service.database!.schema, `${service.name}: the script's default schema must be the service's`);
-      assert.equal(`${line.passwordPrefix}_DB_PASSWORD`, service.database!.passwordVariable);
-    }
-  });
-
-  it('refuses a password that is short or not URL-safe, before creating anything', async () => {
-    const weak = schemas.map((s, i) => (i === 0 ? { ...s, password: "it's" } : s));
-    const result = runScript(envFor(weak));
-    assert.notEqual(result.status, 0, 'the script accepted a weak password');
-    assert.match(result.stderr, /password/);
-    const admin = await connection(adminUrl);
-    try {
-      const [rows] = await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [schemas[0].name]);
-      assert.equal((rows as unknown[]).length, 0);
-    } finally {
-      await admin.end();
-    }
-  });
-
-  it('creates each schema with a user that may use it and no other', async () => {
-    const result = runScript(envFor(schemas));
-    assert.equal(result.status, 0, `the init script failed:\n${result.stderr}`);
-    for (const own of schemas) {
-      const db = await connection(adminUrl, { name: own.name, password: own.password }, own.name);
+    after(async () => {
+      rmSync(dir, { recursive: true, force: true });
+      const admin = await connection(adminUrl);
       try {
-        await db.query(
-          'CREATE TABLE probe (id INT PRIMARY KEY); INSERT INTO probe VALUES (1); ALTER TABLE probe ADD COLUMN note VARCHAR(10); DROP TABLE probe',
-        );
-        for (const other of schemas.filter((s) => s !== own)) {
-          await assert.rejects(db.query(`CREATE TABLE \`${other.name}\`.probe (id INT)`), /denied/i, `${own.name} can write into ${other.name}`);
+        for (const schema of schemas) {
+          await admin.query(`DROP DATABASE IF EXISTS \`${schema.name}\``);
+          await admin.query(`DROP USER IF EXISTS '${schema.name}'@'%'`);
         }
-        await assert.rejects(db.query(`CREATE DATABASE \`${run}_intruder\``), /denied/i, `${own.name} can create databases`);
       } finally {
-        await db.end();
+        await admin.end();
       }
-    }
-  });
+    });
 
-  it('can run again over what it created (the image runs it once, by hand it may run twice)', () => {
-    const result = runScript(envFor(schemas));
-    assert.equal(result.status, 0, result.stderr);
-  });
-});
+    it('has a schema and a user for every service with a database, named as the service expects', () => {
+      assert.equal(rendered.path, 'mysql/10-service-schemas.sh', 'docker-compose.yml mounts gen/deploy/mysql');
+      const withDatabase = deployedServices(services)
+        .map((s) => s.requirements)
+        .filter((s) => s.database);
+      assert.equal(lines.length, withDatabase.length, 'one line per service with a database, and no other');
+      if (services !== SERVICES)
+        assert.ok(
+          lines.some((l) => l.schema === EXTRA.schema),
+          `no schema ${EXTRA.schema}`,
+        );
+      for (const service of withDatabase) {
+        const line = lines.find((l) => `${l.prefix}_DB_NAME` === service.database!.variable);
+        assert.ok(line, `the init script creates no schema for ${service.name} (${service.database!.variable})`);
+        assert.equal(line.schema, service.database!.schema, `${service.name}: the script's default schema must be the service's`);
+        assert.equal(`${line.passwordPrefix}_DB_PASSWORD`, service.database!.passwordVariable);
+      }
+    });
+
+    it('refuses a password that is short or not URL-safe, before creating anything', async () => {
+      const weak = schemas.map((s, i) => (i === 0 ? { ...s, password: "it's" } : s));
+      const result = runScript(envFor(weak));
+      assert.notEqual(result.status, 0, 'the script accepted a weak password');
+      assert.match(result.stderr, /password/);
+      const admin = await connection(adminUrl);
+      try {
+        const [rows] = await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [schemas[0].name]);
+        assert.equal((rows as unknown[]).length, 0);
+      } finally {
+        await admin.end();
+      }
+    });
+
+    it('creates each schema with a user that may use it and no other', async () => {
+      const result = runScript(envFor(schemas));
+      assert.equal(result.status, 0, `the init script failed:\n${result.stderr}`);
+      for (const own of schemas) {
+        const db = await connection(adminUrl, { name: own.name, password: own.password }, own.name);
+        try {
+          await db.query(
+            'CREATE TABLE probe (id INT PRIMARY KEY); INSERT INTO probe VALUES (1); ALTER TABLE probe ADD COLUMN note VARCHAR(10); DROP TABLE probe',
+          );
+          for (const other of schemas.filter((s) => s !== own)) {
+            await assert.rejects(db.query(`CREATE TABLE \`${other.name}\`.probe (id INT)`), /denied/i, `${own.name} can write into ${other.name}`);
+          }
+          await assert.rejects(db.query(`CREATE DATABASE \`${run}_intruder\``), /denied/i, `${own.name} can create databases`);
+        } finally {
+          await db.end();
+        }
+      }
+    });
+
+    it('can run again over what it created (the image runs it once, by hand it may run twice)', () => {
+      const result = runScript(envFor(schemas));
+      assert.equal(result.status, 0, result.stderr);
+    });
+  }),
+);
