@@ -16,6 +16,7 @@ import {
   type ComposeService,
 } from './compose-config';
 import { EXTRA, servicesWithExtra } from './compose-extra-service';
+import { yamllint } from './tools';
 import { COMPOSE_FILE, completeEnv, composeSecrets, deployedServices } from '../../deploy/render/compose';
 import { renderEnvoy } from '../../deploy/render/envoy';
 import { prometheusConfig } from '../../deploy/render/prometheus';
@@ -136,6 +137,11 @@ describe('docker-compose.yml with the rendered services (gen/deploy/compose/serv
 
   it('parses with docker-compose config', () => {
     assert.ok(compose().services.size > 0);
+  });
+
+  it('renders YAML that yamllint passes (.yamllint, strict)', () => {
+    const result = yamllint([join(state.layout.dir, 'gen', 'deploy', 'compose', 'services.yml')]);
+    assert.equal(result.status, 0, `yamllint:\n${result.stdout}${result.stderr}`);
   });
 
   it('names no service of the manifest in the hand-written file: every block is rendered', () => {
