@@ -30,9 +30,9 @@ COPY proto/ proto/
 # gen/ts (ts-proto) and gen/descriptors/shopmesh.binpb (reflection, gateway, Envoy).
 RUN npm run generate -- --contracts-only
 COPY . .
-# gen/deploy/: the deployment files derived from services/manifest.ts and the contracts
-# (among them Envoy's config, rendered from the template envoy/envoy.yaml).
-RUN npx tsx scripts/render-deploy.ts
+# Envoy's config, rendered from the template envoy/envoy.yaml, the manifest and the contracts
+# into gen/deploy/envoy/ (the image ships it; the other deployment files are not its business).
+RUN npx tsx scripts/render-deploy.ts --only envoy
 # The whole tree is type-checked (tests and tools too), then tsc emits what production
 # runs into dist/ with the source tree's layout, plus the files read at run time
 # (scripts/build.mjs): a type error fails the image build.
