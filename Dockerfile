@@ -30,8 +30,9 @@ COPY proto/ proto/
 # gen/ts (ts-proto) and gen/descriptors/shopmesh.binpb (reflection, gateway, Envoy).
 RUN npm run generate -- --contracts-only
 COPY . .
-# gen/deploy/: the deployment files derived from services/manifest.ts and the contracts.
-RUN npx tsx scripts/render-deploy.ts
+# Envoy's config, rendered from the template envoy/envoy.yaml, the manifest and the contracts
+# into gen/deploy/envoy/ (the image ships it; the other deployment files are not its business).
+RUN npx tsx scripts/render-deploy.ts --only envoy
 # The whole tree is type-checked (tests and tools too), then tsc emits what production
 # runs into dist/ with the source tree's layout, plus the files read at run time
 # (scripts/build.mjs): a type error fails the image build.
@@ -71,7 +72,9 @@ WORKDIR /app
 # dist/ mirrors the source tree (platform/, services/<name>/{src,migrations,public},
 # gen/, package.json), so every path a module finds relative to itself is the same.
 COPY --from=prod-deps /app/node_modules node_modules
-# dist/ holds envoy/envoy.yaml too: the gateway follows its transcoder settings (one config for both edges).
+# dist/ holds envoy/envoy.yaml too, the template whose transcoder settings the gateway follows (one
+# config for both edges), and gen/deploy/envoy/envoy.yaml, rendered from it: the gateway's image
+# carries Envoy's config for Kubernetes (deploy/k8s/envoy.yaml's init container copies it).
 COPY --from=build /app/dist ./
 RUN test -f "services/${SERVICE}/src/main.js" || { echo "no services/${SERVICE}/src/main.js" >&2; exit 1; }
 # The node user, by number so that Kubernetes' runAsNonRoot can verify it.

@@ -25,7 +25,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { addressesVariable, databaseVariable, envPrefix } from '../../platform/service-spec';
+import { type AnyServiceSpec, addressesVariable, databaseVariable, envPrefix, type ServiceNeeds } from '../../platform/service-spec';
 import { isGrpcService, SERVICES } from '../../services/manifest';
 
 export const root = join(__dirname, '..', '..');
@@ -196,4 +196,53 @@ export function dataStoresOf(name: string): Set<DataStore> {
   if (needs.redis) stores.add('redis');
   if (needs.outbox || needs.consumer) stores.add('kafka');
   return stores;
+}
+
+/**
+ * A service as the renderers take it: what its manifest entry says (name, kind, config
+ * schema, calls) and, for a gRPC service, its spec's needs. The renderers default to the
+ * manifest's (MANIFEST_ENTRIES); a test passes one more, made up, to see it appear in every
+ * rendered file.
+ */
+export interface DeployEntry {
+  name: string;
+  kind: 'grpc' | 'http';
+  config: z.ZodType;
+  calls: string[];
+  needs?: ServiceNeeds;
+}
+
+/** A gRPC service's entry from its spec, as services/manifest.ts makes it. */
+export const deployEntryOfSpec = (spec: AnyServiceSpec): DeployEntry => ({
+  name: spec.name,
+  kind: 'grpc',
+  config: spec.config,
+  calls: Object.keys(spec.calls),
+  needs: spec.needs,
+});
+
+export const MANIFEST_ENTRIES: DeployEntry[] = SERVICES.map((entry) =>
+  isGrpcService(entry) ? deployEntryOfSpec(entry.spec) : { name: entry.name, kind: entry.kind, config: entry.config, calls: entry.calls },
+);
+
+/** A deployed service: its requirements, kind, needs and the data stores it connects to. */
+export interface DeployedService extends ServiceRequirements {
+  kind: 'grpc' | 'http';
+  needs: ServiceNeeds;
+  /** Whether it consumes events (a consumer group: at most one busy pod per partition). */
+  consumer: boolean;
+  stores: Set<DataStore>;
+}
+
+/** requirementsOf and the rule of dataStoresOf, for any entry (one outside the manifest too). */
+export function deployedService(entry: DeployEntry): DeployedService {
+  const needs = entry.needs ?? {};
+  const requirements = requirementsOf({ ...entry, hasDatabase: entry.kind === 'grpc' ? Boolean(needs.database) : undefined });
+  const stores = new Set<DataStore>();
+  if (requirements.database) stores.add('mysql');
+  if (entry.kind === 'grpc') {
+    if (needs.redis) stores.add('redis');
+    if (needs.outbox || needs.consumer) stores.add('kafka');
+  } else if ('REDIS_URL' in requirements.defaults) stores.add('redis');
+  return { ...requirements, kind: entry.kind, needs, consumer: Boolean(needs.consumer), stores };
 }

@@ -134,6 +134,35 @@ describe('Dockerfile', () => {
     );
   });
 
+  it("renders gen/deploy (Envoy's config among it) after the sources are in and before the build that copies it into dist/", () => {
+    const steps = stage('build').instructions;
+    const sources = steps.findIndex((i) => i.keyword === 'COPY' && /^\.\s+\.\/?$/.test(i.args));
+    const render = steps.findIndex((i) => i.keyword === 'RUN' && /scripts\/render-deploy\.ts/.test(i.args));
+    const build = steps.findIndex((i) => i.keyword === 'RUN' && /npm run build/.test(i.args));
+    assert.ok(sources >= 0 && render > sources && build > render, 'COPY . . , then render-deploy, then npm run build');
+    // What the render and the type check read must be in the build context.
+    const patterns = readFileSync(join(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    const inContext = (path: string) => {
+      let kept = true;
+      for (const line of patterns) {
+        const negated = line.startsWith('!');
+        const pattern = (negated ? line.slice(1) : line).replace(/\/$/, '');
+        const matches = pattern.startsWith('**/')
+          ? path.split('/').includes(pattern.slice(3))
+          : path === pattern || path.startsWith(`${pattern}/`) || (pattern.startsWith('*.') && path.endsWith(pattern.slice(1)));
+        if (matches) kept = negated;
+      }
+      return kept;
+    };
+    for (const path of ['deploy/render/envoy.ts', 'deploy/render/index.ts', 'envoy/envoy.yaml', 'scripts/render-deploy.ts', 'services/manifest.ts']) {
+      assert.ok(inContext(path), `.dockerignore leaves ${path} out of the build context`);
+    }
+    assert.ok(!inContext('gen/deploy/envoy/envoy.yaml'), 'gen/ is rendered in the image, never copied from the host');
+  });
+
   it('keeps the build context small: no node_modules, generated code, git or .env', () => {
     const ignored = readFileSync(join(root, '.dockerignore'), 'utf8')
       .split('\n')

@@ -1,15 +1,19 @@
 /**
- * envoy/envoy.yaml read the way the deployment checks need it: where Envoy listens, where it
- * reads the descriptor set, and every upstream it connects to. One file for compose and
+ * Envoy's configuration read the way the deployment checks need it: where Envoy listens, where
+ * it reads the descriptor set, and every upstream it connects to. It is the config rendered
+ * from the template envoy/envoy.yaml (deploy/render/envoy.ts, gen/deploy/envoy/envoy.yaml),
+ * rendered here in memory so that no stale gen/deploy is checked. One file for compose and
  * Kubernetes alike (its upstreams are short service names, which both resolve), so the
  * Kubernetes checks ask of deploy/k8s what the file needs rather than of a second copy.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { ENVOY_RENDERED, renderEnvoy } from '../../deploy/render/envoy';
 import { root } from '../../deploy/render/model';
 
-export const ENVOY_CONFIG_FILE = join(root, 'envoy', 'envoy.yaml');
+/** Where `npm run generate` writes the config Envoy runs (compose mounts it; the gateway's image carries it). */
+export const ENVOY_CONFIG_FILE = join(root, 'gen', 'deploy', ENVOY_RENDERED);
 
 /** Envoy's default for a DNS cluster's dns_refresh_rate. */
 const DEFAULT_DNS_REFRESH_MS = 5_000;
@@ -56,8 +60,10 @@ export function durationMs(value: string): number {
   return Number(match[1]) * 1000;
 }
 
-export function readEnvoyBootstrap(file = ENVOY_CONFIG_FILE): EnvoyBootstrap {
-  const config = parse(readFileSync(file, 'utf8'), { maxAliasCount: -1 });
+/** The rendered config (by default rendered now from the manifest and the contracts), or a file of one. */
+export function readEnvoyBootstrap(file?: string): EnvoyBootstrap {
+  const text = file === undefined ? renderEnvoy()[0].content : readFileSync(file, 'utf8');
+  const config = parse(text, { maxAliasCount: -1 });
   const listeners = config.static_resources?.listeners ?? [];
   const upstreams: EnvoyUpstream[] = [];
   for (const cluster of config.static_resources?.clusters ?? []) {

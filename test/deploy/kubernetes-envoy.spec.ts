@@ -1,8 +1,10 @@
 /**
- * Envoy in deploy/k8s: the edge the docs promise, run from envoy/envoy.yaml itself (no second
+ * Envoy in deploy/k8s: the edge the docs promise, run from the config rendered from
+ * envoy/envoy.yaml (gen/deploy/envoy/envoy.yaml, carried by the gateway's image; no second
  * copy), with the descriptor set beside it, and every upstream a headless Service that Envoy
- * resolves to every ready pod (STRICT_DNS). What envoy.yaml says is read from the file
- * (envoy-bootstrap.ts), so a change there is checked against the cluster here.
+ * resolves to every ready pod (STRICT_DNS). What the config says is rendered here in memory
+ * (envoy-bootstrap.ts), so a change of the template or the manifest is checked against the
+ * cluster here.
  */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
@@ -11,7 +13,7 @@ import { parse } from 'yaml';
 import { DESCRIPTOR_SET_PATH } from '../../platform/server';
 import { gatewayConfig } from '../../services/gateway/src/config';
 import { MANIFEST_SERVICES, requirementsFor, root } from '../../deploy/render/model';
-import { readEnvoyBootstrap, valuesOf } from './envoy-bootstrap';
+import { ENVOY_CONFIG_FILE, readEnvoyBootstrap, valuesOf } from './envoy-bootstrap';
 import { kustomizeResources } from './tools';
 
 const NAMESPACE = 'shopmesh';
@@ -48,6 +50,13 @@ function flagValue(argv: string[], ...flags: string[]): string | undefined {
   return undefined;
 }
 
+/** The files scripts/build.mjs copies into dist/ beside the compiled code (read, not imported: importing it builds). */
+function runtimeAssets(): string[] {
+  const list = /RUNTIME_ASSETS\s*=\s*\[([^\]]*)\]/.exec(readFileSync(join(root, 'scripts', 'build.mjs'), 'utf8'))?.[1];
+  assert.ok(list, 'scripts/build.mjs declares RUNTIME_ASSETS');
+  return [...list.matchAll(/'([^']+)'/g)].map((m) => m[1]);
+}
+
 /** The runtime stage's WORKDIR, where the image holds the compiled tree (dist/). */
 function runtimeWorkdir(): string {
   const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
@@ -58,7 +67,7 @@ function runtimeWorkdir(): string {
   return workdir;
 }
 
-describe('deploy/k8s: Envoy at the edge (envoy/envoy.yaml)', function () {
+describe('deploy/k8s: Envoy at the edge (gen/deploy/envoy/envoy.yaml, rendered from envoy/envoy.yaml)', function () {
   this.timeout(60_000);
   const envoy = readEnvoyBootstrap();
   let resources: Resource[];
@@ -111,13 +120,18 @@ describe('deploy/k8s: Envoy at the edge (envoy/envoy.yaml)', function () {
     assert.equal(envoyContainer().image, pinned, 'deploy/k8s and docker-compose.yml run the same Envoy');
   });
 
-  it("runs envoy/envoy.yaml and the descriptor set from the gateway's image: no copy of either in the manifests", () => {
+  it("runs the rendered config and the descriptor set from the gateway's image: no copy of either in the manifests", () => {
     const gatewayImage = get('Deployment', 'gateway').spec.template.spec.containers.find((c: Container) => c.name === 'gateway').image;
     const workdir = runtimeWorkdir();
-    // The files the gateway itself reads, where its image holds them (dist/ mirrors the source tree).
+    // Files where the image holds them (dist/ mirrors the source tree, scripts/build.mjs).
     const inImage = (path: string) => posix.join(workdir, relative(root, path).split('\\').join('/'));
-    const configSource = inImage(gatewayConfig.parse({}).GATEWAY_ENVOY_CONFIG);
-    assert.equal(configSource, posix.join(workdir, 'envoy/envoy.yaml'), 'the gateway follows envoy/envoy.yaml');
+    const rendered = relative(root, ENVOY_CONFIG_FILE).split('\\').join('/');
+    assert.ok(runtimeAssets().includes(rendered), `the build (scripts/build.mjs) puts ${rendered} into the image`);
+    const configSource = inImage(ENVOY_CONFIG_FILE);
+    assert.equal(configSource, posix.join(workdir, 'gen/deploy/envoy/envoy.yaml'), 'Envoy runs the rendered config, not the template');
+    // The gateway follows the template (expanded the same way: test/edge/envoy-schema.spec.ts), in the same image.
+    const template = relative(root, gatewayConfig.parse({}).GATEWAY_ENVOY_CONFIG).split('\\').join('/');
+    assert.ok(runtimeAssets().includes(template), `the gateway's ${template} is in its image`);
     const descriptorDir = inImage(dirname(DESCRIPTOR_SET_PATH));
 
     const copies = copiedIntoEnvoy();
@@ -126,7 +140,7 @@ describe('deploy/k8s: Envoy at the edge (envoy/envoy.yaml)', function () {
     assert.ok(config, `no init container copies ${configSource} into Envoy's pod`);
     assert.equal(config.image, gatewayImage, "the config comes from the gateway's image, the build the gateway runs");
     const configPath = flagValue(argv(envoyContainer()), '-c', '--config-path');
-    assert.equal(configPath, config.files.get(configSource), 'Envoy runs the copied envoy/envoy.yaml');
+    assert.equal(configPath, config.files.get(configSource), 'Envoy runs the copied gen/deploy/envoy/envoy.yaml');
 
     const descriptors = from(descriptorDir);
     assert.ok(descriptors, `no init container copies ${descriptorDir} into Envoy's pod`);

@@ -1,48 +1,120 @@
 /**
- * envoy/envoy.yaml against the contracts and services/manifest.ts. No Envoy
- * binary can run here (`envoy --mode validate -c envoy/envoy.yaml` is for
- * machines with Docker); this checks everything else: the transcoder serves
- * every public service from the descriptor set compose mounts, every REST
- * binding and gRPC method routes where it should (simulated with Envoy's
- * first-match rules), clusters point at services that exist on their ports,
- * and the edge behaves like the gateway (limits, errors, CORS).
+ * Envoy's configuration as deploy/render/envoy.ts renders it (in memory) from the template
+ * envoy/envoy.yaml, the contracts and services/manifest.ts. No Envoy binary can run here
+ * (`envoy --mode validate` is for machines with Docker); this checks everything else: the
+ * transcoder serves every public service from the descriptor set compose mounts, every REST
+ * binding and gRPC method routes where it should (simulated with Envoy's first-match rules),
+ * clusters point at services that exist on their ports, and the edge behaves like the
+ * gateway (limits, errors, CORS). The same checks run again with a made-up service added
+ * (envoy-extra-service.ts): it appears everywhere with nothing edited by hand.
  */
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parse, parseDocument } from 'yaml';
+import { ENVOY_RENDERED, renderEnvoy } from '../../deploy/render/envoy';
+import { MANIFEST_SERVICES } from '../../deploy/render/model';
 import { defaultPorts, SERVICES } from '../../services/manifest';
 import { gatewayConfig } from '../../services/gateway/src/config';
-import { DESCRIPTOR_SET_PATH, loadContracts, serviceKey } from '../../services/gateway/src/contracts';
+import { type Contracts, contractsFromBytes, DESCRIPTOR_SET_PATH, loadContracts, serviceKey } from '../../services/gateway/src/contracts';
 import { ALLOW_HEADERS } from '../../services/gateway/src/cors';
+import { FOR_EACH } from '../../services/gateway/src/envoy-template';
 import { httpStatusOf } from '../../services/gateway/src/status-mapping';
-import { policyOf } from '../../platform/rpc/method-policy';
+import { type MethodPolicies, methodPolicies, policyOf, readMethodPolicies } from '../../platform/rpc/method-policy';
+import { descriptorSetWithExtra, EXTRA, extraRequirements } from './envoy-extra-service';
 
 const root = join(__dirname, '..', '..');
-const text = readFileSync(join(root, 'envoy', 'envoy.yaml'), 'utf8');
-const envoy = parse(text);
-const contracts = loadContracts();
+const templateText = readFileSync(join(root, 'envoy', 'envoy.yaml'), 'utf8');
 const gatewayDefaults = gatewayConfig.parse({});
 
-const hcm = envoy.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
-const httpFilters: { name: string; typed_config: any }[] = hcm.http_filters;
-const filter = (name: string) => httpFilters.find((f) => f.name === name)?.typed_config;
-const transcoder = filter('envoy.filters.http.grpc_json_transcoder');
-const vhost = hcm.route_config.virtual_hosts[0];
-const routes: any[] = vhost.routes;
-const clusters: any[] = envoy.static_resources.clusters;
-const deployed = (name: string) => SERVICES.some((s) => s.name === name);
-
-/** The first route that matches a path, as Envoy picks it (path: exact; prefix: starts with). */
-function routeFor(path: string) {
-  return routes.find((r) => (r.match.path !== undefined ? r.match.path === path.split('?')[0] : path.startsWith(r.match.prefix)));
+interface Scenario {
+  text: string;
+  contracts: Contracts;
+  policies: MethodPolicies;
+  /** Manifest names of the deployed services. */
+  deployed: Set<string>;
+  /** The clusters there must be: every deployed service at its port (gRPC, else HTTP). */
+  clusters: { name: string; port: number }[];
 }
+
+function rendered(contracts: Contracts, services: typeof MANIFEST_SERVICES): string {
+  const files = renderEnvoy({ contracts, services });
+  assert.deepEqual(
+    files.map((f) => f.path),
+    [ENVOY_RENDERED],
+  );
+  return files[0].content;
+}
+
+const manifestClusters = SERVICES.map((s) => {
+  const ports = defaultPorts(s);
+  return { name: s.name, port: (ports.grpc ?? ports.http) as number };
+});
+
+function manifestScenario(): Scenario {
+  const contracts = loadContracts();
+  return {
+    text: rendered(contracts, MANIFEST_SERVICES),
+    contracts,
+    policies: methodPolicies(),
+    deployed: new Set(SERVICES.map((s) => s.name)),
+    clusters: manifestClusters,
+  };
+}
+
+function extraScenario(): Scenario {
+  const bytes = descriptorSetWithExtra();
+  const contracts = contractsFromBytes(bytes);
+  return {
+    text: rendered(contracts, [...MANIFEST_SERVICES, extraRequirements()]),
+    contracts,
+    policies: readMethodPolicies(bytes),
+    deployed: new Set([...SERVICES.map((s) => s.name), EXTRA.name]),
+    clusters: [...manifestClusters, { name: EXTRA.name, port: EXTRA.grpcPort }],
+  };
+}
+
 const grpcPath = (service: { typeName: string }, method: { name: string }) => `/${service.typeName}/${method.name}`;
 
-describe('envoy/envoy.yaml', () => {
-  it('is YAML Envoy can read: anchors and aliases, no merge keys', () => {
+function checksOf(scenario: () => Scenario) {
+  let text: string;
+  let envoy: any;
+  let contracts: Contracts;
+  let policies: MethodPolicies;
+  let hcm: any;
+  let httpFilters: { name: string; typed_config: any }[];
+  let transcoder: any;
+  let vhost: any;
+  let routes: any[];
+  let clusters: any[];
+  let deployed: (name: string) => boolean;
+  let expectedClusters: Scenario['clusters'];
+  const filter = (name: string) => httpFilters.find((f) => f.name === name)?.typed_config;
+  /** The first route that matches a path, as Envoy picks it (path: exact; prefix: starts with). */
+  const routeFor = (path: string) => routes.find((r) => (r.match.path !== undefined ? r.match.path === path.split('?')[0] : path.startsWith(r.match.prefix)));
+  const publicMethods = () =>
+    contracts.services.flatMap((service) => service.methods.map((method) => ({ service, method, bindings: contracts.bindings(method) })));
+
+  before(() => {
+    const s = scenario();
+    ({ text, contracts, policies } = s);
+    envoy = parse(text);
+    hcm = envoy.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+    httpFilters = hcm.http_filters;
+    transcoder = filter('envoy.filters.http.grpc_json_transcoder');
+    vhost = hcm.route_config.virtual_hosts[0];
+    routes = vhost.routes;
+    clusters = envoy.static_resources.clusters;
+    deployed = (name) => s.deployed.has(name);
+    expectedClusters = s.clusters;
+  });
+
+  it('is YAML Envoy can read: anchors and aliases, no merge keys, no template marker left', () => {
     assert.equal(parseDocument(text).errors.length, 0);
     assert.doesNotMatch(text, /^\s*<<:/m, "Envoy's YAML parser has no merge keys");
+    assert.doesNotMatch(text, new RegExp(`^\\s*-?\\s*${FOR_EACH}:`, 'm'), 'every prototype rendered');
+    assert.doesNotMatch(text.replace(/^\s*#.*$/gm, ''), /<[a-z_ ]+>/, 'every placeholder filled');
+    assert.match(text, /^# Generated by `npm run generate` \(deploy\/render\/envoy\.ts\)/);
   });
 
   it('listens on 8080 with admin (/stats/prometheus) on 9901', () => {
@@ -112,10 +184,8 @@ describe('envoy/envoy.yaml', () => {
   });
 
   describe('routes', () => {
-    const publicMethods = contracts.services.flatMap((service) => service.methods.map((method) => ({ service, method, bindings: contracts.bindings(method) })));
-
     it('sends every gRPC method of a deployed service to its cluster, and of a planned one to 503', () => {
-      for (const { service, method, bindings } of publicMethods) {
+      for (const { service, method, bindings } of publicMethods()) {
         const route = routeFor(grpcPath(service, method));
         const where = grpcPath(service, method);
         assert.ok(route, `${where} matches no route`);
@@ -135,14 +205,14 @@ describe('envoy/envoy.yaml', () => {
 
     it('retries on UNAVAILABLE exactly the unary methods the contracts declare safe to repeat (idempotency_level)', () => {
       const retried: string[] = [];
-      for (const { service, method } of publicMethods) {
+      for (const { service, method } of publicMethods()) {
         const path = grpcPath(service, method);
         const route = routeFor(path);
         if (!route.route) continue;
         const retryOn: string[] = route.route.retry_policy?.retry_on?.split(',') ?? [];
         if (retryOn.length) retried.push(path);
-        if (method.methodKind === 'unary' && policyOf(path).retryable)
-          assert.ok(retryOn.includes('unavailable'), `${path} is ${policyOf(path).idempotency}: retry it on unavailable`);
+        if (method.methodKind === 'unary' && policyOf(path, policies).retryable)
+          assert.ok(retryOn.includes('unavailable'), `${path} is ${policyOf(path, policies).idempotency}: retry it on unavailable`);
         else assert.deepEqual(retryOn, [], `${path} is not declared idempotent (or is a stream): no retries`);
       }
       // Reads and the writes safe to repeat, CreateOrder (by idempotency key) among them.
@@ -153,7 +223,7 @@ describe('envoy/envoy.yaml', () => {
     });
 
     it('gives every route a timeout, and server streams none (0s)', () => {
-      for (const { service, method } of publicMethods) {
+      for (const { service, method } of publicMethods()) {
         const route = routeFor(grpcPath(service, method)).route;
         if (!route) continue;
         if (method.methodKind === 'server_streaming') assert.equal(route.timeout, '0s', `${grpcPath(service, method)} is a stream`);
@@ -162,7 +232,7 @@ describe('envoy/envoy.yaml', () => {
     });
 
     it('lets the transcoder see every REST binding (the first route keeps it on) and frames streams as SSE', () => {
-      for (const { service, method, bindings } of publicMethods) {
+      for (const { service, method, bindings } of publicMethods()) {
         for (const binding of bindings) {
           const path = binding.pattern.replace(/\{[^}]+\}/g, 'x');
           const route = routeFor(path);
@@ -195,10 +265,7 @@ describe('envoy/envoy.yaml', () => {
 
   describe('clusters', () => {
     it('one per deployed service, at its compose name and the port of its config schema', () => {
-      const expected = SERVICES.map((s) => {
-        const ports = defaultPorts(s);
-        return { name: s.name, port: ports.grpc ?? ports.http };
-      });
+      const expected = [...expectedClusters];
       const actual = clusters.map((c) => {
         const address = c.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address;
         assert.equal(address.address, c.name, `cluster ${c.name} should point at the compose service of the same name`);
@@ -263,5 +330,88 @@ describe('envoy/envoy.yaml', () => {
       const cors = vhost.typed_per_filter_config['envoy.filters.http.cors'];
       assert.deepEqual(cors.allow_headers.split(', ').sort(), ALLOW_HEADERS.split(', ').sort());
     });
+  });
+}
+
+describe('Envoy config rendered from envoy/envoy.yaml (deploy/render/envoy.ts)', () => {
+  describe('for services/manifest.ts and the contracts', () => checksOf(manifestScenario));
+
+  describe(`with a made-up service added (${EXTRA.name}: a contract and a manifest entry, nothing else)`, () => {
+    checksOf(extraScenario);
+
+    it('gives it a cluster, its routes and a place in the transcoder, with envoy/envoy.yaml untouched', () => {
+      const envoy = parse(extraScenario().text);
+      const hcm = envoy.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+      const routes: any[] = hcm.route_config.virtual_hosts[0].routes;
+      const transcoder = hcm.http_filters.find((f: any) => f.name === 'envoy.filters.http.grpc_json_transcoder').typed_config;
+      const cluster = envoy.static_resources.clusters.find((c: any) => c.name === EXTRA.name);
+      assert.ok(cluster, `no cluster ${EXTRA.name}`);
+      assert.deepEqual(cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address, {
+        address: EXTRA.name,
+        port_value: EXTRA.grpcPort,
+      });
+      assert.ok(transcoder.services.includes(EXTRA.typeName));
+      const ours = routes.filter((r) => (r.match.path ?? r.match.prefix).startsWith(`/${EXTRA.typeName}/`));
+      assert.deepEqual(
+        ours.map((r) => [r.match.path ?? r.match.prefix, r.direct_response?.status ?? r.route.cluster, r.route?.retry_policy ? 'retried' : '']),
+        [
+          [`/${EXTRA.typeName}/PurgeExpired`, 404, ''],
+          [`/${EXTRA.typeName}/GetWishlist`, EXTRA.name, 'retried'],
+          [`/${EXTRA.typeName}/SetItems`, EXTRA.name, 'retried'],
+          [`/${EXTRA.typeName}/`, EXTRA.name, ''],
+        ],
+      );
+      assert.doesNotMatch(templateText, new RegExp(EXTRA.name, 'i'));
+    });
+
+    it('answers 503 for its contract while the manifest does not deploy it', () => {
+      const contracts = contractsFromBytes(descriptorSetWithExtra());
+      const envoy = parse(rendered(contracts, MANIFEST_SERVICES));
+      const routes: any[] = envoy.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes;
+      const prefix = routes.find((r) => r.match.prefix === `/${EXTRA.typeName}/`);
+      assert.equal(prefix?.direct_response?.status, 503);
+      assert.ok(!routes.some((r) => r.route?.cluster === EXTRA.name), 'no route to a cluster that does not exist');
+      assert.ok(!envoy.static_resources.clusters.some((c: any) => c.name === EXTRA.name));
+    });
+  });
+
+  describe('the template, envoy/envoy.yaml', () => {
+    const template = parse(templateText);
+    const templateRoutes: any[] = template.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes;
+
+    it('lists no gRPC route, cluster or transcoded service by hand: they are rendered per service', () => {
+      for (const route of templateRoutes) {
+        if (route[FOR_EACH]) continue;
+        const path: string = route.match.path ?? route.match.prefix;
+        assert.ok(!path.startsWith('/shop.'), `${path}: a gRPC route of one service, hand-written in the template`);
+      }
+      const named = template.static_resources.clusters.filter((c: any) => !c[FOR_EACH]).map((c: any) => c.name);
+      assert.deepEqual(named, ['gateway'], 'only the gateway, which is no gRPC service, has a hand-written cluster');
+      for (const service of MANIFEST_SERVICES) {
+        if (service.grpcPort === undefined) continue;
+        assert.ok(!templateText.includes(`port_value: ${service.grpcPort}`), `${service.name}'s port is written in the template`);
+      }
+    });
+
+    it('keeps Envoy\'s route order: per-method exact paths, then per-service prefixes, then /v1/ (404), then "/" last', () => {
+      const order = templateRoutes.map((r) => r[FOR_EACH] ?? r.match.path ?? r.match.prefix);
+      const at = (what: string) => order.indexOf(what);
+      for (const exact of ['internal method', 'retried method', 'server stream']) {
+        assert.ok(at(exact) >= 0 && at(exact) < at('deployed grpc service') && at(exact) < at('undeployed grpc service'), exact);
+      }
+      assert.ok(at('deployed grpc service') < at('/v1/') && at('undeployed grpc service') < at('/v1/'));
+      assert.equal(order.at(-1), '/');
+    });
+  });
+
+  it('is the file docker-compose.yml runs Envoy with (gen/deploy/envoy/envoy.yaml, not the template)', () => {
+    const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'));
+    const envoy = compose.services.envoy;
+    const argv: string[] = Array.isArray(envoy.command) ? envoy.command : String(envoy.command).split(/\s+/);
+    const config = argv[argv.indexOf('-c') + 1] ?? argv[argv.indexOf('--config-path') + 1];
+    const volumes: string[] = (envoy.volumes ?? []).map((v: any) => (typeof v === 'string' ? v : `${v.source}:${v.target}`));
+    const mounted = volumes.map((v) => v.split(':')).find(([, target]) => target === config);
+    assert.ok(mounted, `docker-compose.yml mounts nothing at ${config}, the file Envoy runs`);
+    assert.equal(join(root, mounted[0]), join(root, 'gen', 'deploy', ENVOY_RENDERED), 'compose must mount the rendered config, not the template');
   });
 });

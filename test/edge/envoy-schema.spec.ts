@@ -1,5 +1,6 @@
 /**
- * envoy/envoy.yaml against Envoy's own API schema: the protos of
+ * Envoy's configuration as deploy/render/envoy.ts renders it from envoy/envoy.yaml (in
+ * memory, for the manifest and the contracts) against Envoy's own API schema: the protos of
  * io.envoyproxy.controlplane:api (Maven Central, fetched and built once by
  * envoy/api/fetch.sh), loaded with @bufbuild/protobuf, and the YAML parsed as
  * an envoy.config.bootstrap.v3.Bootstrap with every typed_config resolved.
@@ -8,7 +9,8 @@
  *
  * It also pins the gateway to Envoy's GrpcJsonTranscoder message: the
  * gateway's option schema names exactly Envoy's fields, so a new Envoy option
- * cannot go unnoticed, and the gateway reads its settings from this same file.
+ * cannot go unnoticed, and the gateway reads its settings from the same template, expanded
+ * the same way (its view of every route equals the rendered file's).
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
@@ -18,11 +20,15 @@ import { createFileRegistry, fromBinary, fromJson, type DescMessage, type FileRe
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { parse } from 'yaml';
 import { gatewayConfig } from '../../services/gateway/src/config';
-import { loadEnvoyEdge } from '../../services/gateway/src/envoy-edge';
+import { renderEnvoy } from '../../deploy/render/envoy';
+import { loadContracts } from '../../services/gateway/src/contracts';
+import { envoyEdgeFromYaml, loadEnvoyEdge } from '../../services/gateway/src/envoy-edge';
 import { grpcJsonTranscoderSchema, NEWER_THAN_API_SNAPSHOT } from '../../services/gateway/src/transcoder-options';
 
 const root = join(__dirname, '..', '..');
 const envoyFile = join(root, 'envoy', 'envoy.yaml');
+/** The rendered config (what Envoy runs), rendered here rather than read from a possibly stale gen/deploy. */
+const renderedText = renderEnvoy()[0].content;
 
 /** Removes each dotted field path wherever it occurs in the tree (the snapshot does not know it yet). */
 function setAside(node: unknown, paths: string[][]): unknown {
@@ -37,7 +43,7 @@ function setAside(node: unknown, paths: string[][]): unknown {
   return out;
 }
 
-describe("envoy/envoy.yaml against Envoy's API schema", function () {
+describe("the rendered Envoy config (envoy/envoy.yaml expanded) against Envoy's API schema", function () {
   this.timeout(180_000);
   let registry: FileRegistry;
   let bootstrap: DescMessage;
@@ -54,7 +60,7 @@ describe("envoy/envoy.yaml against Envoy's API schema", function () {
 
   it('parses strictly as a Bootstrap, every typed_config resolved', () => {
     const yaml = setAside(
-      parse(readFileSync(envoyFile, 'utf8')),
+      parse(renderedText, { maxAliasCount: -1 }),
       NEWER_THAN_API_SNAPSHOT.map((p) => p.split('.')),
     );
     assert.doesNotThrow(() => fromJson(bootstrap, yaml as JsonValue, { registry }));
@@ -62,7 +68,7 @@ describe("envoy/envoy.yaml against Envoy's API schema", function () {
 
   it('would catch an unknown field, a wrong type and an unknown @type', () => {
     const good = setAside(
-      parse(readFileSync(envoyFile, 'utf8')),
+      parse(renderedText, { maxAliasCount: -1 }),
       NEWER_THAN_API_SNAPSHOT.map((p) => p.split('.')),
     ) as any;
     const broken = (edit: (config: any) => void) => {
@@ -119,11 +125,20 @@ describe("envoy/envoy.yaml against Envoy's API schema", function () {
     assert.deepEqual(nested('request_validation_options'), names(envoy.nestedMessages.find((m) => m.name === 'RequestValidationOptions')!));
   });
 
-  it('is the file the gateway takes its transcoder settings from, by default', () => {
+  it('would catch a template marker left in the output (for_each is no Envoy field)', () => {
+    const template = setAside(
+      parse(readFileSync(envoyFile, 'utf8')),
+      NEWER_THAN_API_SNAPSHOT.map((p) => p.split('.')),
+    );
+    assert.throws(() => fromJson(bootstrap, template as JsonValue, { registry }), /for_each/);
+  });
+
+  it('comes from the template the gateway takes its transcoder settings from, by default, with the same route for every path', () => {
     const config = gatewayConfig.parse({});
     assert.equal(config.GATEWAY_ENVOY_CONFIG, envoyFile);
-    const edge = loadEnvoyEdge(config.GATEWAY_ENVOY_CONFIG);
-    const hcm = parse(readFileSync(envoyFile, 'utf8')).static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+    const contracts = loadContracts();
+    const edge = loadEnvoyEdge(config.GATEWAY_ENVOY_CONFIG, contracts);
+    const hcm = parse(renderedText, { maxAliasCount: -1 }).static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
     const raw = hcm.http_filters.find((f: any) => f.name === 'envoy.filters.http.grpc_json_transcoder').typed_config;
     for (const [key, value] of Object.entries(raw))
       assert.deepEqual((edge.transcoder as any)[key], key === 'print_options' ? { ...(edge.transcoder as any)[key], ...(value as object) } : value, key);
@@ -131,5 +146,17 @@ describe("envoy/envoy.yaml against Envoy's API schema", function () {
     assert.equal(edge.transcoderFor('/v1/notifications:watch')?.print_options.stream_sse_style_delimited, true);
     assert.equal(edge.transcoderFor('/v1/products')?.print_options.add_whitespace, true);
     assert.equal(edge.transcoderFor('/docs'), undefined, 'the catch-all route disables the transcoder');
+    // The gateway's expansion of the template picks, for every REST and gRPC path, the settings Envoy's rendered routes pick.
+    const envoy = envoyEdgeFromYaml(renderedText, 'rendered');
+    const paths = ['/', '/docs', '/openapi.json', '/healthz', '/v1/no-such-route'];
+    for (const service of contracts.services) {
+      paths.push(`/${service.typeName}/`);
+      for (const method of service.methods) {
+        paths.push(`/${service.typeName}/${method.name}`);
+        for (const binding of contracts.bindings(method)) paths.push(binding.pattern.replace(/\{[^}]+\}/g, 'x'));
+      }
+    }
+    for (const path of paths) assert.deepEqual(edge.transcoderFor(path), envoy.transcoderFor(path), path);
+    assert.throws(() => loadEnvoyEdge(envoyFile), /template/, 'the template cannot be read without the contracts');
   });
 });

@@ -19,7 +19,22 @@ describe('seed 002: register, order, pay, get notified', function () {
   });
   after(async () => mesh?.stop());
 
-  async function feed(auth: Parameters<Mesh['notifications']['listNotifications']>[1]): Promise<Notification[]> {
+  type Auth = Parameters<Mesh['notifications']['listNotifications']>[1];
+
+  /** An order of the first product of `category`, paid with `paymentToken`. */
+  async function orderOne(category: string, paymentToken: string, auth: Auth) {
+    const { products } = await mesh.catalog.listProducts({ pageSize: 5, pageToken: '', category, query: '' });
+    const { order } = await mesh.orders.createOrder({ idempotencyKey: randomUUID(), paymentToken, items: [{ productId: products[0].id, quantity: 1 }] }, auth);
+    return order!;
+  }
+
+  async function untilPaid(orderId: string, auth: Auth): Promise<void> {
+    await until('the order to be paid', async () => (await mesh.orders.getOrder({ orderId }, auth)).order!.status === OrderStatus.ORDER_STATUS_PAID, {
+      timeoutMs: 20_000,
+    });
+  }
+
+  async function feed(auth: Auth): Promise<Notification[]> {
     return (await mesh.notifications.listNotifications({ pageSize: 100, pageToken: '' }, auth)).notifications;
   }
 
@@ -40,20 +55,8 @@ describe('seed 002: register, order, pay, get notified', function () {
     // The stream subscribes asynchronously; give it its first round trip before ordering.
     await new Promise((resolve) => setTimeout(resolve, 300));
 
-    const { products } = await mesh.catalog.listProducts({ pageSize: 5, pageToken: '', category: 'burgers', query: '' });
-    const { order } = await mesh.orders.createOrder(
-      {
-        idempotencyKey: randomUUID(),
-        paymentToken: 'tok_visa',
-        items: [{ productId: products[0].id, quantity: 1 }],
-      },
-      shopper.auth,
-    );
-    await until(
-      'the order to be paid',
-      async () => (await mesh.orders.getOrder({ orderId: order!.id }, shopper.auth)).order!.status === OrderStatus.ORDER_STATUS_PAID,
-      { timeoutMs: 20_000 },
-    );
+    const order = await orderOne('burgers', 'tok_visa', shopper.auth);
+    await untilPaid(order.id, shopper.auth);
 
     const types = ['shop.orders.v1.OrderCreated', 'shop.orders.v1.OrderPaid'];
     await until('both notifications live on the stream', () => types.every((t) => live.some((n) => n.eventType === t)), { timeoutMs: 20_000 });
@@ -62,8 +65,8 @@ describe('seed 002: register, order, pay, get notified', function () {
 
     const stored = await feed(shopper.auth);
     const confirmed = stored.find((n) => n.eventType === 'shop.orders.v1.OrderCreated')!;
-    assert.equal(confirmed.body, `📩 Order ${order!.id} confirmed for Test Shopper`);
-    assert.ok(stored.some((n) => n.eventType === 'shop.orders.v1.OrderPaid' && n.body.includes(order!.id)));
+    assert.equal(confirmed.body, `📩 Order ${order.id} confirmed for Test Shopper`);
+    assert.ok(stored.some((n) => n.eventType === 'shop.orders.v1.OrderPaid' && n.body.includes(order.id)));
     const times = stored.map((n) => n.createdAt!.getTime());
     assert.deepEqual(
       times,
@@ -78,47 +81,27 @@ describe('seed 002: register, order, pay, get notified', function () {
 
   it('tells the shopper when the card is declined', async () => {
     const shopper = await mesh.shopper();
-    const { products } = await mesh.catalog.listProducts({ pageSize: 5, pageToken: '', category: 'drinks', query: '' });
-    const { order } = await mesh.orders.createOrder(
-      {
-        idempotencyKey: randomUUID(),
-        paymentToken: 'tok_declined',
-        items: [{ productId: products[0].id, quantity: 1 }],
-      },
-      shopper.auth,
-    );
+    const order = await orderOne('drinks', 'tok_declined', shopper.auth);
     const failed = await until(
       'the payment-failed notification',
       async () => (await feed(shopper.auth)).find((n) => n.eventType === 'shop.payments.v1.PaymentFailed'),
       { timeoutMs: 20_000 },
     );
-    assert.match(failed.body, new RegExp(`${order!.id}.*declined`));
-    assert.equal((await mesh.orders.getOrder({ orderId: order!.id }, shopper.auth)).order!.status, OrderStatus.ORDER_STATUS_PAYMENT_FAILED);
+    assert.match(failed.body, new RegExp(`${order.id}.*declined`));
+    assert.equal((await mesh.orders.getOrder({ orderId: order.id }, shopper.auth)).order!.status, OrderStatus.ORDER_STATUS_PAYMENT_FAILED);
   });
 
   it('tells the shopper of the refund when a paid order is cancelled', async () => {
     const shopper = await mesh.shopper();
-    const { products } = await mesh.catalog.listProducts({ pageSize: 5, pageToken: '', category: 'pizzas', query: '' });
-    const { order } = await mesh.orders.createOrder(
-      {
-        idempotencyKey: randomUUID(),
-        paymentToken: 'tok_visa',
-        items: [{ productId: products[0].id, quantity: 1 }],
-      },
-      shopper.auth,
-    );
-    await until(
-      'the order to be paid',
-      async () => (await mesh.orders.getOrder({ orderId: order!.id }, shopper.auth)).order!.status === OrderStatus.ORDER_STATUS_PAID,
-      { timeoutMs: 20_000 },
-    );
-    await mesh.orders.cancelOrder({ orderId: order!.id, reason: 'wrong address' }, shopper.auth);
+    const order = await orderOne('pizzas', 'tok_visa', shopper.auth);
+    await untilPaid(order.id, shopper.auth);
+    await mesh.orders.cancelOrder({ orderId: order.id, reason: 'wrong address' }, shopper.auth);
     const refunded = await until(
       'the refund notification',
       async () => (await feed(shopper.auth)).find((n) => n.eventType === 'shop.payments.v1.PaymentRefunded'),
       { timeoutMs: 20_000 },
     );
-    assert.match(refunded.body, new RegExp(order!.id));
+    assert.match(refunded.body, new RegExp(order.id));
     assert.ok((await feed(shopper.auth)).some((n) => n.eventType === 'shop.orders.v1.OrderCancelled'));
   });
 });

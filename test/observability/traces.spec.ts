@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createClient, type CallOptions } from '../../platform/client';
 import { RpcError } from '../../platform/errors';
@@ -15,6 +14,7 @@ import { launchPlatform, type LaunchedPlatform } from '../support/platform';
 import { startPrometheus } from './support/prometheus';
 import { SpanKind, StatusCode, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver';
 import { describeTrace, traceEdges } from './support/trace-edges';
+import { freePort } from '../../bench/lib/service-process';
 
 /** PORT_OFFSET of this suite's own copy (the shared end-to-end copy runs on 11000; see test/support/platform.ts). */
 const TRACES_PORT_OFFSET = 12000;
@@ -406,14 +406,3 @@ describe('traces: a stopped service exports what it still buffers', function () 
     }
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { parseDocument } from 'yaml';
+import type { Contracts } from './contracts';
+import { expandEnvoyTemplate, isEnvoyTemplate } from './envoy-template';
 import { createLocalReplies, type LocalReplies } from './local-reply';
 import { parseTranscoderOptions, type TranscoderOptions } from './transcoder-options';
 
@@ -15,7 +17,9 @@ export type RouteTranscoder = TranscoderOptions | 'disabled';
  * filter's settings, the per-route overrides (matched on the REST path before
  * transcoding, first match wins, as Envoy picks the route), and the local
  * reply mappers of the connection manager. The one source of truth for both
- * edges: Envoy reads this file in compose and Kubernetes, the gateway here.
+ * edges: Envoy runs this file rendered (gen/deploy/envoy/envoy.yaml, deploy/render/envoy.ts),
+ * the gateway reads the template here and expands its per-service prototypes the same way
+ * (envoy-template.ts), every service of its descriptor set counting as deployed.
  */
 export interface EnvoyEdge {
   transcoder: TranscoderOptions;
@@ -26,12 +30,19 @@ export interface EnvoyEdge {
   localReplies: LocalReplies;
 }
 
-export function loadEnvoyEdge(file: string): EnvoyEdge {
-  return envoyEdgeFromYaml(readFileSync(file, 'utf8'), file);
+/** `contracts` expands a template (envoy/envoy.yaml); a finished config (Envoy's own, a test's) needs none. */
+export function loadEnvoyEdge(file: string, contracts?: Pick<Contracts, 'services' | 'bindings'>): EnvoyEdge {
+  return envoyEdgeFromYaml(readFileSync(file, 'utf8'), file, contracts);
 }
 
-export function envoyEdgeFromYaml(text: string, where = 'envoy.yaml'): EnvoyEdge {
-  const bootstrap = parse(text);
+export function envoyEdgeFromYaml(text: string, where = 'envoy.yaml', contracts?: Pick<Contracts, 'services' | 'bindings'>): EnvoyEdge {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) throw new Error(`${where}: ${doc.errors[0].message}`);
+  if (isEnvoyTemplate(doc)) {
+    if (!contracts) throw new Error(`${where} is a template (for_each prototypes): its per-service parts need the contracts`);
+    expandEnvoyTemplate(doc, { contracts, deployed: 'every public service' });
+  }
+  const bootstrap = doc.toJS({ maxAliasCount: -1 });
   const hcms: any[] = [];
   for (const listener of bootstrap?.static_resources?.listeners ?? []) {
     for (const chain of listener.filter_chains ?? []) {

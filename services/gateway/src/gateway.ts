@@ -52,7 +52,7 @@ export interface RunningGateway {
  */
 export async function startGateway({ config, contracts, log, resolver }: GatewayDeps): Promise<RunningGateway> {
   initProcessMetrics('gateway');
-  const edge = loadEnvoyEdge(config.GATEWAY_ENVOY_CONFIG);
+  const edge = loadEnvoyEdge(config.GATEWAY_ENVOY_CONFIG, contracts);
   // One Transcoding per GrpcJsonTranscoder config (the filter's and each route's), built at start:
   // a config Envoy would refuse (unknown service, clashing routes) stops the gateway here too.
   const transcodings = new Map<TranscoderOptions, Transcoding>();

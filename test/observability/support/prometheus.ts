@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { until } from '../../support/poll';
+import { freePort } from '../../../bench/lib/service-process';
 
 const INSTALL_HINT = "it comes from Debian's `prometheus` package: apt-get update && apt-get install -y prometheus (.ci/run installs it)";
 
@@ -20,17 +20,6 @@ export function prometheusTool(name: 'promtool' | 'prometheus'): string {
 export function promtool(args: string[], cwd: string) {
   const result = spawnSync(prometheusTool('promtool'), args, { cwd, encoding: 'utf8', timeout: 60_000 });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface PromResult {
