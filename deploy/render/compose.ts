@@ -13,8 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { isGrpcService, SERVICES, type ServiceManifestEntry } from '../../services/manifest';
-import { addressesVariable, envPrefix, isSecretLike, requirementsOf, type DataStore, type ServiceRequirements } from './model';
+import { addressesVariable, type DataStore, type DeployedService, type DeployEntry, deployedService, envPrefix, isSecretLike, MANIFEST_ENTRIES } from './model';
 import { generatedHeader, type RenderedFile } from './rendered-file';
 
 /** The files `docker compose` reads, in order, relative to the repository root (COMPOSE_FILE in .env). */
@@ -30,28 +29,9 @@ const REDIS_URL = 'redis://:${REDIS_PASSWORD:?set it in .env (see .env.example)}
 const MISSING = 'set it in .env (npm run compose:env adds every missing secret)';
 const required = (variable: string) => `\${${variable}:?${MISSING}}`;
 
-/** A service as the renderers see it: its manifest entry, what its deployment must set, the stores it uses. */
-export interface DeployedService {
-  entry: ServiceManifestEntry;
-  requirements: ServiceRequirements;
-  stores: Set<DataStore>;
-}
-
-export function deployedServices(services: ServiceManifestEntry[] = SERVICES): DeployedService[] {
-  return services.map((entry) => {
-    const requirements = requirementsOf({ ...entry, hasDatabase: isGrpcService(entry) ? Boolean(entry.spec.needs.database) : undefined });
-    const stores = new Set<DataStore>();
-    if (requirements.database) stores.add('mysql');
-    if (isGrpcService(entry)) {
-      const { needs } = entry.spec;
-      if (needs.redis) stores.add('redis');
-      if (needs.outbox || needs.consumer) stores.add('kafka');
-    } else if ('REDIS_URL' in requirements.defaults) {
-      // An HTTP edge has no spec: it uses Redis when its schema declares REDIS_URL.
-      stores.add('redis');
-    }
-    return { entry, requirements, stores };
-  });
+/** The entries as deployed (deploy/render/model.ts), each with its entry (its config schema) beside it. */
+function deployedServices(services: DeployEntry[] = MANIFEST_ENTRIES): { entry: DeployEntry; service: DeployedService }[] {
+  return services.map((entry) => ({ entry, service: deployedService(entry) }));
 }
 
 /** A secret that a service's block reads from .env, and how to make a value it accepts. */
@@ -71,17 +51,17 @@ export const DATABASE_PASSWORD = /^[A-Za-z0-9._~-]{16,}$/;
  * secret-like variable of a schema (`*_SECRET`, `*_PASSWORD`, `*_KEY`). `npm run compose:env`
  * generates a value for each one .env lacks.
  */
-export function composeSecrets(services: ServiceManifestEntry[] = SERVICES): ComposeSecret[] {
+export function composeSecrets(services: DeployEntry[] = MANIFEST_ENTRIES): ComposeSecret[] {
   const secrets = new Map<string, ComposeSecret>();
   const add = (variable: string, service: string, accepts: (value: string) => boolean) => {
     const known = secrets.get(variable);
     if (known) known.services.push(service);
     else secrets.set(variable, { variable, services: [service], accepts });
   };
-  for (const { entry, requirements } of deployedServices(services)) {
-    if (requirements.database) add(requirements.database.passwordVariable, entry.name, (value) => DATABASE_PASSWORD.test(value));
-    const shape = (entry.config as unknown as z.ZodObject).shape as Record<string, z.ZodType>;
-    for (const variable of requirements.secrets.filter((name) => name !== 'MYSQL_URL')) {
+  for (const { entry, service } of deployedServices(services)) {
+    if (service.database) add(service.database.passwordVariable, entry.name, (value) => DATABASE_PASSWORD.test(value));
+    const shape = (entry.config as z.ZodObject).shape as Record<string, z.ZodType>;
+    for (const variable of service.secrets.filter((name) => name !== 'MYSQL_URL')) {
       add(variable, entry.name, (value) => shape[variable].safeParse(value).success);
     }
   }
@@ -116,13 +96,13 @@ interface EnvLine {
 
 /** The value of every variable a block sets, by the rule of model.ts; an unknown loopback default fails here. */
 function environmentOf(service: DeployedService, byName: Map<string, DeployedService>): EnvLine[] {
-  const { entry, requirements } = service;
-  const grpc = isGrpcService(entry);
-  const prefix = envPrefix(entry.name);
+  const requirements = service;
+  const grpc = service.kind === 'grpc';
+  const prefix = envPrefix(service.name);
   const lines: EnvLine[] = [
     { variable: 'NODE_ENV', value: 'production' },
     { variable: 'LOG_LEVEL', value: '${LOG_LEVEL:-info}' },
-    { variable: 'OTEL_SERVICE_NAME', value: entry.name },
+    { variable: 'OTEL_SERVICE_NAME', value: service.name },
     { variable: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: OTLP_ENDPOINT },
   ];
   const set = new Set(lines.map((line) => line.variable));
@@ -159,28 +139,27 @@ function environmentOf(service: DeployedService, byName: Map<string, DeployedSer
     else {
       const fallback = requirements.defaults[variable];
       throw new Error(
-        `deploy/render/compose.ts: ${entry.name} must set ${variable} (default ${String(fallback)}), and the renderer does not know its compose value`,
+        `deploy/render/compose.ts: ${service.name} must set ${variable} (default ${String(fallback)}), and the renderer does not know its compose value`,
       );
     }
   }
   // Callees first, then every other service whose `<NAME>_ADDRESSES` the schema declares (the registry).
-  const callees = new Set(entry.calls);
+  const callees = new Set(service.calls);
   for (const other of byName.values()) {
-    const variable = addressesVariable(other.entry.name);
-    if (!callees.has(other.entry.name) && !(variable in requirements.defaults)) continue;
-    const port = other.requirements.grpcPort;
+    const variable = addressesVariable(other.name);
+    if (!callees.has(other.name) && !(variable in requirements.defaults)) continue;
+    const port = other.grpcPort;
     if (port === undefined) continue;
     add({
       variable,
-      value: `${other.entry.name}:${port}`,
-      why: callees.has(other.entry.name)
+      value: `${other.name}:${port}`,
+      why: callees.has(other.name)
         ? undefined
-        : `Registers with ${other.entry.name} (in the background: no start-up dependency) under its\ncontainer's IP on this network (ADVERTISED_HOSTNAME unset).`,
+        : `Registers with ${other.name} (in the background: no start-up dependency) under its\ncontainer's IP on this network (ADVERTISED_HOSTNAME unset).`,
     });
   }
-  for (const callee of entry.calls) {
-    if (!byName.get(callee)?.requirements.grpcPort)
-      throw new Error(`deploy/render/compose.ts: ${entry.name} calls ${callee}, which serves no gRPC in the manifest`);
+  for (const callee of service.calls) {
+    if (!byName.get(callee)?.grpcPort) throw new Error(`deploy/render/compose.ts: ${service.name} calls ${callee}, which serves no gRPC in the manifest`);
   }
   return lines;
 }
@@ -192,17 +171,18 @@ function dependsOn(lines: string[], names: string[], indent = '    ') {
 }
 
 function serviceBlock(service: DeployedService, byName: Map<string, DeployedService>): string[] {
-  const { entry, requirements, stores } = service;
-  const grpc = isGrpcService(entry);
+  const { stores } = service;
+  const requirements = service;
+  const grpc = service.kind === 'grpc';
   const lines = [
-    `  ${entry.name}:`,
+    `  ${service.name}:`,
     '    <<: *node-service',
     '    build:',
     '      context: .',
     '      target: runtime',
     '      args:',
-    `        SERVICE: ${scalar(entry.name)}`,
-    `    image: ${scalar(`shopmesh/${entry.name}:\${SHOPMESH_TAG:-dev}`)}`,
+    `        SERVICE: ${scalar(service.name)}`,
+    `    image: ${scalar(`shopmesh/${service.name}:\${SHOPMESH_TAG:-dev}`)}`,
     '    environment:',
   ];
   for (const { variable, value, why } of environmentOf(service, byName)) {
@@ -217,11 +197,11 @@ function serviceBlock(service: DeployedService, byName: Map<string, DeployedServ
     lines.push(
       '    ports:',
       "      # Envoy holds the edge's port on the host; this edge itself, without Envoy, is one above.",
-      `      - ${scalar(`127.0.0.1:\${${envPrefix(entry.name)}_HTTP_PORT:-${http + 1}}:${http}`)}`,
+      `      - ${scalar(`127.0.0.1:\${${envPrefix(service.name)}_HTTP_PORT:-${http + 1}}:${http}`)}`,
     );
   }
   const order: DataStore[] = ['mysql', 'redis', 'kafka'];
-  dependsOn(lines, [...order.filter((store) => stores.has(store)), 'otel-collector', ...entry.calls]);
+  dependsOn(lines, [...order.filter((store) => stores.has(store)), 'otel-collector', ...service.calls]);
   return lines;
 }
 
@@ -251,23 +231,22 @@ x-node-service: &node-service
 services:`;
 
 /** gen/deploy/compose/services.yml: every service's block, Envoy's and MySQL's per-service additions. */
-export function renderCompose(services: ServiceManifestEntry[] = SERVICES): RenderedFile[] {
-  const deployed = deployedServices(services);
-  const byName = new Map(deployed.map((service) => [service.entry.name, service]));
+export function renderCompose(services: DeployEntry[] = MANIFEST_ENTRIES): RenderedFile[] {
+  const deployed = services.map(deployedService);
+  const byName = new Map(deployed.map((service) => [service.name, service]));
   const lines = [generatedHeader('compose.ts').trimEnd(), PREAMBLE];
   for (const service of deployed) {
-    lines.push(...(isGrpcService(service.entry) ? [] : ['', '  # An HTTP edge, not a gRPC service: its settings are its own schema.']));
-    if (isGrpcService(service.entry)) lines.push('');
+    lines.push('', ...(service.kind === 'grpc' ? [] : ['  # An HTTP edge, not a gRPC service: its settings are its own schema.']));
     lines.push(...serviceBlock(service, byName));
   }
 
   lines.push('', '  # Envoy (docker-compose.yml) routes to every service: it starts once they are all healthy.', '  envoy:');
   dependsOn(
     lines,
-    deployed.map((service) => service.entry.name),
+    deployed.map((service) => service.name),
   );
 
-  const databases = deployed.filter((service) => service.requirements.database);
+  const databases = deployed.filter((service) => service.database);
   if (databases.length > 0) {
     lines.push(
       '',
@@ -276,8 +255,8 @@ export function renderCompose(services: ServiceManifestEntry[] = SERVICES): Rend
       '  mysql:',
       '    environment:',
     );
-    for (const { requirements } of databases) {
-      const variable = requirements.database!.passwordVariable;
+    for (const service of databases) {
+      const variable = service.database!.passwordVariable;
       lines.push(`      ${variable}: ${scalar(required(variable))}`);
     }
   }

@@ -6,18 +6,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SERVICES, type ServiceManifestEntry } from '../../services/manifest';
-import { deployedServices } from './compose';
-import { root } from './model';
+import { type DeployEntry, deployedService, MANIFEST_ENTRIES, root } from './model';
 import { generatedHeader, type RenderedFile } from './rendered-file';
 
 export const SERVICE_SCHEMA_FUNCTION = join(root, 'infra', 'mysql', 'init', 'service-schema.sh');
 
-export function renderMysqlInit(services: ServiceManifestEntry[] = SERVICES): RenderedFile[] {
+export function renderMysqlInit(services: DeployEntry[] = MANIFEST_ENTRIES): RenderedFile[] {
   const library = readFileSync(SERVICE_SCHEMA_FUNCTION, 'utf8').replace(/^#!.*\n/, '');
-  const calls = deployedServices(services).flatMap(({ requirements }) => {
-    if (!requirements.database) return [];
-    const { variable, schema, passwordVariable } = requirements.database;
+  const calls = services.map(deployedService).flatMap(({ database }) => {
+    if (!database) return [];
+    const { variable, schema, passwordVariable } = database;
     const prefix = variable.replace(/_DB_NAME$/, '');
     // <NAME>_DB_NAME may rename the schema (the deployment tests do); the default is the service's.
     return [`shopmesh_service_schema "\${${prefix}_DB_NAME:-${schema}}" "\${${passwordVariable}:?set ${passwordVariable} (npm run compose:env)}"`];

@@ -8,8 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isSeq, parseDocument, type Document, type YAMLMap } from 'yaml';
-import { defaultPorts, SERVICES, type ServiceManifestEntry } from '../../services/manifest';
-import { root } from './model';
+import { type DeployEntry, deployedService, MANIFEST_ENTRIES, root } from './model';
 import { generatedHeader, type RenderedFile } from './rendered-file';
 
 export const PROMETHEUS_TEMPLATE = join(root, 'observability', 'prometheus', 'prometheus.yml');
@@ -22,12 +21,12 @@ export interface StaticConfig {
 }
 
 /** One target per service: its compose host and the metrics port of its schema. */
-export function meshTargets(services: ServiceManifestEntry[] = SERVICES): StaticConfig[] {
-  return services.map((service) => ({ targets: [`${service.name}:${defaultPorts(service).metrics}`], labels: { service: service.name } }));
+export function meshTargets(services: DeployEntry[] = MANIFEST_ENTRIES): StaticConfig[] {
+  return services.map(deployedService).map((service) => ({ targets: [`${service.name}:${service.metricsPort}`], labels: { service: service.name } }));
 }
 
 /** The template with the mesh job's targets filled in, comments kept. */
-export function prometheusDocument(services: ServiceManifestEntry[] = SERVICES): Document {
+export function prometheusDocument(services: DeployEntry[] = MANIFEST_ENTRIES): Document {
   const doc = parseDocument(readFileSync(PROMETHEUS_TEMPLATE, 'utf8'));
   const jobs = doc.get('scrape_configs');
   if (!isSeq(jobs)) throw new Error(`${PROMETHEUS_TEMPLATE}: no scrape_configs`);
@@ -43,9 +42,9 @@ export function prometheusDocument(services: ServiceManifestEntry[] = SERVICES):
 }
 
 /** The rendered config as plain data (observability/prometheus/local-config.ts reads it). */
-export const prometheusConfig = (services: ServiceManifestEntry[] = SERVICES) => prometheusDocument(services).toJS();
+export const prometheusConfig = (services: DeployEntry[] = MANIFEST_ENTRIES) => prometheusDocument(services).toJS();
 
-export function renderPrometheus(services: ServiceManifestEntry[] = SERVICES): RenderedFile[] {
+export function renderPrometheus(services: DeployEntry[] = MANIFEST_ENTRIES): RenderedFile[] {
   const header = `${generatedHeader('prometheus.ts')}# From observability/prometheus/prometheus.yml, with the shopmesh job's targets from the manifest.\n\n`;
   const body = prometheusDocument(services).toString({ lineWidth: 0, flowCollectionPadding: false });
   return [{ path: 'prometheus/prometheus.yml', content: header + body }];

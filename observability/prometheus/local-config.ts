@@ -22,7 +22,7 @@ interface ScrapeJob {
 }
 
 export function localPrometheusConfig({ portOffset = 0, scrapeInterval = '5s' }: { portOffset?: number; scrapeInterval?: string } = {}) {
-  const config = prometheusConfig(SERVICES);
+  const config = prometheusConfig();
   const metricsPort = new Map(SERVICES.map((s) => [s.name, defaultPorts(s).metrics]));
   const jobs = (config.scrape_configs as ScrapeJob[])
     .map((job) => ({

@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { COMPOSE_FILES, renderCompose } from '../../deploy/render/compose';
-import { root } from '../../deploy/render/model';
-import { SERVICES, type ServiceManifestEntry } from '../../services/manifest';
+import { type DeployEntry, MANIFEST_ENTRIES, root } from '../../deploy/render/model';
 import { composeCommand, type Run } from './tools';
 
 export interface Port {
@@ -70,7 +69,7 @@ export interface ComposeLayout {
   remove(): void;
 }
 
-export function composeLayout(services: ServiceManifestEntry[] = SERVICES): ComposeLayout {
+export function composeLayout(services: DeployEntry[] = MANIFEST_ENTRIES): ComposeLayout {
   const dir = mkdtempSync(join(tmpdir(), 'shopmesh-compose-'));
   copyFileSync(join(root, 'docker-compose.yml'), join(dir, 'docker-compose.yml'));
   let rendered = '';

@@ -11,10 +11,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { deployedServices } from '../../deploy/render/compose';
+import { type DeployEntry, deployedService, MANIFEST_ENTRIES } from '../../deploy/render/model';
 import { renderMysqlInit } from '../../deploy/render/mysql-init';
-import { SERVICES, type ServiceManifestEntry } from '../../services/manifest';
-import { EXTRA, servicesWithExtra } from './compose-extra-service';
+import { ADDED, ENTRIES_WITH_ADDED } from './added-service';
 import { bash } from './tools';
 
 const adminUrl = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
@@ -37,9 +36,10 @@ function connection(url: string, user?: { name: string; password: string }, data
   });
 }
 
-const cases: [string, ServiceManifestEntry[]][] = [
-  ['gen/deploy/mysql/10-service-schemas.sh', SERVICES],
-  [`gen/deploy/mysql/10-service-schemas.sh with one more service (a made-up "${EXTRA.name}")`, servicesWithExtra()],
+const extraSchema = deployedService(ADDED).database!.schema;
+const cases: [string, DeployEntry[]][] = [
+  ['gen/deploy/mysql/10-service-schemas.sh', MANIFEST_ENTRIES],
+  [`gen/deploy/mysql/10-service-schemas.sh with one more service (a made-up "${ADDED.name}")`, ENTRIES_WITH_ADDED],
 ];
 
 cases.forEach(([title, services], index) =>
@@ -104,14 +104,12 @@ cases.forEach(([title, services], index) =>
 
     it('has a schema and a user for every service with a database, named as the service expects', () => {
       assert.equal(rendered.path, 'mysql/10-service-schemas.sh', 'docker-compose.yml mounts gen/deploy/mysql');
-      const withDatabase = deployedServices(services)
-        .map((s) => s.requirements)
-        .filter((s) => s.database);
+      const withDatabase = services.map(deployedService).filter((s) => s.database);
       assert.equal(lines.length, withDatabase.length, 'one line per service with a database, and no other');
-      if (services !== SERVICES)
+      if (services !== MANIFEST_ENTRIES)
         assert.ok(
-          lines.some((l) => l.schema === EXTRA.schema),
-          `no schema ${EXTRA.schema}`,
+          lines.some((l) => l.schema === extraSchema),
+          `no schema ${extraSchema}`,
         );
       for (const service of withDatabase) {
         const line = lines.find((l) => `${l.prefix}_DB_NAME` === service.database!.variable);

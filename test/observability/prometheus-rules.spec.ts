@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { renderPrometheus } from '../../deploy/render/prometheus';
-import { defaultPorts, SERVICES, type ServiceManifestEntry } from '../../services/manifest';
-import { EXTRA, servicesWithExtra } from '../deploy/compose-extra-service';
+import { type DeployEntry, deployedService, MANIFEST_ENTRIES } from '../../deploy/render/model';
+import { SERVICES } from '../../services/manifest';
+import { ADDED, ENTRIES_WITH_ADDED } from '../deploy/added-service';
 import { OBSERVABILITY_DIR } from './support/dashboards';
 import { promtool } from './support/prometheus';
 
@@ -16,7 +17,7 @@ const readYaml = (file: string) => parse(readFileSync(join(PROMETHEUS_DIR, file)
  * The rendered prometheus.yml (in memory) in a temporary directory with the rule files
  * beside it, as compose mounts them at /etc/prometheus.
  */
-function renderedPrometheusDir(services: ServiceManifestEntry[]) {
+function renderedPrometheusDir(services: DeployEntry[]) {
   const dir = mkdtempSync(join(tmpdir(), 'shopmesh-prometheus-'));
   const [file] = renderPrometheus(services);
   assert.equal(file.path, 'prometheus/prometheus.yml');
@@ -33,14 +34,14 @@ type ScrapeJob = {
 };
 
 /** The mesh job scrapes every service at <service>:<metrics port> with its service label, and nothing else; Envoy's admin stats too. */
-function assertScrapes(config: { scrape_configs: ScrapeJob[] }, services: ServiceManifestEntry[]) {
+function assertScrapes(config: { scrape_configs: ScrapeJob[] }, services: DeployEntry[]) {
   const jobs = config.scrape_configs;
   const mesh = jobs.find((j) => j.job_name === 'shopmesh')!;
   assert.ok(mesh, 'a shopmesh job');
   assert.equal(mesh.honor_labels, true, "the services' own service label is kept as it is");
   const scraped = new Map(mesh.static_configs.flatMap((g) => g.targets.map((t) => [t, g.labels?.service])));
-  for (const service of services) {
-    const target = `${service.name}:${defaultPorts(service).metrics}`;
+  for (const service of services.map(deployedService)) {
+    const target = `${service.name}:${service.metricsPort}`;
     assert.equal(scraped.get(target), service.name, `prometheus.yml scrapes ${target} labelled service="${service.name}"`);
   }
   assert.equal(scraped.size, services.length, 'no target of a service that is not in the manifest');
@@ -59,7 +60,7 @@ describe('prometheus: scrape config and alert rules, checked by promtool', funct
   this.timeout(60_000);
   let rendered: ReturnType<typeof renderedPrometheusDir>;
   before(() => {
-    rendered = renderedPrometheusDir(SERVICES);
+    rendered = renderedPrometheusDir(MANIFEST_ENTRIES);
   });
   after(() => rendered?.remove());
 
@@ -115,13 +116,19 @@ describe('prometheus: scrape config and alert rules, checked by promtool', funct
   });
 
   it("scrapes every service of the manifest at <service>:<metrics port> with its service label, and Envoy's admin stats", () => {
-    assertScrapes(rendered.config, SERVICES);
+    assertScrapes(rendered.config, MANIFEST_ENTRIES);
+    assert.equal(MANIFEST_ENTRIES.length, SERVICES.length);
   });
 
-  it(`scrapes a service added to the manifest (a made-up "${EXTRA.name}") at ${EXTRA.name}:${EXTRA.metricsPort}, and promtool accepts it`, () => {
-    const withExtra = renderedPrometheusDir(servicesWithExtra());
+  it(`scrapes a service added to the manifest (a made-up "${ADDED.name}") at its metrics port, and promtool accepts it`, () => {
+    const withExtra = renderedPrometheusDir(ENTRIES_WITH_ADDED);
     try {
-      assertScrapes(withExtra.config, servicesWithExtra());
+      assertScrapes(withExtra.config, ENTRIES_WITH_ADDED);
+      assert.ok(
+        withExtra.config.scrape_configs[0].static_configs.some((g: { targets: string[] }) =>
+          g.targets.includes(`${ADDED.name}:${deployedService(ADDED).metricsPort}`),
+        ),
+      );
       const result = promtool(['check', 'config', 'prometheus.yml'], withExtra.dir);
       assert.equal(result.status, 0, result.output);
     } finally {
