@@ -47,15 +47,6 @@ export function composeCommand(): string[] {
   throw new Error('docker-compose not found on PATH: install docker-compose (Debian package), or the Docker Compose plugin');
 }
 
-/**
- * `docker-compose config` with exactly the variables of an env file and nothing from this
- * process (the test runner sets LOG_LEVEL, NODE_ENV, ... which compose would interpolate).
- */
-export function composeConfig(envFile: string): Run {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME };
-  return run([...composeCommand(), '--env-file', envFile, '-f', 'docker-compose.yml', 'config'], { env });
-}
-
 export function kustomize(dir: string): Run {
   return run([need('kubectl', 'install kubernetes-client (Debian package) or kubectl'), 'kustomize', dir]);
 }
