@@ -19,9 +19,14 @@ function fakeRedis() {
       const value = data.get(key);
       return value === undefined ? null : Buffer.from(value);
     },
-    async set(key: string, value: Buffer) {
+    async mgetBuffer(...keys: string[]) {
+      return keys.map((key) => (data.has(key) ? Buffer.from(data.get(key)!) : null));
+    },
+    /** FILL_IF_UNCHANGED: store KEYS[1] while KEYS[2] (the version) is still ARGV[3]. */
+    async eval(_script: string, _keys: number, key: string, version: string, value: Buffer, _ttl: number, expected: string) {
+      if ((data.get(version) ?? '') !== expected) return 0;
       data.set(key, value.toString());
-      return 'OK';
+      return 1;
     },
     async incr(key: string) {
       const next = Number(data.get(key) ?? '0') + 1;

@@ -49,7 +49,19 @@ export interface CacheOptions {
  * store it with a jittered TTL. Concurrent misses for one key in this process
  * share one load. When Redis fails the value comes from the source, the
  * failure is counted, and the request succeeds.
+ *
+ * A load that races a write must not put the old value back after the write's
+ * invalidation (concurrent orders left a product's stock stale until its TTL):
+ * each invalidation bumps the key's version, a miss reads the version with the
+ * key (one round trip), and the fill stores only while the version is unchanged
+ * (FILL_IF_UNCHANGED, atomic in Redis), across every instance sharing Redis.
  */
+const FILL_IF_UNCHANGED = `
+if (redis.call('GET', KEYS[2]) or '') == ARGV[3] then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 1
+end
+return 0`;
 export function createCache(redis: Redis, { name, ttlSeconds, log }: CacheOptions) {
   const inflight = new Map<string, Promise<unknown>>();
   const fullKey = (key: string) => `${name}:${key}`;
@@ -57,20 +69,25 @@ export function createCache(redis: Redis, { name, ttlSeconds, log }: CacheOption
   const ttl = () => Math.round(ttlSeconds * (0.9 + Math.random() * 0.2));
   const redisUp = () => redis.status === 'ready';
 
-  async function read(key: string): Promise<Buffer | null | undefined> {
+  const versionKey = (key: string) => fullKey(`ver:${key}`);
+
+  /** The entry (null on a miss) and the key's version, or undefined when Redis fails. */
+  async function read(key: string): Promise<{ value: Buffer | null; version: string } | undefined> {
     if (!redisUp()) return undefined;
     try {
-      return await redis.getBuffer(fullKey(key));
+      const [value, version] = await redis.mgetBuffer(fullKey(key), versionKey(key));
+      return { value, version: version?.toString() ?? '' };
     } catch (error) {
       log.debug({ err: error, key }, 'cache read failed');
       return undefined;
     }
   }
 
-  async function write(key: string, bytes: Uint8Array): Promise<void> {
+  /** Stores the loaded value unless the key was invalidated since `version` was read. */
+  async function fill(key: string, bytes: Uint8Array, version: string): Promise<void> {
     if (!redisUp()) return;
     try {
-      await redis.set(fullKey(key), Buffer.from(bytes), 'EX', ttl());
+      await redis.eval(FILL_IF_UNCHANGED, 2, fullKey(key), versionKey(key), Buffer.from(bytes), ttl(), version);
     } catch (error) {
       log.debug({ err: error, key }, 'cache write failed');
     }
@@ -79,16 +96,16 @@ export function createCache(redis: Redis, { name, ttlSeconds, log }: CacheOption
   const cache = {
     async getOrLoad<T>(key: string, codec: Codec<T>, load: () => Promise<T>): Promise<T> {
       const cached = await read(key);
-      if (cached) {
+      if (cached?.value) {
         count('hit');
-        return codec.decode(cached);
+        return codec.decode(cached.value);
       }
       count(cached === undefined ? 'error' : 'miss');
       const pending = inflight.get(key) as Promise<T> | undefined;
       if (pending) return pending;
       const loading = (async () => {
         const value = await load();
-        if (value !== undefined) await write(key, codec.encode(value));
+        if (value !== undefined && cached) await fill(key, codec.encode(value), cached.version);
         return value;
       })();
       inflight.set(key, loading);
@@ -108,7 +125,12 @@ export function createCache(redis: Redis, { name, ttlSeconds, log }: CacheOption
     async invalidate(...keys: string[]): Promise<void> {
       if (keys.length === 0) return;
       try {
-        await redis.del(...keys.map(fullKey));
+        const batch = redis.multi().del(...keys.map(fullKey));
+        // A version outlives any load in flight, then goes: a missing version reads as ''.
+        for (const key of keys) batch.incr(versionKey(key)).expire(versionKey(key), ttlSeconds * 2);
+        const results = await batch.exec();
+        const failed = results?.find(([error]) => error)?.[0];
+        if (failed) throw failed;
       } catch (error) {
         log.warn({ err: error, keys }, `cache invalidation failed; entries expire within ${ttlSeconds}s`);
       }

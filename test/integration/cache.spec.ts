@@ -161,6 +161,27 @@ describe('platform cache with real Redis', function () {
     await cache.invalidate();
   });
 
+  it('does not store a load that raced an invalidation: the next read loads again', async () => {
+    const { name, cache } = newCache();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The loader reads the old row, then a write commits and invalidates, then the loader finishes.
+    const stale = cache.getOrLoad('p-1', json, async () => {
+      await gate;
+      return { ...product('p-1'), priceCents: 1 };
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await cache.invalidate('p-1');
+    release();
+    assert.equal((await stale).priceCents, 1, 'the caller that asked before the write gets what it loaded');
+    assert.equal(await redis.exists(`${name}:p-1`), 0, 'but it is not cached');
+    assert.equal((await cache.getOrLoad('p-1', json, async () => ({ ...product('p-1'), priceCents: 2 }))).priceCents, 2);
+    assert.equal((await cache.getOrLoad('p-1', json, async () => ({ ...product('p-1'), priceCents: 3 }))).priceCents, 2, 'a load after the write is cached');
+    await cache.invalidate('p-1');
+  });
+
   it('retires derived keys at once by bumping a generation', async () => {
     const { cache } = newCache();
     assert.equal(await cache.generation('lists'), '0');

@@ -31,7 +31,8 @@ export interface CatalogCacheOptions {
  * Products are cached one key per product; lists and categories under the
  * current "lists" generation, so one INCR after a write retires all of them
  * (a write can change any page, count or search result). A read racing a
- * write can put the old product back after the invalidation; the TTL bounds that.
+ * write cannot put the old product back after the invalidation (platform/cache.ts
+ * fills only while the key's version is unchanged).
  */
 export function createCatalogCache(redis: Redis, { namespace, ttlSeconds, log }: CatalogCacheOptions) {
   // Two cache names so hit ratios of point reads and of lists show apart in metrics.
