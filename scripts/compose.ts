@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { completeEnv, composeSecrets } from '../deploy/render/compose';
 import { runCli } from './lib/cli';
+import { composeCommand } from './lib/compose-command';
 
 const USAGE = `usage: npm run compose -- <docker compose arguments>   e.g. npm run compose -- up -d --build --wait
        npm run compose:env
@@ -18,13 +19,6 @@ same files.
 
 const root = join(__dirname, '..');
 const run = (command: string, args: string[]) => spawnSync(command, args, { cwd: root, stdio: 'inherit' }).status ?? 1;
-
-/** The docker compose v2 plugin, or else Debian's docker-compose (v1). */
-function composeCommand(): string[] {
-  if (spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0) return ['docker', 'compose'];
-  if (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0) return ['docker-compose'];
-  throw new Error('neither `docker compose` nor docker-compose is installed');
-}
 
 runCli('compose', USAGE, async () => {
   const args = process.argv.slice(2);

@@ -96,7 +96,6 @@ interface EnvLine {
 
 /** The value of every variable a block sets, by the rule of model.ts; an unknown loopback default fails here. */
 function environmentOf(service: DeployedService, byName: Map<string, DeployedService>): EnvLine[] {
-  const requirements = service;
   const grpc = service.kind === 'grpc';
   const prefix = envPrefix(service.name);
   const lines: EnvLine[] = [
@@ -112,16 +111,16 @@ function environmentOf(service: DeployedService, byName: Map<string, DeployedSer
     lines.push(line);
   };
   const trustedHops = `${prefix}_TRUSTED_PROXY_HOPS`;
-  if (!grpc && requirements.knows(trustedHops)) {
+  if (!grpc && service.knows(trustedHops)) {
     add({
       variable: trustedHops,
       value: '1',
       why: 'Shoppers arrive through Envoy, which appends the address it saw to X-Forwarded-For:\none trusted hop, counted from the right (what clients write further left is ignored).',
     });
   }
-  for (const [variable, port] of Object.entries(requirements.ports)) add({ variable, value: String(port) });
-  if (requirements.database) {
-    const { variable, schema, passwordVariable } = requirements.database;
+  for (const [variable, port] of Object.entries(service.ports)) add({ variable, value: String(port) });
+  if (service.database) {
+    const { variable, schema, passwordVariable } = service.database;
     add({
       variable: 'MYSQL_URL',
       value: `mysql://${schema}:${required(passwordVariable)}@${MYSQL_HOST}`,
@@ -129,7 +128,7 @@ function environmentOf(service: DeployedService, byName: Map<string, DeployedSer
     });
     add({ variable, value: schema });
   }
-  for (const variable of requirements.required) {
+  for (const variable of service.required) {
     if (set.has(variable) || variable.endsWith('_ADDRESSES')) continue;
     if (variable.endsWith('_HOST')) add({ variable, value: '0.0.0.0' });
     else if (variable === 'REDIS_URL') add({ variable, value: REDIS_URL, why: grpc ? undefined : "The rate limit's buckets, shared by every replica." });
@@ -137,7 +136,7 @@ function environmentOf(service: DeployedService, byName: Map<string, DeployedSer
     else if (isSecretLike(variable))
       add({ variable, value: variable === 'JWT_SECRET' ? '${JWT_SECRET:?set it in .env (see .env.example)}' : required(variable) });
     else {
-      const fallback = requirements.defaults[variable];
+      const fallback = service.defaults[variable];
       throw new Error(
         `deploy/render/compose.ts: ${service.name} must set ${variable} (default ${String(fallback)}), and the renderer does not know its compose value`,
       );
@@ -147,7 +146,7 @@ function environmentOf(service: DeployedService, byName: Map<string, DeployedSer
   const callees = new Set(service.calls);
   for (const other of byName.values()) {
     const variable = addressesVariable(other.name);
-    if (!callees.has(other.name) && !(variable in requirements.defaults)) continue;
+    if (!callees.has(other.name) && !(variable in service.defaults)) continue;
     const port = other.grpcPort;
     if (port === undefined) continue;
     add({
@@ -172,7 +171,6 @@ function dependsOn(lines: string[], names: string[], indent = '    ') {
 
 function serviceBlock(service: DeployedService, byName: Map<string, DeployedService>): string[] {
   const { stores } = service;
-  const requirements = service;
   const grpc = service.kind === 'grpc';
   const lines = [
     `  ${service.name}:`,
@@ -189,11 +187,11 @@ function serviceBlock(service: DeployedService, byName: Map<string, DeployedServ
     if (why) lines.push(comment('      ', why));
     lines.push(`      ${variable}: ${scalar(value)}`);
   }
-  lines.push('    expose:', ...Object.values(requirements.ports).map((port) => `      - ${scalar(String(port))}`));
-  if (grpc && requirements.grpcPort !== undefined) {
-    lines.push('    ports:', `      - ${scalar(`127.0.0.1:${requirements.grpcPort}:${requirements.grpcPort}`)}`);
-  } else if (requirements.ports.HTTP_PORT !== undefined) {
-    const http = requirements.ports.HTTP_PORT;
+  lines.push('    expose:', ...Object.values(service.ports).map((port) => `      - ${scalar(String(port))}`));
+  if (grpc && service.grpcPort !== undefined) {
+    lines.push('    ports:', `      - ${scalar(`127.0.0.1:${service.grpcPort}:${service.grpcPort}`)}`);
+  } else if (service.ports.HTTP_PORT !== undefined) {
+    const http = service.ports.HTTP_PORT;
     lines.push(
       '    ports:',
       "      # Envoy holds the edge's port on the host; this edge itself, without Envoy, is one above.",

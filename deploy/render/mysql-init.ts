@@ -16,9 +16,8 @@ export function renderMysqlInit(services: DeployEntry[] = MANIFEST_ENTRIES): Ren
   const calls = services.map(deployedService).flatMap(({ database }) => {
     if (!database) return [];
     const { variable, schema, passwordVariable } = database;
-    const prefix = variable.replace(/_DB_NAME$/, '');
     // <NAME>_DB_NAME may rename the schema (the deployment tests do); the default is the service's.
-    return [`shopmesh_service_schema "\${${prefix}_DB_NAME:-${schema}}" "\${${passwordVariable}:?set ${passwordVariable} (npm run compose:env)}"`];
+    return [`shopmesh_service_schema "\${${variable}:-${schema}}" "\${${passwordVariable}:?set ${passwordVariable} (npm run compose:env)}"`];
   });
   const content = [
     '#!/bin/bash',

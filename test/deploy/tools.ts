@@ -12,6 +12,8 @@ import { renderKubernetes } from '../../deploy/render/kubernetes';
 import { root } from '../../deploy/render/model';
 import type { RenderedFile } from '../../deploy/render/rendered-file';
 
+export { composeCommand } from '../../scripts/lib/compose-command';
+
 const onPath = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 
 function need(command: string, install: string): string {
@@ -35,16 +37,6 @@ function run(command: string[], options: { env?: NodeJS.ProcessEnv; input?: stri
   });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/**
- * `docker-compose` (Debian's package, v1) or else the `docker compose` plugin (v2, as on
- * GitHub's runners). Their `config` output differs in form; compose.spec.ts reads both.
- */
-export function composeCommand(): string[] {
-  if (onPath('docker-compose')) return ['docker-compose'];
-  if (onPath('docker') && spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0) return ['docker', 'compose'];
-  throw new Error('docker-compose not found on PATH: install docker-compose (Debian package), or the Docker Compose plugin');
 }
 
 export function kustomize(dir: string): Run {

@@ -1,9 +1,8 @@
 /**
- * A made-up service, "wishlist", for the proof that adding a service touches nothing of
- * envoy/envoy.yaml: its contract (shop/wishlist/v1/wishlist.proto, built here as a
- * FileDescriptorProto with its google.api.http and idempotency options, appended to the real
- * descriptor set) and its manifest entry (a config schema with its GRPC_PORT default, read
- * the way deploy/render/model.ts reads every spec).
+ * The contract of the made-up service of test/deploy/added-service.ts ("wishlist"), for the
+ * proof that adding a service touches nothing of envoy/envoy.yaml: shop/wishlist/v1/wishlist.proto,
+ * built here as a FileDescriptorProto with its google.api.http and idempotency options and
+ * appended to the real descriptor set. Its manifest entry is that file's spec.
  */
 import { readFileSync } from 'node:fs';
 import { create, type DescExtension, type DescMessage, fromBinary, setExtension, toBinary } from '@bufbuild/protobuf';
@@ -15,11 +14,14 @@ import {
   MethodOptions_IdempotencyLevel,
   MethodOptionsSchema,
 } from '@bufbuild/protobuf/wkt';
-import { serviceConfig } from '../../platform/config';
+import { deployedService } from '../../deploy/render/model';
 import { contractsFromBytes, DESCRIPTOR_SET_PATH } from '../../services/gateway/src/contracts';
-import { requirementsOf } from '../../deploy/render/model';
+import { ADDED } from '../deploy/added-service';
 
-export const EXTRA = { name: 'wishlist', typeName: 'shop.wishlist.v1.WishlistService', grpcPort: 50057 };
+/** Its manifest entry as the deployment model reads one: name, config schema (ports), calls. */
+export const extraRequirements = () => deployedService(ADDED);
+
+export const EXTRA = { name: ADDED.name, typeName: 'shop.wishlist.v1.WishlistService', grpcPort: extraRequirements().grpcPort! };
 
 interface ExtraMethod {
   name: string;
@@ -94,6 +96,3 @@ export function descriptorSetWithExtra(): Uint8Array {
   set.file.push(file);
   return toBinary(FileDescriptorSetSchema, set);
 }
-
-/** Its manifest entry as the deployment model reads one: name, config schema (ports), calls. */
-export const extraRequirements = () => requirementsOf({ name: EXTRA.name, config: serviceConfig({ grpcPort: EXTRA.grpcPort, metricsPort: 9467 }), calls: [] });

@@ -7,13 +7,16 @@ import type { Registry } from '@bufbuild/protobuf';
 /** A fake gRPC upstream for the gateway's tests: connect-node's handlers over plain HTTP/2. */
 export function connectUpstream(routes: (router: ConnectRouter) => void, registry: Registry) {
   const server = http2.createServer(connectNodeAdapter({ routes, jsonOptions: { registry } }));
+  /** Listens on host:port (0: any free port) and answers the port. */
+  const listen = (host = '127.0.0.1', port = 0) =>
+    new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+    });
   return {
-    /** Listens on host:port (0: any free port) and answers the port. */
-    listen: (host = '127.0.0.1', port = 0) =>
-      new Promise<number>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
-      }),
+    listen,
+    /** Listens on a free loopback port and answers its address, as `<NAME>_ADDRESSES` takes it. */
+    listenAddress: async () => `127.0.0.1:${await listen()}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -96,7 +96,7 @@ function fakeUpstream() {
     } as never);
   };
   const server = connectUpstream(routes, registry);
-  return { seen, listen: async () => `127.0.0.1:${await server.listen()}`, close: server.close };
+  return { seen, listen: server.listenAddress, close: server.close };
 }
 
 describe('gateway over real sockets, in front of a fake gRPC upstream', function () {

@@ -68,7 +68,7 @@ function upstream() {
     } as never);
   };
   const server = connectUpstream(routes, registry);
-  return { seen, listen: async () => `127.0.0.1:${await server.listen()}`, close: server.close };
+  return { seen, listen: server.listenAddress, close: server.close };
 }
 
 describe('gateway: native gRPC passed through, and gRPC status headers of REST errors', function () {

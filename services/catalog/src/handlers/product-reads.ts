@@ -29,7 +29,7 @@ function parseAvailabilityLines(req: CheckAvailabilityRequest): { productId: str
   const seen = new Set<string>();
   req.lines.forEach((line, i) => {
     const id = line.productId.toLowerCase();
-    if (!isProductId(id)) v.check(false, `lines[${i}].product_id`, 'must be a product id (UUID)');
+    if (!isProductId(id)) v.add(`lines[${i}].product_id`, 'must be a product id (UUID)');
     else v.check(!seen.has(id), `lines[${i}].product_id`, 'is already in an earlier line');
     seen.add(id);
     v.check(line.quantity >= 1 && line.quantity <= MAX_LINE_QUANTITY, `lines[${i}].quantity`, `must be 1-${MAX_LINE_QUANTITY}`);
